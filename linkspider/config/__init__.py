@@ -1,0 +1,1 @@
+"""Crawl configuration: spider arguments, target and seed lists (pure, no Scrapy)."""

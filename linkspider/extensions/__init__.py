@@ -1,0 +1,1 @@
+"""Scrapy extensions: run bookkeeping and final exports."""

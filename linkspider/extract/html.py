@@ -1,0 +1,55 @@
+"""Decide whether a response is HTML, and decode it like a browser would."""
+
+from __future__ import annotations
+
+from w3lib.encoding import html_to_unicode
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: Magic numbers of formats that are never HTML, whatever the server claims.
+_BINARY_MAGIC = (
+    b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
+    b"RIFF", b"\x00\x00\x01\x00", b"OggS", b"ID3", b"\x7fELF", b"wOFF", b"wOF2",
+)  # fmt: skip
+
+
+def media_type(content_type: str | None) -> str:
+    """``text/html`` from ``text/html; charset=utf-8``; '' when absent."""
+    if not content_type:
+        return ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for bodies that start like a known binary format or hold NUL bytes early."""
+    head = body[:1024]
+    return head.startswith(_BINARY_MAGIC) or b"\x00" in head[:512]
+
+
+def is_html(content_type: str | None, body: bytes) -> bool:
+    """True if the response should be parsed as an HTML page.
+
+    The declared type decides, except that a body that is plainly binary is never HTML,
+    and a response with no type is sniffed for an HTML start.
+    """
+    if looks_binary(body):
+        # UTF-16 HTML has NUL bytes too; it announces itself with a BOM.
+        return body[:2] in (b"\xff\xfe", b"\xfe\xff") and media_type(content_type) in _HTML_TYPES
+    kind = media_type(content_type)
+    if kind in _HTML_TYPES:
+        return True
+    if kind and kind not in ("application/octet-stream", "text/plain", "unknown/unknown"):
+        return False
+    start = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<!--")) or (
+        not kind and b"<html" in start
+    )
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """``(text, encoding)``: BOM, then HTTP header, then ``<meta>`` charset, then sniffing.
+
+    Undecodable bytes are replaced, never fatal: a page with a wrong charset still yields
+    its links (hrefs are almost always ASCII).
+    """
+    encoding, text = html_to_unicode(content_type, body)
+    return text, encoding

@@ -1,0 +1,60 @@
+"""Name download failures in a few stable words, for ``errors.csv`` and the seed fallback.
+
+Scrapy 2.19 wraps Twisted's network errors in its own exceptions
+(``CannotResolveHostError``...); both forms are recognised.
+"""
+
+from __future__ import annotations
+
+from scrapy import exceptions as sx
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as net_error
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+_KINDS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((sx.CannotResolveHostError, net_error.DNSLookupError), "dns-error"),
+    ((sx.DownloadConnectionRefusedError, net_error.ConnectionRefusedError), "connection-refused"),
+    ((sx.DownloadTimeoutError, net_error.TimeoutError, net_error.TCPTimedOutError), "timeout"),
+    ((sx.ResponseDataLossError,), "data-loss"),
+    ((sx.UnsupportedURLSchemeError,), "unsupported-scheme"),
+    ((sx.DownloadCancelledError,), "cancelled"),
+)
+_LOST = (sx.DownloadFailedError, ResponseNeverReceived, ResponseFailed, net_error.ConnectionLost,
+         net_error.ConnectionDone, net_error.ConnectError)  # fmt: skip
+
+
+def failure_kind(failure: Failure) -> str:
+    """``http-404``, ``dns-error``, ``connection-refused``, ``timeout``, ``tls-error``..."""
+    exc = failure.value
+    if exc is None:
+        return "unknown"
+    if isinstance(exc, HttpError):
+        return f"http-{exc.response.status}"
+    for classes, kind in _KINDS:
+        if isinstance(exc, classes):
+            return kind
+    if _is_tls(exc):
+        return "tls-error"
+    if isinstance(exc, _LOST):
+        return "connection-lost"
+    if isinstance(exc, sx.IgnoreRequest):
+        return "ignored"
+    return type(exc).__name__
+
+
+def _is_tls(exc: BaseException) -> bool:
+    chain: list[object] = [exc, exc.__cause__, *(getattr(exc, "reasons", None) or [])]
+    text = " ".join(f"{type(e).__name__} {e!r}" for e in chain if e is not None)
+    return "SSL" in text or "TLS" in text or "certificate" in text
+
+
+def can_fall_back(failure: Failure) -> bool:
+    """True when connecting failed in a way plain http might not (not DNS, not HTTP)."""
+    kind = failure_kind(failure)
+    return kind in ("connection-refused", "timeout", "tls-error", "connection-lost")
+
+
+def is_policy_drop(failure: Failure) -> bool:
+    """Requests dropped on purpose (robots, budget): counted elsewhere, not errors."""
+    return isinstance(failure.value, sx.IgnoreRequest) and not isinstance(failure.value, HttpError)

@@ -1,0 +1,76 @@
+"""Items the crawl produces. Plain dataclasses: no Scrapy import, cheap to serialise.
+
+Every field of :class:`BacklinkItem` is a column of the backlink exports, in this order,
+and is documented in ``docs/schema.md`` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class BacklinkItem:
+    """One link element on a crawled page whose target is a target site."""
+
+    source_url: str
+    source_host: str
+    source_domain: str
+    source_title: str
+    source_status: int
+    target_url: str
+    href: str
+    target_host: str
+    target_domain: str
+    target: str
+    anchor_text: str
+    link_type: str
+    image_alt: str
+    rel: str
+    nofollow: bool
+    ugc: bool
+    sponsored: bool
+    link_index: int
+    depth: int
+    first_seen: str
+    last_seen: str
+
+
+@dataclass
+class PageItem:
+    """One fetched URL (HTML page, other document, or HTTP error page)."""
+
+    url: str
+    requested_url: str
+    status: int
+    host: str
+    domain: str
+    content_type: str
+    title: str
+    depth: int
+    parsed: bool
+    links: int
+    backlinks: int
+    encoding: str
+    fetched_at: str
+    note: str
+
+
+@dataclass
+class ErrorItem:
+    """A URL that could not be fetched or processed, and why."""
+
+    url: str
+    error: str
+    message: str
+    depth: int
+    occurred_at: str
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+BACKLINK_COLUMNS = field_names(BacklinkItem)
+PAGE_COLUMNS = field_names(PageItem)
+ERROR_COLUMNS = field_names(ErrorItem)

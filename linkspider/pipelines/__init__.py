@@ -1,0 +1,1 @@
+"""Item pipelines: link rows to disk."""

@@ -1,0 +1,1 @@
+"""Exports and reports built from a run's streamed JSON Lines files (no Scrapy import)."""

@@ -1,0 +1,65 @@
+"""Build every export of a run folder from its streamed ``*.jsonl`` files.
+
+Called by the crawl when it finishes, and by ``linkspider export DIR`` (for example after a
+killed crawl): the JSON Lines files are the source of truth, everything else is derived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from linkspider.items import BacklinkItem, ErrorItem, PageItem
+from linkspider.reports import aggregates
+from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
+
+
+@dataclass
+class ExportSummary:
+    backlinks: int = 0
+    pages: int = 0
+    errors: int = 0
+    referring_domains: int = 0
+    targets_found: int = 0
+    bad_lines: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".csv.tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)
+
+
+def build_exports(output_dir: Path) -> ExportSummary:
+    """Write CSV/Parquet tables and aggregate reports into ``output_dir``."""
+    summary = ExportSummary()
+    results: dict[str, TableResult] = {}
+    results["backlinks"] = export_jsonl(
+        output_dir / "backlinks.jsonl",
+        arrow_schema(BacklinkItem),
+        output_dir / "backlinks.csv",
+        output_dir / "backlinks.parquet",
+    )
+    results["pages"] = export_jsonl(
+        output_dir / "pages.jsonl", arrow_schema(PageItem), output_dir / "pages.csv"
+    )
+    results["errors"] = export_jsonl(
+        output_dir / "errors.jsonl", arrow_schema(ErrorItem), output_dir / "errors.csv"
+    )
+    summary.backlinks = results["backlinks"].rows
+    summary.pages = results["pages"].rows
+    summary.errors = results["errors"].rows
+    summary.bad_lines = sum(r.bad_lines for r in results.values())
+    frame = aggregates.load_links(output_dir / "backlinks.parquet")
+    _write_csv(aggregates.referring_domains(frame), output_dir / "referring_domains.csv")
+    _write_csv(aggregates.anchors(frame), output_dir / "anchors.csv")
+    _write_csv(aggregates.target_pages(frame), output_dir / "target_pages.csv")
+    summary.referring_domains = int(frame["source_domain"].nunique())
+    summary.targets_found = int(frame["target"].nunique())
+    summary.files = sorted(
+        p.name for p in output_dir.iterdir() if p.is_file() and not p.name.endswith(".tmp")
+    )
+    return summary

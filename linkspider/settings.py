@@ -1,0 +1,60 @@
+"""Project settings: polite, safe defaults for crawling third-party sites.
+
+Every value here can be overridden with ``-s NAME=VALUE`` on the command line, as Scrapy
+users expect (command-line settings have a higher priority than this module).
+The linkspider-specific settings are documented in the README's settings table.
+"""
+
+from __future__ import annotations
+
+from linkspider import __version__
+
+BOT_NAME = "linkspider"
+SPIDER_MODULES = ["linkspider.spiders"]
+NEWSPIDER_MODULE = "linkspider.spiders"
+
+# An honest user agent: robots.txt groups for "linkspider" apply to us.
+USER_AGENT = (
+    f"linkspider/{__version__} (backlink crawler; +https://github.com/linkspider/linkspider)"
+)
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "linkspider"
+
+# Politeness: few parallel requests per host, adaptive delays, many hosts at once.
+CONCURRENT_REQUESTS = 64
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Breadth-first: when a page budget stops a site, the pages seen are the shallow ones.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+DOWNLOADER_MIDDLEWARES = {
+    "linkspider.middlewares.site_budget.SiteBudgetMiddleware": 120,
+}
+ITEM_PIPELINES = {
+    "linkspider.pipelines.jsonl_stream.JsonlStreamPipeline": 800,
+}
+EXTENSIONS = {
+    "linkspider.extensions.run_report.RunReportExtension": 500,
+}
+
+# linkspider settings (see README). The spider fills the per-run ones from its arguments.
+LINKSPIDER_OUTPUT_ROOT = "output"
+LINKSPIDER_MAX_PAGES_PER_SITE = 500
+LINKSPIDER_DEPTH = 5
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""Spiders: they read arguments, schedule requests and hand responses to extraction."""

@@ -1,0 +1,165 @@
+"""The ``backlinks`` spider: crawl seed sites (or pages) and report links to targets.
+
+The spider only schedules: extraction lives in :mod:`linkspider.extract`, budgets in
+:mod:`linkspider.middlewares`, exports in :mod:`linkspider.pipelines` and
+:mod:`linkspider.extensions`.
+
+Arguments (``-a name=value``): ``targets``, ``seeds``, ``scope`` (``site``/``page``),
+``max_pages_per_site``, ``depth``, ``output_dir``. See the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from linkspider.config.args import CrawlConfig
+from linkspider.config.sources import ConfigError
+from linkspider.extract.backlinks import FetchContext, backlink_rows
+from linkspider.extract.domains import registrable_domain
+from linkspider.extract.follow import same_site_links
+from linkspider.extract.html import is_html, media_type
+from linkspider.extract.page import LinkPage
+from linkspider.extract.urls import split_host
+from linkspider.failures import can_fall_back, failure_kind, is_policy_drop
+from linkspider.items import ErrorItem, PageItem
+from linkspider.output import prepare_output_dir, utc_now
+
+#: Request meta keys used by linkspider components.
+META_SITE = "linkspider_site"  # the seed site a request belongs to (budget key)
+META_FALLBACK = "linkspider_fallback"  # http URL to try when a bare-domain https seed fails
+META_SEED = "linkspider_seed"  # True on seed requests
+
+
+class BacklinksSpider(Spider):
+    name = "backlinks"
+
+    config: CrawlConfig
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BacklinksSpider:
+        try:
+            config = CrawlConfig.from_kwargs(kwargs)
+        except ConfigError as exc:
+            raise UsageError(f"backlinks: {exc}") from None
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = config
+        settings = crawler.settings
+        args_ = config.args
+        output = prepare_output_dir(args_.output_dir, settings.get("LINKSPIDER_OUTPUT_ROOT"))
+        # Per-run values become settings (priority "cmdline": the arguments are explicit)
+        # so that middlewares, pipelines and extensions read them once, like any setting.
+        settings.set("LINKSPIDER_OUTPUT_DIR", str(output), priority="cmdline")
+        settings.set("LINKSPIDER_SCOPE", args_.scope, priority="cmdline")
+        settings.set("LINKSPIDER_TARGETS", config.targets.describe(), priority="cmdline")
+        if args_.max_pages_per_site is not None:
+            settings.set("LINKSPIDER_MAX_PAGES_PER_SITE", args_.max_pages_per_site, "cmdline")
+        if args_.depth is not None:
+            settings.set("LINKSPIDER_DEPTH", args_.depth, priority="cmdline")
+        if args_.scope == "site":
+            settings.set("DEPTH_LIMIT", settings.getint("LINKSPIDER_DEPTH"), priority="cmdline")
+        for number, raw, why in config.seeds.rejected:
+            spider.logger.warning(f"seeds: skipped entry #{number} {raw!r}: {why}")
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for seed in self.config.seeds.seeds:
+            yield Request(
+                seed.url,
+                callback=self.parse,
+                errback=self.on_error,
+                dont_filter=True,
+                meta={
+                    META_SITE: registrable_domain(split_host(seed.url)),
+                    META_FALLBACK: seed.fallback_url,
+                    META_SEED: True,
+                },
+            )
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        fetched_at = utc_now()
+        depth = int(response.meta.get("depth", 0))
+        content_type = _header(response, b"Content-Type")
+        if not is_html(content_type, response.body):
+            yield self._page_item(response, content_type, fetched_at, note="not-html")
+            return
+        page = LinkPage(response.body, response.url, content_type)
+        ctx = FetchContext(status=response.status, depth=depth, fetched_at=fetched_at)
+        rows = backlink_rows(page, self.config.targets, ctx)
+        yield self._page_item(response, content_type, fetched_at, page=page, backlinks=len(rows))
+        yield from rows
+        if self.config.args.scope == "site":
+            site = response.meta.get(META_SITE)
+            for url in same_site_links(page):
+                yield Request(
+                    url, callback=self.parse, errback=self.on_error, meta={META_SITE: site}
+                )
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        if is_policy_drop(failure):
+            return
+        fallback = request.meta.get(META_FALLBACK)
+        if fallback and can_fall_back(failure):
+            self.logger.info(f"{request.url}: {failure_kind(failure)}, trying {fallback}")
+            yield request.replace(url=fallback, meta={**request.meta, META_FALLBACK: None})
+            return
+        now = utc_now()
+        depth = int(request.meta.get("depth", 0))
+        if isinstance(failure.value, HttpError):
+            response = failure.value.response
+            yield self._page_item(
+                response, _header(response, b"Content-Type"), now, note=failure_kind(failure)
+            )
+        yield ErrorItem(
+            url=request.url,
+            error=failure_kind(failure),
+            message=_one_line(failure.getErrorMessage()),
+            depth=depth,
+            occurred_at=now,
+        )
+
+    def _page_item(
+        self,
+        response: Response,
+        content_type: str | None,
+        fetched_at: str,
+        *,
+        page: LinkPage | None = None,
+        backlinks: int = 0,
+        note: str = "",
+    ) -> PageItem:
+        host = split_host(response.url)
+        redirects = response.meta.get("redirect_urls") or []
+        return PageItem(
+            url=response.url,
+            requested_url=redirects[0] if redirects else response.url,
+            status=response.status,
+            host=host,
+            domain=registrable_domain(host),
+            content_type=media_type(content_type),
+            title=page.title if page is not None else "",
+            depth=int(response.meta.get("depth", 0)),
+            parsed=page is not None,
+            links=len(page.links) if page is not None else 0,
+            backlinks=backlinks,
+            encoding=page.encoding if page is not None else "",
+            fetched_at=fetched_at,
+            note=note,
+        )
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]
