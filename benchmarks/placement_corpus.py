@@ -1,0 +1,329 @@
+"""Benchmark link placement (content vs boilerplate) on real labelled pages.
+
+Run from the repository root::
+
+    python benchmarks/placement_corpus.py [--corpora ../shared/corpora] [--errors errors.jsonl]
+
+Reads ``wcxb-dev/labels.jsonl`` (+ ``metadata.json`` page types; the tuning set) and
+``aeb/labels.jsonl`` (news articles; the held-out check), parses each page with
+``LexborHTMLParser``, classifies every ``a[href], area[href]`` with ``classify_placements``
+and compares ``in_content`` with the label. A labelled link is matched to an element by
+(raw href, whitespace-collapsed anchor text, occurrence order), as the corpora README says.
+
+Reports, per page type and overall: content precision / recall / F1, boilerplate precision /
+recall (boilerplate = every placement except content), labelled links matched / unmatched, and
+the cost per page in ms next to a bare parse + ``css("a[href], area[href]")`` baseline.
+Writes Markdown to ``benchmarks/results/placement.md``. Exits 0 with a message when the corpora
+folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+from w3lib.encoding import html_to_unicode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from linkspider.extract.placement import PLACEMENTS, classify_placements  # noqa: E402
+
+LINKS_CSS = "a[href], area[href]"
+
+
+@dataclass
+class Label:
+    href: str
+    anchor: str
+    content: bool
+
+
+@dataclass
+class Page:
+    corpus: str
+    file_id: str
+    page_type: str
+    path: Path
+    labels: list[Label]
+    host: str = ""
+    html: str = ""
+
+
+@dataclass
+class Score:
+    tp: int = 0  # content predicted content
+    fp: int = 0  # boilerplate predicted content
+    fn: int = 0  # content predicted boilerplate
+    tn: int = 0  # boilerplate predicted boilerplate
+    unmatched: int = 0
+    pages: int = 0
+    by_placement: Counter[tuple[str, bool]] = field(default_factory=Counter)
+
+    def add(self, other: Score) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self.tn += other.tn
+        self.unmatched += other.unmatched
+        self.pages += other.pages
+        self.by_placement.update(other.by_placement)
+
+    @staticmethod
+    def _ratio(a: int, b: int) -> float:
+        return a / b if b else 0.0
+
+    @property
+    def content_p(self) -> float:
+        return self._ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def content_r(self) -> float:
+        return self._ratio(self.tp, self.tp + self.fn)
+
+    @property
+    def content_f1(self) -> float:
+        p, r = self.content_p, self.content_r
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def boiler_p(self) -> float:
+        return self._ratio(self.tn, self.tn + self.fn)
+
+    @property
+    def boiler_r(self) -> float:
+        return self._ratio(self.tn, self.tn + self.fp)
+
+    @property
+    def matched(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+
+def load(corpora: Path) -> list[Page]:
+    pages: dict[tuple[str, str], Page] = {}
+    meta_path = corpora / "wcxb-dev" / "metadata.json"
+    types: dict[str, str] = {}
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        types = {k: v.get("page_type", "unknown") for k, v in meta.get("files", {}).items()}
+    for corpus in ("wcxb-dev", "aeb"):
+        labels_path = corpora / corpus / "labels.jsonl"
+        if not labels_path.exists():
+            continue
+        with labels_path.open(encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                key = (corpus, row["file_id"])
+                page = pages.get(key)
+                if page is None:
+                    page_type = types.get(row["file_id"], "unknown") if corpus == "wcxb-dev" else "news"
+                    page = Page(
+                        corpus,
+                        row["file_id"],
+                        page_type,
+                        corpora / corpus / "html" / f"{row['file_id']}.html.gz",
+                        [],
+                        host=_host(row.get("page_url", "")),
+                    )
+                    pages[key] = page
+                page.labels.append(Label(row["href"], row["anchor_text"], row["label"] == "content"))
+    out = [p for p in pages.values() if p.path.exists()]
+    for page in out:
+        body = gzip.decompress(page.path.read_bytes())
+        page.html = html_to_unicode(None, body)[1]
+    return out
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _describe(node: LexborNode) -> str:
+    parts = []
+    cur: LexborNode | None = node.parent
+    while cur is not None and not cur.is_document_node and cur.tag not in ("html", "body"):
+        a = cur.attributes
+        s = cur.tag or "?"
+        if a.get("id"):
+            s += "#" + str(a["id"])[:30]
+        if a.get("class"):
+            s += "." + ".".join(str(a["class"]).split())[:60]
+        if a.get("role"):
+            s += f"[role={a['role']}]"
+        parts.append(s)
+        cur = cur.parent
+    return " < ".join(parts[:12])
+
+
+def score_page(page: Page, errors: list[dict[str, object]] | None) -> Score:
+    tree = LexborHTMLParser(page.html)
+    links = tree.css(LINKS_CSS)
+    placements = classify_placements(tree, links, host=page.host)
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, link in enumerate(links):
+        href = link.attributes.get("href") or ""
+        text = " ".join((link.text(deep=True) or "").split())
+        index[(href, text)].append(i)
+    used: Counter[tuple[str, str]] = Counter()
+    sc = Score(pages=1)
+    for lab in page.labels:
+        key = (lab.href, lab.anchor)
+        k = used[key]
+        used[key] += 1
+        cands = index.get(key, [])
+        if k >= len(cands):
+            sc.unmatched += 1
+            continue
+        i = cands[k]
+        pl = placements[i]
+        sc.by_placement[(pl.placement, lab.content)] += 1
+        if pl.in_content and lab.content:
+            sc.tp += 1
+        elif pl.in_content:
+            sc.fp += 1
+        elif lab.content:
+            sc.fn += 1
+        else:
+            sc.tn += 1
+        if errors is not None and pl.in_content != lab.content:
+            errors.append(
+                {
+                    "corpus": page.corpus,
+                    "file_id": page.file_id,
+                    "type": page.page_type,
+                    "label": "content" if lab.content else "boilerplate",
+                    "pred": pl.placement,
+                    "href": lab.href[:100],
+                    "anchor": lab.anchor[:80],
+                    "xpath": pl.xpath,
+                    "chain": _describe(links[i]),
+                }
+            )
+    return sc
+
+
+def timing(pages: list[Page], repeat: int = 1) -> tuple[float, float]:
+    """(baseline ms/page, baseline + classify ms/page), best of ``repeat`` rounds."""
+    base = full = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for p in pages:
+            tree = LexborHTMLParser(p.html)
+            tree.css(LINKS_CSS)
+        t1 = time.perf_counter()
+        for p in pages:
+            tree = LexborHTMLParser(p.html)
+            classify_placements(tree, tree.css(LINKS_CSS), host=p.host)
+        t2 = time.perf_counter()
+        base = min(base, (t1 - t0) / len(pages) * 1000)
+        full = min(full, (t2 - t1) / len(pages) * 1000)
+    return base, full
+
+
+def _row(name: str, s: Score, ms: str = "") -> str:
+    return (
+        f"| {name} | {s.pages} | {s.matched} | {s.unmatched} | {s.tp + s.fn} | "
+        f"{s.content_p:.3f} | {s.content_r:.3f} | **{s.content_f1:.3f}** | "
+        f"{s.boiler_p:.3f} | {s.boiler_r:.3f} |{ms}"
+    )
+
+
+def report(pages: list[Page], scores: dict[tuple[str, str], Score], times: dict[str, tuple[float, float]]) -> str:
+    lines = [
+        "# Link placement benchmark",
+        "",
+        "Generated by `python benchmarks/placement_corpus.py` (do not edit by hand).",
+        "Content = `in_content` true; boilerplate = every other placement. P/R/F1 over labelled",
+        "links matched to an element by (raw href, collapsed anchor text, occurrence order).",
+        "wcxb-dev is the tuning set; aeb (news articles) is held out.",
+        "",
+        "| page type | pages | matched | unmatched | content links | content P | content R | content F1 | boilerplate P | boilerplate R |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for corpus in ("wcxb-dev", "aeb"):
+        total = Score()
+        types = sorted({t for (c, t) in scores if c == corpus})
+        if not types:
+            continue
+        for t in types:
+            s = scores[(corpus, t)]
+            total.add(s)
+            lines.append(_row(f"{corpus} / {t}", s))
+        lines.append(_row(f"**{corpus} overall**", total))
+    lines += [
+        "",
+        "## Cost per page",
+        "",
+        "| corpus | pages | parse + css baseline (ms) | parse + css + classify (ms) | classify only (ms) |",
+        "|---|---|---|---|---|",
+    ]
+    for corpus, (base, full) in times.items():
+        n = sum(1 for p in pages if p.corpus == corpus)
+        lines.append(f"| {corpus} | {n} | {base:.2f} | {full:.2f} | {full - base:.2f} |")
+    lines += [
+        "",
+        "## Labels per predicted placement",
+        "",
+        "| corpus | placement | labelled content | labelled boilerplate |",
+        "|---|---|---|---|",
+    ]
+    for corpus in ("wcxb-dev", "aeb"):
+        total = Score()
+        for (c, _), s in scores.items():
+            if c == corpus:
+                total.add(s)
+        for pl in PLACEMENTS:
+            c_n = total.by_placement[(pl, True)]
+            b_n = total.by_placement[(pl, False)]
+            if c_n or b_n:
+                lines.append(f"| {corpus} | {pl} | {c_n} | {b_n} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpora", type=Path, default=ROOT / ".." / "shared" / "corpora")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "placement.md")
+    ap.add_argument("--errors", type=Path, help="write misclassified links here (JSON lines)")
+    ap.add_argument("--repeat", type=int, default=3, help="timing rounds (best is reported)")
+    ap.add_argument("--no-write", action="store_true", help="print the report only")
+    args = ap.parse_args(argv)
+    if not args.corpora.is_dir():
+        print(f"corpora folder {args.corpora} not found; skipping placement benchmark")
+        return 0
+    pages = load(args.corpora)
+    if not pages:
+        print(f"no labelled pages under {args.corpora}; skipping placement benchmark")
+        return 0
+    errors: list[dict[str, object]] | None = [] if args.errors else None
+    scores: dict[tuple[str, str], Score] = defaultdict(Score)
+    for page in pages:
+        scores[(page.corpus, page.page_type)].add(score_page(page, errors))
+    times: dict[str, tuple[float, float]] = {}
+    for corpus in ("wcxb-dev", "aeb"):
+        sub = [p for p in pages if p.corpus == corpus]
+        if sub and args.repeat > 0:
+            times[corpus] = timing(sub, args.repeat)
+    text = report(pages, scores, times)
+    print(text)
+    if errors is not None:
+        with args.errors.open("w", encoding="utf-8") as fh:
+            for e in errors:
+                fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+    if not args.no_write:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,385 @@
+"""Where a link sits on its page: content, navigation, header, footer, sidebar or comments.
+
+``classify_placements(tree, links)`` labels every link element of a parsed page. It is pure
+(no Scrapy, no I/O) and computes per-page facts once: one pass over the DOM for text/link
+density (``_placement_density``), and one region label per ancestor element, cached by node,
+so the cost grows with the number of distinct ancestors of links, not links x tree size.
+
+How a region is decided, in order:
+
+1. **User rules** (:class:`PlacementRule`, the ``LINKSPIDER_PLACEMENT_RULES`` setting): the first
+   rule whose host matches and whose CSS selector matches the link or an ancestor (or whose
+   ``contains`` text is a substring of a class/id of the link or an ancestor) decides.
+2. **Page regions from markup** (``_placement_signals``): HTML5 tags, ARIA roles and class/id
+   conventions, resolved from the outside in the way a reader sees nesting:
+
+   * footer and sidebar are *strong*: everything inside them is footer/sidebar (a ``nav`` in
+     a footer is footer, a "recent comments" widget in a sidebar is sidebar);
+   * comments are strong too and win inside content (a comment under an article is
+     ``comments``; a ``header`` inside a comment is still the comment);
+   * navigation is strong (a "content" class inside a menu is still the menu), and wins
+     inside the page header (the primary menu in the ``header`` is ``navigation``) and inside
+     content (a breadcrumb or pager in ``main`` is ``navigation``);
+   * header is weaker than navigation only;
+   * a ``header``/``footer`` inside ``main``, ``article``, ``aside``, ``nav`` or ``section`` is
+     scoped to that block (HTML-AAM maps it to banner/contentinfo only at page level): a
+     ``header`` inside an article is part of the article.
+3. **Text density** for whatever markup leaves open: links inside the main-content block
+   (the densest run of prose, see ``_placement_density``) are content; links outside it are
+   boilerplate, named by where they sit (a link list is ``navigation``; otherwise ``header``
+   before the main block, ``footer`` after it).
+
+``xpath`` is an absolute element path from ``/html``: each step is the tag name followed by
+``[n]``, the 1-based position among the element's siblings *with the same tag*; the index is
+omitted when the element is the only child of its tag under its parent. Each step is
+therefore unambiguous, so the path identifies exactly one element (XPath 1.0 semantics:
+``/html/body/div[2]/p/a[3]`` selects that element and no other).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from linkspider.extract._placement_density import PageStats, page_stats
+from linkspider.extract._placement_signals import (
+    COMMENTS,
+    CONTENT,
+    FOOTER,
+    HEADER,
+    NAVIGATION,
+    ROLE_SIGNALS,
+    SIDEBAR,
+    TAG_SIGNALS,
+    attrs_signal,
+)
+
+PLACEMENTS: Final = (CONTENT, NAVIGATION, HEADER, FOOTER, SIDEBAR, COMMENTS)
+
+__all__ = ["PLACEMENTS", "Placement", "PlacementRule", "classify_placements", "parse_rules"]
+
+
+@dataclass(frozen=True)
+class PlacementRule:
+    """A user rule: links matching it get ``region``; the first matching rule wins.
+
+    ``selector`` is a CSS selector matched against the link element and its ancestors;
+    ``contains`` is a case-insensitive substring of a class name or id of the link or an
+    ancestor. A rule needs at least one of them; when both are given both must match.
+    ``host`` limits the rule to that host and its subdomains (``example.com`` also matches
+    ``www.example.com``); None applies everywhere.
+    """
+
+    region: str
+    selector: str | None = None
+    contains: str | None = None
+    host: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.region not in PLACEMENTS:
+            raise ValueError(
+                f"placement rule region must be one of {', '.join(PLACEMENTS)}; "
+                f"got {self.region!r}"
+            )
+        if not self.selector and not self.contains:
+            raise ValueError("placement rule needs a 'selector' or a 'contains' value")
+
+    def applies_to_host(self, host: str) -> bool:
+        if not self.host:
+            return True
+        want = self.host.lower().strip(".")
+        have = host.lower().strip(".")
+        return have == want or have.endswith("." + want)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one link sits. ``in_content`` is ``placement == "content"``."""
+
+    placement: str
+    in_content: bool
+    xpath: str
+
+
+_RULE_KEYS: Final = frozenset({"region", "selector", "contains", "host"})
+
+
+def parse_rules(raw: object) -> list[PlacementRule]:
+    """Build rules from a setting value: a list of dicts, or a JSON string of one.
+
+    ``None`` and ``""`` mean no rules. Anything else that is not a list of objects with a
+    valid ``region`` and a ``selector`` and/or ``contains`` string raises ``ValueError``
+    naming the offending entry.
+    """
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        if not raw.strip():
+            return []
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"placement rules: not valid JSON ({exc})") from exc
+    if isinstance(raw, PlacementRule):
+        return [raw]
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError(
+            f"placement rules must be a list of objects, got {type(raw).__name__}"
+        )
+    rules: list[PlacementRule] = []
+    for i, item in enumerate(raw):
+        if isinstance(item, PlacementRule):
+            rules.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise ValueError(f"placement rule #{i}: expected an object, got {type(item).__name__}")
+        unknown = set(item) - _RULE_KEYS
+        if unknown:
+            raise ValueError(f"placement rule #{i}: unknown key(s) {sorted(unknown)}")
+        for key in _RULE_KEYS:
+            value = item.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"placement rule #{i}: {key!r} must be a string")
+        if "region" not in item:
+            raise ValueError(f"placement rule #{i}: missing 'region'")
+        try:
+            rule = PlacementRule(
+                region=item["region"],
+                selector=item.get("selector") or None,
+                contains=item.get("contains") or None,
+                host=item.get("host") or None,
+            )
+        except ValueError as exc:
+            raise ValueError(f"placement rule #{i}: {exc}") from exc
+        if rule.selector:
+            try:
+                LexborHTMLParser("<p></p>").css(rule.selector)
+            except Exception as exc:
+                raise ValueError(
+                    f"placement rule #{i}: invalid CSS selector {rule.selector!r} ({exc})"
+                ) from exc
+        rules.append(rule)
+    return rules
+
+
+# ---------------------------------------------------------------------------------------------
+# Region resolution from markup.
+
+# Tags whose header/footer children are scoped to them, not to the page (HTML-AAM).
+_SCOPING_TAGS: Final = frozenset({"article", "aside", "main", "nav", "section"})
+# Regions that swallow everything nested inside them.
+_STRONG: Final = frozenset({FOOTER, SIDEBAR, COMMENTS, NAVIGATION})
+
+# Resolved state of an element: (region or None, inside a scoping element).
+_State = tuple[str | None, bool]
+_ROOT_STATE: Final[_State] = (None, False)
+
+
+def _own_signal(node: LexborNode, tag: str) -> tuple[str | None, bool]:
+    """(region signal, is it from the tag/role rather than class/id)."""
+    attrs = node.attributes
+    role = attrs.get("role")
+    if role:
+        sig = ROLE_SIGNALS.get(role.strip().lower().split(" ")[0])
+        if sig is not None:
+            return sig, True
+    sig = TAG_SIGNALS.get(tag)
+    if sig is not None:
+        return sig, True
+    itemprop = attrs.get("itemprop")
+    if itemprop and itemprop.lower() in ("articlebody", "text", "reviewbody"):
+        return CONTENT, True
+    itemtype = attrs.get("itemtype")
+    if itemtype and itemtype.endswith(("/Comment", "/UserComments")):
+        return COMMENTS, True
+    return attrs_signal(attrs.get("class"), attrs.get("id")), False
+
+
+def _combine(parent: _State, node: LexborNode, tag: str, stats: PageStats) -> _State:
+    region, scoped = parent
+    if tag in ("html", "body"):
+        return parent
+    sig, semantic = _own_signal(node, tag)
+    scoped = scoped or tag in _SCOPING_TAGS
+    if sig is None:
+        return region, scoped
+    if region in _STRONG:
+        if region == NAVIGATION and sig in (FOOTER, SIDEBAR, COMMENTS) and not semantic:
+            return region, scoped
+        if region == NAVIGATION and sig in (FOOTER, SIDEBAR, COMMENTS):
+            return sig, scoped
+        return region, scoped
+    if sig in (HEADER, FOOTER):
+        # A header/footer scoped to an article or section belongs to that block.
+        if region == CONTENT or (scoped and (semantic or region is not None)):
+            return region, scoped
+        if region == HEADER and sig == FOOTER:
+            return region, scoped
+    if not semantic and sig != CONTENT and stats.main is not None:
+        # A class-named boilerplate region cannot hold the page's main prose: such a class
+        # sits on a page wrapper ("site-header-wrap" around everything).
+        nid = node.mem_id
+        if stats.main_score >= 20 and stats.contains(nid, stats.main):
+            return region, scoped
+    if region == HEADER and sig == CONTENT:
+        return region, scoped
+    return sig, scoped
+
+
+def _link_list_region(stats: PageStats, nid: int) -> bool:
+    """Is the link in a run of links with little other text (a menu, a tag cloud)?"""
+    parent = stats.parent
+    tag = stats.tag
+    cur = parent.get(nid)
+    for _ in range(4):
+        if cur is None or cur not in tag or tag[cur] in ("body", "html"):
+            return False
+        if stats.links.get(cur, 0) >= 3:
+            return stats.link_density(cur) > 0.6
+        cur = parent.get(cur)
+    return False
+
+
+def _density_region(stats: PageStats, nid: int) -> str:
+    main = stats.main
+    if main is not None and stats.contains(main, nid):
+        return CONTENT
+    if _link_list_region(stats, nid):
+        return NAVIGATION
+    if main is not None and stats.order.get(nid, 0) < stats.order[main]:
+        return HEADER
+    return FOOTER
+
+
+class _Classifier:
+    """Per-page caches: one resolved state and one xpath step per element."""
+
+    def __init__(self, tree: LexborHTMLParser, host: str, rules: Sequence[PlacementRule]):
+        self.tree = tree
+        self.stats = page_stats(tree)
+        self.states: dict[int, _State] = {}
+        self.paths: dict[int, str] = {}
+        self.steps: dict[int, dict[int, str]] = {}
+        self.rules = [r for r in rules if r.applies_to_host(host)]
+        self.rule_sets: list[frozenset[int] | None] = []
+        for rule in self.rules:
+            if rule.selector:
+                self.rule_sets.append(frozenset(n.mem_id for n in tree.css(rule.selector)))
+            else:
+                self.rule_sets.append(None)
+
+    def chain(self, link: LexborNode) -> list[LexborNode]:
+        """The link and its element ancestors, innermost first, up to ``html``."""
+        out: list[LexborNode] = []
+        node: LexborNode | None = link
+        while node is not None and not node.is_document_node:
+            out.append(node)
+            node = node.parent
+        return out
+
+    def state(self, chain: list[LexborNode]) -> _State:
+        states = self.states
+        # Find the innermost ancestor already resolved, then resolve downwards.
+        start = len(chain)
+        st: _State = _ROOT_STATE
+        for i, node in enumerate(chain):
+            cached = states.get(node.mem_id)
+            if cached is not None:
+                start, st = i, cached
+                break
+        for i in range(start - 1, -1, -1):
+            node = chain[i]
+            st = _combine(st, node, node.tag or "", self.stats)
+            states[node.mem_id] = st
+        return st
+
+    def rule_region(self, chain: list[LexborNode]) -> str | None:
+        for rule, ids in zip(self.rules, self.rule_sets):
+            if ids is not None and not any(n.mem_id in ids for n in chain):
+                continue
+            if rule.contains:
+                needle = rule.contains.lower()
+                found = False
+                for n in chain:
+                    attrs = n.attributes
+                    cls = attrs.get("class") or ""
+                    ident = attrs.get("id") or ""
+                    if needle in cls.lower() or needle in ident.lower():
+                        found = True
+                        break
+                if not found:
+                    continue
+            return rule.region
+        return None
+
+    def xpath(self, chain: list[LexborNode]) -> str:
+        paths = self.paths
+        start = len(chain)
+        prefix = ""
+        for i, node in enumerate(chain):
+            cached = paths.get(node.mem_id)
+            if cached is not None:
+                start, prefix = i, cached
+                break
+        for i in range(start - 1, -1, -1):
+            node = chain[i]
+            prefix = prefix + "/" + self._step(node)
+            paths[node.mem_id] = prefix
+        return prefix
+
+    def _step(self, node: LexborNode) -> str:
+        parent = node.parent
+        if parent is None or parent.is_document_node:
+            return node.tag or "*"
+        steps = self.steps.get(parent.mem_id)
+        if steps is None:
+            # Number all element children of this parent at once: siblings of one link are
+            # usually siblings of the next (menus, lists), so each parent is scanned once.
+            children = [(c.mem_id, c.tag or "*") for c in parent.iter(include_text=False)]
+            counts: dict[str, int] = {}
+            for _, t in children:
+                counts[t] = counts.get(t, 0) + 1
+            seen: dict[str, int] = {}
+            steps = {}
+            for cid, t in children:
+                if counts[t] == 1:
+                    steps[cid] = t
+                else:
+                    seen[t] = seen.get(t, 0) + 1
+                    steps[cid] = f"{t}[{seen[t]}]"
+            self.steps[parent.mem_id] = steps
+        return steps.get(node.mem_id, node.tag or "*")
+
+    def classify(self, link: LexborNode) -> Placement:
+        chain = self.chain(link)
+        xpath = self.xpath(chain)
+        region: str | None = None
+        if self.rules:
+            region = self.rule_region(chain)
+        if region is None:
+            region = self.state(chain)[0]
+            if region is None:
+                region = _density_region(self.stats, link.mem_id)
+        return Placement(region, region == CONTENT, xpath)
+
+
+def classify_placements(
+    tree: LexborHTMLParser,
+    links: Sequence[LexborNode],
+    *,
+    host: str = "",
+    rules: Sequence[PlacementRule] = (),
+) -> list[Placement]:
+    """Placement of each link element, in the order given.
+
+    ``links`` are ``tree.css("a[href], area[href]")`` (any elements of ``tree`` work). ``host``
+    selects host-scoped user rules; ``rules`` are tried first, in order.
+    """
+    if not links:
+        return []
+    clf = _Classifier(tree, host, rules)
+    return [clf.classify(link) for link in links]
