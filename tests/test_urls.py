@@ -1,0 +1,77 @@
+"""URL resolution and target_url normalisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkspider.extract.urls import canonical_host, normalise_url, resolve_href, split_host
+
+BASE = "https://outdoor-blog.com/reviews/page.html"
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("other.html", "https://outdoor-blog.com/reviews/other.html"),
+        ("../about", "https://outdoor-blog.com/about"),
+        ("/root", "https://outdoor-blog.com/root"),
+        ("//cdn.example.com/x", "https://cdn.example.com/x"),
+        ("?q=1", "https://outdoor-blog.com/reviews/page.html?q=1"),
+        ("#top", "https://outdoor-blog.com/reviews/page.html#top"),
+        ("", "https://outdoor-blog.com/reviews/page.html"),
+        ("  https://globex.co.uk/contact\n ", "https://globex.co.uk/contact"),
+        ("HTTPS://WWW.ACME-BOOTS.COM:443/Boots/", "https://www.acme-boots.com/Boots/"),
+        ("https://example.com", "https://example.com/"),
+    ],
+)
+def test_resolve_href(href: str, expected: str) -> None:
+    assert resolve_href(href, BASE) == expected
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["javascript:void(0)", "JavaScript:go()", "mailto:a@b.com", "tel:+1555", "data:text/html,x",
+     "ftp://files.example.com/", "http://a b/", "http://%zz/"],
+)  # fmt: skip
+def test_non_links(href: str) -> None:
+    assert resolve_href(href, BASE) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.com/P?utm_source=a&b=2&UTM_Medium=x#frag", "https://x.com/P?b=2"),
+        ("https://x.com/?gclid=1&fbclid=2&mc_eid=3&msclkid=4", "https://x.com/"),
+        ("https://x.com/a?z=1&a=2", "https://x.com/a?z=1&a=2"),  # order kept
+        ("https://x.com/a?utm%5Fsource=1&k", "https://x.com/a?k"),  # encoded name
+        ("https://x.com/Path/Case", "https://x.com/Path/Case"),
+    ],
+)
+def test_normalise_url(url: str, expected: str) -> None:
+    assert normalise_url(url) == expected
+
+
+def test_idn_hosts_are_punycode_either_way() -> None:
+    unicode_form = resolve_href("https://Bücher.de/ä", BASE)
+    puny_form = resolve_href("https://XN--BCHER-KVA.de/%C3%A4", BASE)
+    assert unicode_form == puny_form == "https://xn--bcher-kva.de/%C3%A4"
+    assert canonical_host("bücher.de") == canonical_host("xn--bcher-kva.de") == "xn--bcher-kva.de"
+
+
+def test_default_port_dropped_other_ports_kept() -> None:
+    assert resolve_href("http://acme.com:80/", BASE) == "http://acme.com/"
+    assert resolve_href("https://acme.com:8443/", BASE) == "https://acme.com:8443/"
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [("https://u:p@a.com:8080/x", "a.com"), ("http://[::1]:80/", "[::1]"),
+     ("https://a.com?q", "a.com"), ("https://a.com#f", "a.com")],
+)  # fmt: skip
+def test_split_host(url: str, host: str) -> None:
+    assert split_host(url) == host
+
+
+@pytest.mark.parametrize("bad", ["", "a b.com", "a/b", "a..b", "x@y.com"])
+def test_canonical_host_rejects(bad: str) -> None:
+    assert canonical_host(bad) == ""
