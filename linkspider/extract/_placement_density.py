@@ -12,6 +12,7 @@ discounted by its link density, is the main block.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -47,8 +48,11 @@ class PageStats:
     """Largest preorder position inside the subtree: X contains Y iff order[X] <= order[Y] <= end[X]."""
     parent: dict[int, int] = field(default_factory=dict)
     tag: dict[int, str] = field(default_factory=dict)
+    nodes: dict[int, LexborNode] = field(default_factory=dict)
+    candidates: list[tuple[float, int]] = field(default_factory=list)
+    """Main-content candidates, best first: (score, mem_id)."""
     main: int | None = None
-    """mem_id of the main-content block found by text density, if any."""
+    """mem_id of the main-content block (set by the caller from ``candidates``)."""
     main_score: float = 0.0
     total_text: int = 0
 
@@ -98,6 +102,7 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
         pid = p.mem_id if p is not None else 0
         # Children of invisible elements inherit invisibility through the tag map.
         tag[nid] = t if tag.get(pid) not in _INVISIBLE else "script"
+        st.nodes[nid] = node
         parent[nid] = pid
         order[nid] = pos
         pos += 1
@@ -135,8 +140,29 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
     return st
 
 
+_POSITIVE: Final = re.compile(
+    r"article|body|content|entry|main|page|post|text|blog|story|prose|richtext", re.I
+)
+_NEGATIVE: Final = re.compile(
+    r"comment|foot|masthead|meta|outbrain|promo|related|scroll|shoutbox|sidebar|sponsor|"
+    r"shopping|tags|tool|widget|share|social|nav|menu|header|banner|breadcrumb|popup|modal|"
+    r"cookie|newsletter|subscribe|recirc|author|byline|card",
+    re.I,
+)
+# Class/id weight, in the unit of the score (one 100-character paragraph is worth 2).
+_CLASS_WEIGHT: Final = 25.0
+_MAX_CANDIDATES: Final = 5
+
+
 def _find_main(st: PageStats, elements: list[int]) -> None:
-    """Readability-style scoring of the main-content block."""
+    """Readability-style scoring of the main-content block.
+
+    Every paragraph-like element with at least ``_MIN_PARAGRAPH`` characters of non-link text
+    credits ``1 + min(chars, 1000) / 100`` to its parent and half that to its grandparent, so
+    the element that directly holds most paragraphs wins over its wrappers. Class/id words
+    that name content (``entry-content``) or boilerplate (``sidebar``, ``related``) add or
+    subtract a fixed weight, as in Readability, and the total is discounted by link density.
+    """
     scores: dict[int, float] = {}
     text = st.text
     link_text = st.link_text
@@ -156,13 +182,19 @@ def _find_main(st: PageStats, elements: list[int]) -> None:
         gid = parent.get(pid)
         if gid is not None and gid in tag:
             scores[gid] = scores.get(gid, 0.0) + credit / 2
-    best: int | None = None
-    best_score = 0.0
+    ranked: list[tuple[float, int]] = []
     for nid, s in scores.items():
         if tag[nid] in ("body", "html"):
             continue
+        attrs = st.nodes[nid].attributes
+        names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        if names.strip():
+            if _POSITIVE.search(names):
+                s += _CLASS_WEIGHT
+            if _NEGATIVE.search(names):
+                s -= _CLASS_WEIGHT
         s *= 1.0 - st.link_density(nid)
-        if s > best_score:
-            best, best_score = nid, s
-    st.main = best
-    st.main_score = best_score
+        if s > 0:
+            ranked.append((s, nid))
+    ranked.sort(reverse=True)
+    st.candidates = ranked[:_MAX_CANDIDATES]

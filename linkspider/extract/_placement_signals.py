@@ -104,6 +104,42 @@ _CONTENT_RE = re.compile(
     r"post-?entry|blog-?post|single-?post|hentry|content|main|article|story)$"
 )
 
+# Blocks that sit beside the text they accompany, even when nested inside the article:
+# related/recommended stories, share and follow buttons, newsletter sign-ups, promos, author
+# boxes and forum signatures. ARIA calls such supporting content "complementary"; it is the
+# ``sidebar`` region here. Matched as whole words of a class name or id.
+_COMPLEMENTARY_WORDS: Final = frozenset(
+    {"related", "relatedposts", "recirc", "recirculation", "share", "shares", "sharing",
+     "sharedaddy", "sharethis", "addthis", "social", "socials", "newsletter", "subscribe",
+     "subscription", "signup", "promo", "promos", "promotion", "trending", "popular",
+     "recommended", "recommendations", "recommendation", "mostread", "most-read", "read-next",
+     "readnext", "more-stories", "yarpp", "sponsored", "sponsor", "advert", "advertisement",
+     "ads", "signature", "author-bio", "author-box", "authorbox", "about-author", "author-info",
+     "user-info", "userinfo", "postprofile", "message-user", "reactions", "reactionsbar"}
+)
+# Link lists that lead elsewhere in the site from inside an article: taxonomy, bylines,
+# previous/next. They are ``navigation`` (a reader does not read them as the text).
+_NAVIGATION_WORDS: Final = frozenset(
+    {"tags", "tag-list", "taglist", "tagcloud", "tag-cloud", "post-tags", "keywords",
+     "categories", "category-links", "cat-links", "tags-links", "byline", "bylines",
+     "post-navigation", "nav-links", "next-prev", "prev-next", "post-nav", "postnav",
+     "entry-meta", "post-meta", "article-meta", "pagination"}
+)
+_WORD_SPLIT = re.compile(r"[\s_]+|(?<=[a-z0-9])-(?=[a-z0-9])")
+
+
+def _word_signal(n: str) -> str | None:
+    """Complementary/navigation words, also as ``a-b`` pairs (``author-box``)."""
+    words = [w for w in _WORD_SPLIT.split(n) if w]
+    for i, w in enumerate(words):
+        pair = w + "-" + words[i + 1] if i + 1 < len(words) else ""
+        if w in _NAVIGATION_WORDS or pair in _NAVIGATION_WORDS:
+            return NAVIGATION
+        if w in _COMPLEMENTARY_WORDS or pair in _COMPLEMENTARY_WORDS:
+            return SIDEBAR
+    return None
+
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -124,6 +160,9 @@ def name_signal(name: str) -> str | None:
         return None
     if _COMMENT_RE.search(n) and not _COMMENT_NOT.search(n):
         return COMMENTS
+    word = _word_signal(n)
+    if word is not None:
+        return word
     if _MODIFIER.search(n):
         return None
     if _FOOTER_RE.search(n) and not _COMPONENT.search(n):

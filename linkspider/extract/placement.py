@@ -213,12 +213,11 @@ def _combine(parent: _State, node: LexborNode, tag: str, stats: PageStats) -> _S
         if region == NAVIGATION and sig in (FOOTER, SIDEBAR, COMMENTS):
             return sig, scoped
         return region, scoped
-    if sig in (HEADER, FOOTER):
-        # A header/footer scoped to an article or section belongs to that block.
-        if region == CONTENT or (scoped and (semantic or region is not None)):
-            return region, scoped
-        if region == HEADER and sig == FOOTER:
-            return region, scoped
+    if sig == HEADER and (region == CONTENT or scoped):
+        # A header scoped to an article or section is that block's heading, not the banner.
+        return region, scoped
+    if sig == FOOTER and region == HEADER:
+        return region, scoped
     if not semantic and sig != CONTENT and stats.main is not None:
         # A class-named boilerplate region cannot hold the page's main prose: such a class
         # sits on a page wrapper ("site-header-wrap" around everything).
@@ -230,7 +229,41 @@ def _combine(parent: _State, node: LexborNode, tag: str, stats: PageStats) -> _S
     return sig, scoped
 
 
-def _link_list_region(stats: PageStats, nid: int) -> bool:
+# Elements that delimit a "block" of text around a link (its paragraph, list item, cell).
+_BLOCK_TAGS: Final = frozenset(
+    {"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+     "figcaption", "div", "section", "article", "pre", "tr", "ul", "ol", "table", "header",
+     "footer", "nav", "aside", "main", "body", "form", "figure", "address"}
+)
+# A link reads as part of the text when its block has this much non-link text around it...
+_MIN_BLOCK_PROSE: Final = 15
+# ...or when its own anchor is a sentence-like title (a headline in a listing).
+_MIN_TITLE_ANCHOR: Final = 25
+
+
+def _block(stats: PageStats, nid: int) -> int | None:
+    parent = stats.parent
+    tag = stats.tag
+    cur = parent.get(nid)
+    while cur is not None and cur in tag:
+        if tag[cur] in _BLOCK_TAGS:
+            return cur
+        cur = parent.get(cur)
+    return None
+
+
+def _reads_as_text(stats: PageStats, nid: int) -> bool:
+    """Is the link part of running text (a sentence, a list item with words, a headline)?"""
+    if stats.text.get(nid, 0) >= _MIN_TITLE_ANCHOR:
+        return True
+    block = _block(stats, nid)
+    if block is None:
+        return False
+    prose = stats.text.get(block, 0) - stats.link_text.get(block, 0)
+    return prose >= _MIN_BLOCK_PROSE
+
+
+def _in_link_list(stats: PageStats, nid: int) -> bool:
     """Is the link in a run of links with little other text (a menu, a tag cloud)?"""
     parent = stats.parent
     tag = stats.tag
@@ -244,13 +277,29 @@ def _link_list_region(stats: PageStats, nid: int) -> bool:
     return False
 
 
-def _density_region(stats: PageStats, nid: int) -> str:
+def _density_region(stats: PageStats, nid: int, hinted_content: bool) -> str:
+    """Region of a link that markup leaves open (or only hints is content).
+
+    Content is a link inside the main-content block that reads as text. Everything else is
+    boilerplate, named by where it sits: a run of links is ``navigation``; a link in the
+    main block (or in a block marked up as content) that is not part of the text (a "Shop
+    now" button, a photo credit, a teaser card elsewhere on the page) is ``sidebar``,
+    i.e. complementary; other links are ``header`` above the main block and ``footer`` below.
+    """
     main = stats.main
-    if main is not None and stats.contains(main, nid):
-        return CONTENT
-    if _link_list_region(stats, nid):
+    if main is None:
+        # No prose anywhere (a link directory, a tiny page): trust markup, then link runs.
+        if hinted_content or not _in_link_list(stats, nid):
+            return CONTENT
         return NAVIGATION
-    if main is not None and stats.order.get(nid, 0) < stats.order[main]:
+    inside = stats.contains(main, nid)
+    if inside and _reads_as_text(stats, nid):
+        return CONTENT
+    if _in_link_list(stats, nid):
+        return NAVIGATION
+    if inside or hinted_content:
+        return SIDEBAR
+    if stats.order.get(nid, 0) < stats.order[main]:
         return HEADER
     return FOOTER
 
@@ -264,6 +313,7 @@ class _Classifier:
         self.states: dict[int, _State] = {}
         self.paths: dict[int, str] = {}
         self.steps: dict[int, dict[int, str]] = {}
+        self._choose_main()
         self.rules = [r for r in rules if r.applies_to_host(host)]
         self.rule_sets: list[frozenset[int] | None] = []
         for rule in self.rules:
@@ -271,6 +321,17 @@ class _Classifier:
                 self.rule_sets.append(frozenset(n.mem_id for n in tree.css(rule.selector)))
             else:
                 self.rule_sets.append(None)
+
+    def _choose_main(self) -> None:
+        """The best density candidate that markup does not place in a boilerplate region."""
+        stats = self.stats
+        for score, nid in stats.candidates:
+            region = self.state(self.chain(stats.nodes[nid]))[0]
+            if region is None or region == CONTENT:
+                stats.main, stats.main_score = nid, score
+                break
+        # States were resolved without knowing the main block (see ``_combine``): redo them.
+        self.states.clear()
 
     def chain(self, link: LexborNode) -> list[LexborNode]:
         """The link and its element ancestors, innermost first, up to ``html``."""
@@ -362,8 +423,8 @@ class _Classifier:
             region = self.rule_region(chain)
         if region is None:
             region = self.state(chain)[0]
-            if region is None:
-                region = _density_region(self.stats, link.mem_id)
+            if region is None or region == CONTENT:
+                region = _density_region(self.stats, link.mem_id, region == CONTENT)
         return Placement(region, region == CONTENT, xpath)
 
 
