@@ -12,6 +12,7 @@ from linkspider import __version__
 BOT_NAME = "linkspider"
 SPIDER_MODULES = ["linkspider.spiders"]
 NEWSPIDER_MODULE = "linkspider.spiders"
+COMMANDS_MODULE = "linkspider.commands"
 
 # An honest user agent: robots.txt groups for "linkspider" apply to us.
 USER_AGENT = (

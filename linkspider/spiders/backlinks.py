@@ -42,6 +42,12 @@ class BacklinksSpider(Spider):
     name = "backlinks"
 
     config: CrawlConfig
+    follow_links: bool = True
+
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any]) -> None:
+        """Raise :class:`ConfigError` (a ``ValueError``) for bad arguments."""
+        CrawlConfig.from_kwargs(kwargs)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BacklinksSpider:
@@ -63,8 +69,11 @@ class BacklinksSpider(Spider):
             settings.set("LINKSPIDER_MAX_PAGES_PER_SITE", args_.max_pages_per_site, "cmdline")
         if args_.depth is not None:
             settings.set("LINKSPIDER_DEPTH", args_.depth, priority="cmdline")
-        if args_.scope == "site":
-            settings.set("DEPTH_LIMIT", settings.getint("LINKSPIDER_DEPTH"), priority="cmdline")
+        depth = settings.getint("LINKSPIDER_DEPTH")
+        if args_.scope == "site" and depth > 0:
+            settings.set("DEPTH_LIMIT", depth, priority="cmdline")
+        # depth=0 means "seeds only" (Scrapy's DEPTH_LIMIT=0 would mean "no limit").
+        spider.follow_links = args_.scope == "site" and depth > 0
         for number, raw, why in config.seeds.rejected:
             spider.logger.warning(f"seeds: skipped entry #{number} {raw!r}: {why}")
         return spider
@@ -75,7 +84,6 @@ class BacklinksSpider(Spider):
                 seed.url,
                 callback=self.parse,
                 errback=self.on_error,
-                dont_filter=True,
                 meta={
                     META_SITE: registrable_domain(split_host(seed.url)),
                     META_FALLBACK: seed.fallback_url,
@@ -95,7 +103,7 @@ class BacklinksSpider(Spider):
         rows = backlink_rows(page, self.config.targets, ctx)
         yield self._page_item(response, content_type, fetched_at, page=page, backlinks=len(rows))
         yield from rows
-        if self.config.args.scope == "site":
+        if self.follow_links:
             site = response.meta.get(META_SITE)
             for url in same_site_links(page):
                 yield Request(
@@ -118,10 +126,15 @@ class BacklinksSpider(Spider):
             yield self._page_item(
                 response, _header(response, b"Content-Type"), now, note=failure_kind(failure)
             )
+        message = (
+            f"HTTP {failure.value.response.status}"
+            if isinstance(failure.value, HttpError)
+            else _one_line(failure.getErrorMessage())
+        )
         yield ErrorItem(
             url=request.url,
             error=failure_kind(failure),
-            message=_one_line(failure.getErrorMessage()),
+            message=message,
             depth=depth,
             occurred_at=now,
         )
