@@ -123,7 +123,9 @@ def load(corpora: Path) -> list[Page]:
                 key = (corpus, row["file_id"])
                 page = pages.get(key)
                 if page is None:
-                    page_type = types.get(row["file_id"], "unknown") if corpus == "wcxb-dev" else "news"
+                    page_type = (
+                        types.get(row["file_id"], "unknown") if corpus == "wcxb-dev" else "news"
+                    )
                     page = Page(
                         corpus,
                         row["file_id"],
@@ -133,7 +135,9 @@ def load(corpora: Path) -> list[Page]:
                         host=_host(row.get("page_url", "")),
                     )
                     pages[key] = page
-                page.labels.append(Label(row["href"], row["anchor_text"], row["label"] == "content"))
+                page.labels.append(
+                    Label(row["href"], row["anchor_text"], row["label"] == "content")
+                )
     out = [p for p in pages.values() if p.path.exists()]
     for page in out:
         body = gzip.decompress(page.path.read_bytes())
@@ -237,7 +241,9 @@ def _row(name: str, s: Score, ms: str = "") -> str:
     )
 
 
-def report(pages: list[Page], scores: dict[tuple[str, str], Score], times: dict[str, tuple[float, float]]) -> str:
+def report(
+    pages: list[Page], scores: dict[tuple[str, str], Score], times: dict[str, tuple[float, float]]
+) -> str:
     lines = [
         "# Link placement benchmark",
         "",

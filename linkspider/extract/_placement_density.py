@@ -20,13 +20,39 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # Elements whose text a reader never sees as page text.
 _INVISIBLE: Final = frozenset(
-    {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "select",
-     "option", "textarea", "-comment"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "head",
+        "title",
+        "iframe",
+        "select",
+        "option",
+        "textarea",
+        "-comment",
+    }
 )
 # Elements that hold a paragraph of prose on real pages.
 _PARAGRAPH: Final = frozenset(
-    {"p", "pre", "td", "blockquote", "li", "dd", "div", "section", "span", "font", "article",
-     "h2", "h3", "h4"}
+    {
+        "p",
+        "pre",
+        "td",
+        "blockquote",
+        "li",
+        "dd",
+        "div",
+        "section",
+        "span",
+        "font",
+        "article",
+        "h2",
+        "h3",
+        "h4",
+    }
 )
 # A paragraph needs this many non-link characters to count as prose.
 _MIN_PARAGRAPH: Final = 25
@@ -34,38 +60,38 @@ _MIN_PARAGRAPH: Final = 25
 
 @dataclass
 class PageStats:
-    """Per-element facts for one page, keyed by ``LexborNode.mem_id``."""
+    """Per-element facts for one page.
 
-    text: dict[int, int] = field(default_factory=dict)
+    Elements are numbered by document (preorder) position; every list is indexed by that
+    number, so "is X inside Y" is ``Y <= X <= end[Y]`` and ancestor walks are list look-ups.
+    ``pos_of`` maps ``LexborNode.mem_id`` to the position.
+    """
+
+    pos_of: dict[int, int] = field(default_factory=dict)
+    nodes: list[LexborNode] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    parent: list[int] = field(default_factory=list)
+    """Parent position, -1 for the root element."""
+    end: list[int] = field(default_factory=list)
+    """Largest position inside the subtree."""
+    text: list[int] = field(default_factory=list)
     """Visible text characters (whitespace stripped per text node) in the subtree."""
-    link_text: dict[int, int] = field(default_factory=dict)
+    link_text: list[int] = field(default_factory=list)
     """The part of ``text`` that sits inside ``a`` elements."""
-    links: dict[int, int] = field(default_factory=dict)
+    links: list[int] = field(default_factory=list)
     """Number of ``a`` elements in the subtree."""
-    order: dict[int, int] = field(default_factory=dict)
-    """Document (preorder) position."""
-    end: dict[int, int] = field(default_factory=dict)
-    """Largest preorder position inside the subtree: X contains Y iff order[X] <= order[Y] <= end[X]."""
-    parent: dict[int, int] = field(default_factory=dict)
-    tag: dict[int, str] = field(default_factory=dict)
-    nodes: dict[int, LexborNode] = field(default_factory=dict)
     candidates: list[tuple[float, int]] = field(default_factory=list)
-    """Main-content candidates, best first: (score, mem_id)."""
-    main: int | None = None
-    """mem_id of the main-content block (set by the caller from ``candidates``)."""
+    """Main-content candidates, best first: (score, position)."""
+    main: int = -1
+    """Position of the main-content block, -1 if none (set by the caller from candidates)."""
     main_score: float = 0.0
-    total_text: int = 0
 
     def contains(self, outer: int, inner: int) -> bool:
-        o = self.order.get(outer)
-        i = self.order.get(inner)
-        if o is None or i is None:
-            return False
-        return o <= i <= self.end[outer]
+        return outer <= inner <= self.end[outer]
 
-    def link_density(self, node: int) -> float:
-        t = self.text.get(node, 0)
-        return self.link_text.get(node, 0) / t if t else 1.0
+    def link_density(self, pos: int) -> float:
+        t = self.text[pos]
+        return self.link_text[pos] / t if t else 1.0
 
 
 def page_stats(tree: LexborHTMLParser) -> PageStats:
@@ -74,69 +100,62 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
     root = tree.root
     if root is None:
         return st
-    text = st.text
+    pos_of = st.pos_of
+    nodes = st.nodes
+    tags = st.tag
     parent = st.parent
-    tag = st.tag
-    order = st.order
-    own: list[int] = []  # element ids in preorder
-    pos = 0
+    text: list[int] = []
+    invisible: list[bool] = []
     for node in root.traverse(include_text=True):
         t = node.tag
         if t == "-text":
+            raw = node.text_content
+            # Whitespace between tags is most text nodes: drop it before any DOM call.
+            if not raw or raw.isspace():
+                continue
             p = node.parent
             if p is None:
                 continue
-            pid = p.mem_id
-            if tag.get(pid, "-") in _INVISIBLE:
+            pp = pos_of.get(p.mem_id)
+            if pp is None or invisible[pp]:
                 continue
-            raw = node.text_content
-            if raw:
-                n = len(raw.strip())
-                if n:
-                    text[pid] = text.get(pid, 0) + n
+            text[pp] += len(raw.strip())
             continue
         if t is None or t[0] == "-":
             continue
-        nid = node.mem_id
         p = node.parent
-        pid = p.mem_id if p is not None else 0
-        # Children of invisible elements inherit invisibility through the tag map.
-        tag[nid] = t if tag.get(pid) not in _INVISIBLE else "script"
-        st.nodes[nid] = node
-        parent[nid] = pid
-        order[nid] = pos
-        pos += 1
-        own.append(nid)
+        pp = pos_of.get(p.mem_id, -1) if p is not None else -1
+        pos_of[node.mem_id] = len(tags)
+        tags.append(t)
+        nodes.append(node)
+        parent.append(pp)
+        text.append(0)
+        # Descendants of invisible elements are invisible too.
+        invisible.append(t in _INVISIBLE or (pp >= 0 and invisible[pp]))
 
-    link_text = st.link_text
-    links = st.links
-    end = st.end
-    for nid in own:
-        end[nid] = order[nid]
+    n = len(tags)
+    end = list(range(n))
+    link_text = [0] * n
+    links = [0] * n
     # Reverse preorder visits every child before its parent: sum subtrees bottom-up.
-    for nid in reversed(own):
-        pid = parent[nid]
-        t = tag[nid]
-        if t in _INVISIBLE:
-            text.pop(nid, None)
-            continue
-        n = text.get(nid, 0)
-        if t == "a":
-            link_text[nid] = n
-            links[nid] = links.get(nid, 0) + 1
-        if pid in tag:
-            if n:
-                text[pid] = text.get(pid, 0) + n
-            lt = link_text.get(nid, 0)
-            if lt:
-                link_text[pid] = link_text.get(pid, 0) + lt
-            lk = links.get(nid, 0)
-            if lk:
-                links[pid] = links.get(pid, 0) + lk
-            if end[nid] > end[pid]:
-                end[pid] = end[nid]
-    st.total_text = text.get(root.mem_id, 0)
-    _find_main(st, own)
+    for i in range(n - 1, -1, -1):
+        pp = parent[i]
+        if invisible[i]:
+            text[i] = 0
+        elif tags[i] == "a":
+            link_text[i] = text[i]
+            links[i] += 1
+        if pp >= 0:
+            text[pp] += text[i]
+            link_text[pp] += link_text[i]
+            links[pp] += links[i]
+            if end[i] > end[pp]:
+                end[pp] = end[i]
+    st.text = text
+    st.end = end
+    st.link_text = link_text
+    st.links = links
+    _find_main(st)
     return st
 
 
@@ -154,7 +173,7 @@ _CLASS_WEIGHT: Final = 25.0
 _MAX_CANDIDATES: Final = 5
 
 
-def _find_main(st: PageStats, elements: list[int]) -> None:
+def _find_main(st: PageStats) -> None:
     """Readability-style scoring of the main-content block.
 
     Every paragraph-like element with at least ``_MIN_PARAGRAPH`` characters of non-link text
@@ -168,33 +187,42 @@ def _find_main(st: PageStats, elements: list[int]) -> None:
     link_text = st.link_text
     parent = st.parent
     tag = st.tag
-    for nid in elements:
-        if tag[nid] not in _PARAGRAPH:
+    for i, t in enumerate(tag):
+        if t not in _PARAGRAPH:
             continue
-        prose = text.get(nid, 0) - link_text.get(nid, 0)
+        prose = text[i] - link_text[i]
         if prose < _MIN_PARAGRAPH:
             continue
         credit = min(prose, 1000) / 100.0 + 1.0
-        pid = parent.get(nid)
-        if pid is None or pid not in tag:
+        pp = parent[i]
+        if pp < 0:
             continue
-        scores[pid] = scores.get(pid, 0.0) + credit
-        gid = parent.get(pid)
-        if gid is not None and gid in tag:
-            scores[gid] = scores.get(gid, 0.0) + credit / 2
+        scores[pp] = scores.get(pp, 0.0) + credit
+        gp = parent[pp]
+        if gp >= 0:
+            scores[gp] = scores.get(gp, 0.0) + credit / 2
     ranked: list[tuple[float, int]] = []
-    for nid, s in scores.items():
-        if tag[nid] in ("body", "html"):
+    raw = sorted(
+        ((s * (1.0 - st.link_density(i)), i) for i, s in scores.items()),
+        reverse=True,
+    )
+    # Class words move a candidate by at most the class weight: only the head can win.
+    floor = raw[0][0] - 2 * _CLASS_WEIGHT if raw else 0.0
+    for _, i in raw[:40]:
+        s = scores[i]
+        if tag[i] in ("body", "html"):
             continue
-        attrs = st.nodes[nid].attributes
+        if s * (1.0 - st.link_density(i)) < floor:
+            break
+        attrs = st.nodes[i].attributes
         names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         if names.strip():
             if _POSITIVE.search(names):
                 s += _CLASS_WEIGHT
             if _NEGATIVE.search(names):
                 s -= _CLASS_WEIGHT
-        s *= 1.0 - st.link_density(nid)
+        s *= 1.0 - st.link_density(i)
         if s > 0:
-            ranked.append((s, nid))
+            ranked.append((s, i))
     ranked.sort(reverse=True)
     st.candidates = ranked[:_MAX_CANDIDATES]

@@ -82,8 +82,7 @@ class PlacementRule:
     def __post_init__(self) -> None:
         if self.region not in PLACEMENTS:
             raise ValueError(
-                f"placement rule region must be one of {', '.join(PLACEMENTS)}; "
-                f"got {self.region!r}"
+                f"placement rule region must be one of {', '.join(PLACEMENTS)}; got {self.region!r}"
             )
         if not self.selector and not self.contains:
             raise ValueError("placement rule needs a 'selector' or a 'contains' value")
@@ -127,9 +126,7 @@ def parse_rules(raw: object) -> list[PlacementRule]:
     if isinstance(raw, PlacementRule):
         return [raw]
     if not isinstance(raw, (list, tuple)):
-        raise ValueError(
-            f"placement rules must be a list of objects, got {type(raw).__name__}"
-        )
+        raise ValueError(f"placement rules must be a list of objects, got {type(raw).__name__}")
     rules: list[PlacementRule] = []
     for i, item in enumerate(raw):
         if isinstance(item, PlacementRule):
@@ -199,7 +196,10 @@ def _own_signal(node: LexborNode, tag: str) -> tuple[str | None, bool]:
     return attrs_signal(attrs.get("class"), attrs.get("id")), False
 
 
-def _combine(parent: _State, node: LexborNode, tag: str, stats: PageStats) -> _State:
+def _combine(parent: _State, pos: int, stats: PageStats) -> _State:
+    """State of element ``pos`` from its parent's state and its own signal (see module doc)."""
+    node = stats.nodes[pos]
+    tag = stats.tag[pos]
     region, scoped = parent
     if tag in ("html", "body"):
         return parent
@@ -218,12 +218,16 @@ def _combine(parent: _State, node: LexborNode, tag: str, stats: PageStats) -> _S
         return region, scoped
     if sig == FOOTER and region == HEADER:
         return region, scoped
-    if not semantic and sig != CONTENT and stats.main is not None:
-        # A class-named boilerplate region cannot hold the page's main prose: such a class
-        # sits on a page wrapper ("site-header-wrap" around everything).
-        nid = node.mem_id
-        if stats.main_score >= 20 and stats.contains(nid, stats.main):
-            return region, scoped
+    # A class-named boilerplate region cannot hold the page's main prose: such a class sits
+    # on a page wrapper ("site-header-wrap" around everything).
+    if (
+        not semantic
+        and sig != CONTENT
+        and stats.main >= 0
+        and stats.main_score >= 20
+        and stats.contains(pos, stats.main)
+    ):
+        return region, scoped
     if region == HEADER and sig == CONTENT:
         return region, scoped
     return sig, scoped
@@ -231,9 +235,39 @@ def _combine(parent: _State, node: LexborNode, tag: str, stats: PageStats) -> _S
 
 # Elements that delimit a "block" of text around a link (its paragraph, list item, cell).
 _BLOCK_TAGS: Final = frozenset(
-    {"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-     "figcaption", "div", "section", "article", "pre", "tr", "ul", "ol", "table", "header",
-     "footer", "nav", "aside", "main", "body", "form", "figure", "address"}
+    {
+        "p",
+        "li",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "figcaption",
+        "div",
+        "section",
+        "article",
+        "pre",
+        "tr",
+        "ul",
+        "ol",
+        "table",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "body",
+        "form",
+        "figure",
+        "address",
+    }
 )
 # A link reads as part of the text when its block has this much non-link text around it...
 _MIN_BLOCK_PROSE: Final = 15
@@ -241,43 +275,48 @@ _MIN_BLOCK_PROSE: Final = 15
 _MIN_TITLE_ANCHOR: Final = 25
 
 
-def _block(stats: PageStats, nid: int) -> int | None:
+def _block(stats: PageStats, pos: int) -> int:
+    """Nearest block-level ancestor of ``pos`` (-1 if none)."""
     parent = stats.parent
     tag = stats.tag
-    cur = parent.get(nid)
-    while cur is not None and cur in tag:
+    cur = parent[pos]
+    while cur >= 0:
         if tag[cur] in _BLOCK_TAGS:
             return cur
-        cur = parent.get(cur)
-    return None
+        cur = parent[cur]
+    return -1
 
 
-def _reads_as_text(stats: PageStats, nid: int) -> bool:
+def _reads_as_text(stats: PageStats, pos: int) -> bool:
     """Is the link part of running text (a sentence, a list item with words, a headline)?"""
-    if stats.text.get(nid, 0) >= _MIN_TITLE_ANCHOR:
+    if stats.text[pos] >= _MIN_TITLE_ANCHOR:
         return True
-    block = _block(stats, nid)
-    if block is None:
+    block = _block(stats, pos)
+    if block < 0:
         return False
-    prose = stats.text.get(block, 0) - stats.link_text.get(block, 0)
+    prose = stats.text[block] - stats.link_text[block]
     return prose >= _MIN_BLOCK_PROSE
 
 
-def _in_link_list(stats: PageStats, nid: int) -> bool:
-    """Is the link in a run of links with little other text (a menu, a tag cloud)?"""
+def _in_link_list(stats: PageStats, pos: int) -> bool:
+    """Is the link in a run of links with little other text (a menu, a tag cloud)?
+
+    Looks at up to four ancestors for the first one holding three or more links, and calls
+    it a link list when links make more than 60% of its text.
+    """
     parent = stats.parent
     tag = stats.tag
-    cur = parent.get(nid)
+    cur = parent[pos]
     for _ in range(4):
-        if cur is None or cur not in tag or tag[cur] in ("body", "html"):
+        if cur < 0 or tag[cur] in ("body", "html"):
             return False
-        if stats.links.get(cur, 0) >= 3:
+        if stats.links[cur] >= 3:
             return stats.link_density(cur) > 0.6
-        cur = parent.get(cur)
+        cur = parent[cur]
     return False
 
 
-def _density_region(stats: PageStats, nid: int, hinted_content: bool) -> str:
+def _density_region(stats: PageStats, pos: int, hinted_content: bool) -> str:
     """Region of a link that markup leaves open (or only hints is content).
 
     Content is a link inside the main-content block that reads as text. Everything else is
@@ -287,86 +326,101 @@ def _density_region(stats: PageStats, nid: int, hinted_content: bool) -> str:
     i.e. complementary; other links are ``header`` above the main block and ``footer`` below.
     """
     main = stats.main
-    if main is None:
+    if main < 0:
         # No prose anywhere (a link directory, a tiny page): trust markup, then link runs.
-        if hinted_content or not _in_link_list(stats, nid):
+        if hinted_content or not _in_link_list(stats, pos):
             return CONTENT
         return NAVIGATION
-    inside = stats.contains(main, nid)
-    if inside and _reads_as_text(stats, nid):
+    inside = stats.contains(main, pos)
+    if inside and _reads_as_text(stats, pos):
         return CONTENT
-    if _in_link_list(stats, nid):
+    if _in_link_list(stats, pos):
         return NAVIGATION
     if inside or hinted_content:
         return SIDEBAR
-    if stats.order.get(nid, 0) < stats.order[main]:
+    if pos < main:
         return HEADER
     return FOOTER
 
 
 class _Classifier:
-    """Per-page caches: one resolved state and one xpath step per element."""
+    """Per-page caches: one resolved state and one xpath per element, by document position.
+
+    Ancestors are walked through the position lists of :class:`PageStats` (list look-ups, no
+    DOM calls), and each walk stops at the first ancestor already resolved, so a page costs
+    one visit per distinct ancestor of its links.
+    """
 
     def __init__(self, tree: LexborHTMLParser, host: str, rules: Sequence[PlacementRule]):
-        self.tree = tree
         self.stats = page_stats(tree)
-        self.states: dict[int, _State] = {}
-        self.paths: dict[int, str] = {}
+        n = len(self.stats.tag)
+        self.states: list[_State | None] = [None] * n
+        self.paths: list[str | None] = [None] * n
         self.steps: dict[int, dict[int, str]] = {}
         self._choose_main()
         self.rules = [r for r in rules if r.applies_to_host(host)]
         self.rule_sets: list[frozenset[int] | None] = []
+        pos_of = self.stats.pos_of
         for rule in self.rules:
             if rule.selector:
-                self.rule_sets.append(frozenset(n.mem_id for n in tree.css(rule.selector)))
+                matched = (pos_of.get(m.mem_id, -1) for m in tree.css(rule.selector))
+                self.rule_sets.append(frozenset(p for p in matched if p >= 0))
             else:
                 self.rule_sets.append(None)
 
     def _choose_main(self) -> None:
         """The best density candidate that markup does not place in a boilerplate region."""
         stats = self.stats
-        for score, nid in stats.candidates:
-            region = self.state(self.chain(stats.nodes[nid]))[0]
+        for score, pos in stats.candidates:
+            region = self.state(pos)[0]
             if region is None or region == CONTENT:
-                stats.main, stats.main_score = nid, score
+                stats.main, stats.main_score = pos, score
                 break
         # States were resolved without knowing the main block (see ``_combine``): redo them.
-        self.states.clear()
+        self.states = [None] * len(self.states)
 
-    def chain(self, link: LexborNode) -> list[LexborNode]:
-        """The link and its element ancestors, innermost first, up to ``html``."""
-        out: list[LexborNode] = []
-        node: LexborNode | None = link
-        while node is not None and not node.is_document_node:
-            out.append(node)
-            node = node.parent
+    def ancestors(self, pos: int) -> list[int]:
+        """``pos`` and its element ancestors, innermost first, up to ``html``."""
+        parent = self.stats.parent
+        out: list[int] = []
+        while pos >= 0:
+            out.append(pos)
+            pos = parent[pos]
         return out
 
-    def state(self, chain: list[LexborNode]) -> _State:
+    def state(self, pos: int) -> _State:
         states = self.states
-        # Find the innermost ancestor already resolved, then resolve downwards.
-        start = len(chain)
+        cached = states[pos]
+        if cached is not None:
+            return cached
+        # Climb to the innermost resolved ancestor, then resolve downwards.
+        parent = self.stats.parent
+        pending: list[int] = []
         st: _State = _ROOT_STATE
-        for i, node in enumerate(chain):
-            cached = states.get(node.mem_id)
-            if cached is not None:
-                start, st = i, cached
+        cur = pos
+        while cur >= 0:
+            found = states[cur]
+            if found is not None:
+                st = found
                 break
-        for i in range(start - 1, -1, -1):
-            node = chain[i]
-            st = _combine(st, node, node.tag or "", self.stats)
-            states[node.mem_id] = st
+            pending.append(cur)
+            cur = parent[cur]
+        for p in reversed(pending):
+            st = _combine(st, p, self.stats)
+            states[p] = st
         return st
 
-    def rule_region(self, chain: list[LexborNode]) -> str | None:
-        for rule, ids in zip(self.rules, self.rule_sets):
-            if ids is not None and not any(n.mem_id in ids for n in chain):
+    def rule_region(self, pos: int) -> str | None:
+        chain = self.ancestors(pos)
+        nodes = self.stats.nodes
+        for rule, ids in zip(self.rules, self.rule_sets, strict=True):
+            if ids is not None and not any(p in ids for p in chain):
                 continue
             if rule.contains:
                 needle = rule.contains.lower()
                 found = False
-                for n in chain:
-                    attrs = n.attributes
+                for p in chain:
+                    attrs = nodes[p].attributes
                     cls = attrs.get("class") or ""
                     ident = attrs.get("id") or ""
                     if needle in cls.lower() or needle in ident.lower():
@@ -377,30 +431,42 @@ class _Classifier:
             return rule.region
         return None
 
-    def xpath(self, chain: list[LexborNode]) -> str:
+    def xpath(self, pos: int) -> str:
         paths = self.paths
-        start = len(chain)
+        cached = paths[pos]
+        if cached is not None:
+            return cached
+        parent = self.stats.parent
+        pending: list[int] = []
         prefix = ""
-        for i, node in enumerate(chain):
-            cached = paths.get(node.mem_id)
-            if cached is not None:
-                start, prefix = i, cached
+        cur = pos
+        while cur >= 0:
+            found = paths[cur]
+            if found is not None:
+                prefix = found
                 break
-        for i in range(start - 1, -1, -1):
-            node = chain[i]
-            prefix = prefix + "/" + self._step(node)
-            paths[node.mem_id] = prefix
+            pending.append(cur)
+            cur = parent[cur]
+        for p in reversed(pending):
+            prefix = prefix + "/" + self._step(p)
+            paths[p] = prefix
         return prefix
 
-    def _step(self, node: LexborNode) -> str:
-        parent = node.parent
-        if parent is None or parent.is_document_node:
-            return node.tag or "*"
-        steps = self.steps.get(parent.mem_id)
+    def _step(self, pos: int) -> str:
+        stats = self.stats
+        pp = stats.parent[pos]
+        name = stats.tag[pos]
+        if pp < 0:
+            return name
+        steps = self.steps.get(pp)
         if steps is None:
             # Number all element children of this parent at once: siblings of one link are
             # usually siblings of the next (menus, lists), so each parent is scanned once.
-            children = [(c.mem_id, c.tag or "*") for c in parent.iter(include_text=False)]
+            pos_of = stats.pos_of
+            children = [
+                (pos_of.get(c.mem_id, -1), c.tag or "*")
+                for c in stats.nodes[pp].iter(include_text=False)
+            ]
             counts: dict[str, int] = {}
             for _, t in children:
                 counts[t] = counts.get(t, 0) + 1
@@ -412,19 +478,22 @@ class _Classifier:
                 else:
                     seen[t] = seen.get(t, 0) + 1
                     steps[cid] = f"{t}[{seen[t]}]"
-            self.steps[parent.mem_id] = steps
-        return steps.get(node.mem_id, node.tag or "*")
+            self.steps[pp] = steps
+        return steps.get(pos, name)
 
     def classify(self, link: LexborNode) -> Placement:
-        chain = self.chain(link)
-        xpath = self.xpath(chain)
+        pos = self.stats.pos_of.get(link.mem_id)
+        if pos is None:
+            # Not an element of this tree's document (a detached node): no context.
+            return Placement(CONTENT, True, "")
+        xpath = self.xpath(pos)
         region: str | None = None
         if self.rules:
-            region = self.rule_region(chain)
+            region = self.rule_region(pos)
         if region is None:
-            region = self.state(chain)[0]
+            region = self.state(pos)[0]
             if region is None or region == CONTENT:
-                region = _density_region(self.stats, link.mem_id, region == CONTENT)
+                region = _density_region(self.stats, pos, region == CONTENT)
         return Placement(region, region == CONTENT, xpath)
 
 

@@ -1,0 +1,306 @@
+"""Link placement: one row per markup style and nesting rule, plus rules, xpath, real pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from linkspider.extract.placement import (
+    PLACEMENTS,
+    Placement,
+    PlacementRule,
+    classify_placements,
+    parse_rules,
+)
+
+PROSE = (
+    "This paragraph is the article itself, long enough to read as running text, and it goes "
+    "on for a while so that text density can tell it from the menus around it. "
+)
+ARTICLE = f"<p>{PROSE}<a id='in' href='/inline'>an inline link</a> {PROSE}</p><p>{PROSE}</p>"
+
+
+def classify(html: str, **kwargs: object) -> dict[str, Placement]:
+    """Placements of the links that have an id, by id."""
+    tree = LexborHTMLParser(html)
+    links = tree.css("a[href], area[href]")
+    result = classify_placements(tree, links, **kwargs)  # type: ignore[arg-type]
+    assert len(result) == len(links)
+    return {
+        str(link.attributes["id"]): pl
+        for link, pl in zip(links, result, strict=True)
+        if link.attributes.get("id")
+    }
+
+
+def page(body: str) -> str:
+    return f"<html><head><title>t</title></head><body>{body}</body></html>"
+
+
+# (case, body, link id, expected placement)
+CASES = [
+    # HTML5 sectioning elements.
+    (
+        "html5",
+        f"<header><a id='t' href='/'>Home</a></header>"
+        f"<nav><ul><li><a id='n' href='/a'>A</a></li><li><a href='/b'>B</a></li></ul></nav>"
+        f"<main><article>{ARTICLE}</article></main>"
+        f"<aside><a id='s' href='/s'>Popular post</a></aside>"
+        f"<footer><a id='f' href='/privacy'>Privacy</a></footer>",
+        {"t": "header", "n": "navigation", "in": "content", "s": "sidebar", "f": "footer"},
+    ),
+    # ARIA landmark roles on plain divs.
+    (
+        "aria",
+        f"<div role='banner'><a id='t' href='/'>Logo</a></div>"
+        f"<div role='navigation'><a id='n' href='/a'>A</a></div>"
+        f"<div role='main'>{ARTICLE}</div>"
+        f"<div role='complementary'><a id='s' href='/s'>Ad</a></div>"
+        f"<div role='contentinfo'><a id='f' href='/c'>Contact</a></div>",
+        {"t": "header", "n": "navigation", "in": "content", "s": "sidebar", "f": "footer"},
+    ),
+    # WordPress theme classes.
+    (
+        "wordpress",
+        f"<div id='page' class='site'>"
+        f"<div class='site-header'><a id='t' href='/'>Blog</a>"
+        f"<div class='main-navigation'><a id='n' href='/about'>About</a></div></div>"
+        f"<div class='entry-content'>{ARTICLE}</div>"
+        f"<div class='comments-area'><div class='comment-body'><p>{PROSE}"
+        f"<a id='c' href='https://commenter.example/'>commenter site</a></p></div></div>"
+        f"<div id='secondary' class='widget-area'><a id='s' href='/w'>Recent post</a></div>"
+        f"<div class='site-footer'><a id='f' href='/t'>Terms</a></div></div>",
+        {
+            "t": "header",
+            "n": "navigation",
+            "in": "content",
+            "c": "comments",
+            "s": "sidebar",
+            "f": "footer",
+        },
+    ),
+    # Bootstrap layout classes.
+    (
+        "bootstrap",
+        f"<div class='navbar navbar-expand-lg'><a id='n' href='/'>Brand menu</a></div>"
+        f"<div class='container'><div class='row'><div class='col-md-8'>{ARTICLE}</div>"
+        f"<div class='col-md-4 sidebar'><a id='s' href='/x'>Archives</a></div></div></div>"
+        f"<div class='footer'><a id='f' href='/y'>Jobs</a></div>",
+        {"n": "navigation", "in": "content", "s": "sidebar", "f": "footer"},
+    ),
+    # An old table layout with no hints: only density tells the article from the menus.
+    (
+        "table-layout",
+        "<table><tr><td><a id='h' href='/'>Home</a> | <a href='/b'>News</a> | "
+        "<a href='/c'>Forum</a></td></tr>"
+        "<tr><td width='20%'><a id='m' href='/1'>Link one</a><br><a href='/2'>Link two</a><br>"
+        "<a href='/3'>Link three</a></td>"
+        f"<td>{ARTICLE}</td></tr>"
+        "<tr><td><a id='f' href='/x'>Copyright</a> <a href='/y'>Imprint</a> "
+        "<a href='/z'>Mail</a></td></tr></table>",
+        {"h": "navigation", "m": "navigation", "in": "content", "f": "navigation"},
+    ),
+    # Comments inside main are comments; a header inside a comment is not the page header.
+    (
+        "comments-in-main",
+        f"<main>{ARTICLE}<section id='comments'><article class='comment'>"
+        f"<header><a id='ch' href='/u/bob'>bob</a></header><p>{PROSE}"
+        f"<a id='c' href='https://x.example/'>my blog</a></p></article></section></main>",
+        {"in": "content", "ch": "comments", "c": "comments"},
+    ),
+    # A nav inside the footer is footer.
+    (
+        "nav-in-footer",
+        f"<main>{ARTICLE}</main><footer><nav><a id='f' href='/sitemap'>Sitemap</a></nav></footer>",
+        {"in": "content", "f": "footer"},
+    ),
+    # The primary menu inside the page header is navigation; the logo is header.
+    (
+        "menu-in-header",
+        f"<header><a id='logo' href='/'>Site</a><nav><a id='n' href='/a'>About</a></nav>"
+        f"</header><main>{ARTICLE}</main>",
+        {"logo": "header", "n": "navigation", "in": "content"},
+    ),
+    # A header inside an article is part of the article, not the page header.
+    (
+        "header-in-article",
+        f"<article><header><h1><a id='h' href='/post'>An article title that reads as a headline"
+        f"</a></h1></header>{ARTICLE}</article>",
+        {"h": "content", "in": "content"},
+    ),
+    # A breadcrumb is navigation, even inside main.
+    (
+        "breadcrumb",
+        f"<main><div class='breadcrumb'><a id='b' href='/'>Home</a> &gt; "
+        f"<a href='/cat'>Category</a></div>{ARTICLE}</main>",
+        {"b": "navigation", "in": "content"},
+    ),
+    # Share buttons and related posts inside the article body are complementary.
+    (
+        "related-in-article",
+        f"<article>{ARTICLE}<div class='sharedaddy'><a id='sh' href='https://fb.example/s'>"
+        f"Facebook</a></div><div class='related-posts'><a id='r' href='/other'>Another long "
+        f"article title you may also like</a></div></article>",
+        {"in": "content", "sh": "sidebar", "r": "sidebar"},
+    ),
+    # A "recent comments" widget in the sidebar is sidebar, not comments.
+    (
+        "comments-widget-in-sidebar",
+        f"<main>{ARTICLE}</main><aside><div class='widget_recent_comments'>"
+        f"<a id='w' href='/p#comment-1'>Ann on Post</a></div></aside>",
+        {"w": "sidebar", "in": "content"},
+    ),
+    # Modifier classes on page wrappers announce nothing.
+    (
+        "modifier-wrapper",
+        f"<div class='has-sidebar footer-fixed'><div class='content'>{ARTICLE}</div></div>",
+        {"in": "content"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_placement_cases(name: str, body: str, expected: dict[str, str]) -> None:
+    got = classify(page(body))
+    assert {k: got[k].placement for k in expected} == expected
+    for pl in got.values():
+        assert pl.placement in PLACEMENTS
+        assert pl.in_content == (pl.placement == "content")
+
+
+USER_PAGE = page(
+    f"<div class='promo-box'><a id='p' href='/deal'>Deal</a></div>"
+    f"<main><div class='article-body'>{ARTICLE}</div></main>"
+    f"<footer><a id='f' href='/partner'>Our partner</a></footer>"
+)
+
+
+def test_user_rule_overrides_builtin() -> None:
+    rules = [
+        PlacementRule("content", selector="footer a[href='/partner']"),
+        PlacementRule("sidebar", contains="PROMO"),
+    ]
+    got = classify(USER_PAGE, rules=rules)
+    assert got["f"].placement == "content"
+    assert got["f"].in_content
+    assert got["p"].placement == "sidebar"
+    assert got["in"].placement == "content"
+
+
+def test_first_matching_rule_wins() -> None:
+    rules = [PlacementRule("navigation", selector="footer"), PlacementRule("content", "footer")]
+    assert classify(USER_PAGE, rules=rules)["f"].placement == "navigation"
+
+
+@pytest.mark.parametrize(
+    ("host", "applies"),
+    [("example.com", True), ("www.example.com", True), ("other.com", False), ("", False)],
+)
+def test_host_scoped_rule(host: str, applies: bool) -> None:
+    rules = [PlacementRule("sidebar", contains="article-body", host="example.com")]
+    got = classify(USER_PAGE, rules=rules, host=host)
+    assert got["in"].placement == ("sidebar" if applies else "content")
+
+
+def test_parse_rules_accepts_list_and_json() -> None:
+    raw = [{"region": "footer", "selector": "#bottom"}, {"region": "content", "contains": "x"}]
+    assert parse_rules(raw) == [
+        PlacementRule("footer", selector="#bottom"),
+        PlacementRule("content", contains="x"),
+    ]
+    assert parse_rules(json.dumps(raw)) == parse_rules(raw)
+    assert parse_rules(None) == [] and parse_rules("") == [] and parse_rules([]) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ({"region": "footer"}, "must be a list"),
+        (["footer"], "expected an object"),
+        ([{"selector": "div"}], "missing 'region'"),
+        ([{"region": "body", "selector": "div"}], "must be one of"),
+        ([{"region": "footer"}], "needs a 'selector' or a 'contains'"),
+        ([{"region": "footer", "selector": 3}], "must be a string"),
+        ([{"region": "footer", "selector": "div", "colour": "red"}], "unknown key"),
+        ([{"region": "footer", "selector": "div[["}], "invalid CSS selector"),
+    ],
+)
+def test_parse_rules_rejects_bad_input(raw: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_rules(raw)
+
+
+def test_xpath_format_and_uniqueness() -> None:
+    html = page(
+        "<div><p><a href='/1'>one</a><a href='/2'>two</a></p><p><a href='/3'>three</a></p></div>"
+        "<ul><li><a href='/4'>four</a></li></ul><map><area href='/5'></map>"
+    )
+    tree = LexborHTMLParser(html)
+    links = tree.css("a[href], area[href]")
+    paths = [pl.xpath for pl in classify_placements(tree, links)]
+    assert paths == [
+        "/html/body/div/p[1]/a[1]",
+        "/html/body/div/p[1]/a[2]",
+        "/html/body/div/p[2]/a",
+        "/html/body/ul/li/a",
+        "/html/body/map/area",
+    ]
+    assert len(set(paths)) == len(paths)
+
+
+def test_xpath_unique_on_a_real_shaped_page() -> None:
+    items = "".join(f"<li><a href='/{i}'>item {i}</a></li>" for i in range(30))
+    html = page(
+        f"<nav><ul>{items}</ul></nav><main>{ARTICLE}</main><footer><ul>{items}</ul></footer>"
+    )
+    tree = LexborHTMLParser(html)
+    links = tree.css("a[href], area[href]")
+    paths = [pl.xpath for pl in classify_placements(tree, links)]
+    assert len(set(paths)) == len(paths) == len(links)
+    assert paths[0] == "/html/body/nav/ul/li[1]/a"
+
+
+def test_empty_and_degenerate_pages() -> None:
+    tree = LexborHTMLParser("")
+    assert classify_placements(tree, tree.css("a[href]")) == []
+    tree = LexborHTMLParser("<a href='/x'>only link</a>")
+    (pl,) = classify_placements(tree, tree.css("a[href]"))
+    assert pl.xpath == "/html/body/a"
+    assert pl.placement in PLACEMENTS
+
+
+CORPORA = Path(__file__).parents[1] / ".." / "shared" / "corpora"
+
+
+@pytest.mark.skipif(not (CORPORA / "aeb" / "labels.jsonl").exists(), reason="corpora absent")
+def test_real_news_pages_mostly_agree_with_labels() -> None:
+    """On a handful of real news articles, boilerplate links are almost never content."""
+    labels: dict[str, list[dict[str, str]]] = {}
+    with (CORPORA / "aeb" / "labels.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            labels.setdefault(row["file_id"], []).append(row)
+    from w3lib.encoding import html_to_unicode
+
+    agree = total = 0
+    for file_id in sorted(labels)[:12]:
+        body = gzip.decompress((CORPORA / "aeb" / "html" / f"{file_id}.html.gz").read_bytes())
+        tree = LexborHTMLParser(html_to_unicode(None, body)[1])
+        links = tree.css("a[href], area[href]")
+        placements = classify_placements(tree, links)
+        by_key: dict[tuple[str, str], list[bool]] = {}
+        for link, pl in zip(links, placements, strict=True):
+            key = (link.attributes.get("href") or "", " ".join(link.text(deep=True).split()))
+            by_key.setdefault(key, []).append(pl.in_content)
+        for row in labels[file_id]:
+            preds = by_key.get((row["href"], row["anchor_text"]))
+            if preds:
+                total += 1
+                agree += preds.pop(0) == (row["label"] == "content")
+    assert total > 500
+    assert agree / total > 0.9
