@@ -1,0 +1,85 @@
+"""Unreachable hosts, timeouts and killed crawls lose nothing that was found."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from linkspider.cli import DEMO_SETTINGS, crawl_command, crawl_env
+from linkspider.testweb import TestWeb
+from tests.conftest import run_crawl
+
+
+def test_unreachable_hosts_are_errors_and_the_crawl_goes_on(
+    sample_web: TestWeb, tmp_path: Path
+) -> None:
+    seeds = "slow-camping.com,down-hiking.com,no-such-host.example,http://ru-pohod.ru/"
+    run = run_crawl(sample_web, tmp_path, "acme-boots.com", seeds,
+                    settings={"DOWNLOAD_TIMEOUT": "2"})  # fmt: skip
+    assert run.process.returncode == 0, run.log
+    errors = {row["url"]: row["error"] for row in run.rows("errors.csv")}
+    assert errors == {
+        "http://slow-camping.com/": "timeout",  # https timed out, then the http fallback too
+        "http://down-hiking.com/": "connection-refused",
+        "https://no-such-host.example/": "dns-error",  # no fallback: http cannot resolve either
+    }
+    assert [row["source_url"] for row in run.rows()] == ["http://ru-pohod.ru/"]
+    assert run.run_info()["status"] == "finished"
+
+
+def test_killed_crawl_keeps_rows_and_export_rebuilds(sample_web: TestWeb, tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    settings = {**DEMO_SETTINGS, **sample_web.scrapy_settings(), "DOWNLOAD_TIMEOUT": "120"}
+    # The fast page gives a row; the hanging host keeps the crawl alive until we kill it.
+    command = crawl_command("acme-boots.com", "http://ru-pohod.ru/,http://slow-camping.com/",
+                            settings, ["-a", f"output_dir={out}"])  # fmt: skip
+    process = subprocess.Popen(command, cwd=tmp_path, env=crawl_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    jsonl = out / "backlinks.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (jsonl.exists() and jsonl.read_text("utf-8")):
+        time.sleep(0.1)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    lines = jsonl.read_text("utf-8").splitlines()
+    assert len(lines) == 1 and "походные ботинки Acme" in lines[0]
+    assert '"status": "running"' in (out / "run.json").read_text("utf-8")
+    assert not (out / "backlinks.csv").exists()
+    with jsonl.open("a", encoding="utf-8") as handle:
+        handle.write('{"source_url": "half a line')  # what a kill mid-write leaves
+    result = subprocess.run([sys.executable, "-m", "linkspider.cli", "export", str(out)],
+                            capture_output=True, text=True, env=crawl_env())  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "1 backlinks" in result.stdout and "1 unreadable line(s) skipped" in result.stdout
+    csv_lines = (out / "backlinks.csv").read_text("utf-8").splitlines()
+    assert len(csv_lines) == 2
+    assert (out / "referring_domains.csv").read_text("utf-8").count("ru-pohod.ru") == 1
+
+
+def test_sigterm_finishes_gracefully_with_exports(sample_web: TestWeb, tmp_path: Path) -> None:
+    out = tmp_path / "stopped"
+    # A graceful stop lets in-flight downloads finish or time out: keep the timeout short.
+    settings = {**DEMO_SETTINGS, **sample_web.scrapy_settings(), "DOWNLOAD_TIMEOUT": "4"}
+    command = crawl_command("acme-boots.com", "http://ru-pohod.ru/,http://slow-camping.com/",
+                            settings, ["-a", f"output_dir={out}"])  # fmt: skip
+    process = subprocess.Popen(command, cwd=tmp_path, env=crawl_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    jsonl = out / "backlinks.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (jsonl.exists() and jsonl.read_text("utf-8")):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy closes the spider cleanly
+    assert process.wait(timeout=30) == 0
+    assert len((out / "backlinks.csv").read_text("utf-8").splitlines()) == 2
+    assert '"status": "stopped"' in (out / "run.json").read_text("utf-8")
+
+
+def test_export_of_a_folder_without_rows_says_so(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "linkspider.cli", "export", str(tmp_path)],
+                            capture_output=True, text=True, env=crawl_env())  # fmt: skip
+    assert result.returncode == 2
+    assert "has no backlinks.jsonl" in result.stderr

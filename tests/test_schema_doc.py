@@ -1,0 +1,25 @@
+"""docs/schema.md documents every exported column, in the order they are written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from linkspider.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS
+
+DOC = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
+
+
+def documented(section: str) -> list[str]:
+    body = DOC.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([a-z_]+)` \|", body, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("section", "columns"),
+    [("backlinks", BACKLINK_COLUMNS), ("pages", PAGE_COLUMNS), ("errors", ERROR_COLUMNS)],
+)
+def test_every_column_documented_in_order(section: str, columns: tuple[str, ...]) -> None:
+    assert documented(section) == list(columns)
