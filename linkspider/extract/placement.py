@@ -24,10 +24,16 @@ How a region is decided, in order:
    * a ``header``/``footer`` inside ``main``, ``article``, ``aside``, ``nav`` or ``section`` is
      scoped to that block (HTML-AAM maps it to banner/contentinfo only at page level): a
      ``header`` inside an article is part of the article.
-3. **Text density** for whatever markup leaves open: links inside the main-content block
-   (the densest run of prose, see ``_placement_density``) are content; links outside it are
-   boilerplate, named by where they sit (a link list is ``navigation``; otherwise ``header``
-   before the main block, ``footer`` after it).
+3. **Text density** decides whatever markup leaves open *and* checks what markup calls
+   content (``main``/``article``/``entry-content`` also wrap teaser cards, buttons and
+   promos). The main-content block is the best Readability-style candidate that markup does
+   not place in a boilerplate region (``_placement_density``). A link is ``content`` when it
+   is inside that block and reads as text: its block (paragraph, list item, cell) has at
+   least 15 characters of non-link text, or its own anchor is a 25+ character title.
+   Other links are boilerplate, named by where they sit: a run of links is ``navigation``;
+   a non-text link inside the main block or inside markup-content (a "Shop now" button, a
+   teaser card) is ``sidebar`` (complementary); the rest is ``header`` above the main block
+   and ``footer`` below it. A page with no prose at all trusts markup and link runs only.
 
 ``xpath`` is an absolute element path from ``/html``: each step is the tag name followed by
 ``[n]``, the 1-based position among the element's siblings *with the same tag*; the index is
