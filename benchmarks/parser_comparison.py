@@ -6,9 +6,10 @@ Run from the repository root::
 
 Every page of ``wcxb-dev/html/*.html.gz`` and ``aeb/html/*.html.gz`` is decoded once with
 ``w3lib.encoding.html_to_unicode(None, body)`` (no Content-Type header: BOM, then
-``<meta charset>`` or XML declaration, else UTF-8; as a crawler without the header would do) and the same
-``str`` is given to every parser, so differences come from tree building, not from decoding. A
-separate check gives each parser the raw bytes to show what its own encoding detection does.
+``<meta charset>`` or XML declaration, else UTF-8, as a crawler without the header would do)
+and the same ``str`` is given to every parser, so differences come from tree building, not from
+decoding. A separate check gives each parser the raw bytes to show what its own encoding
+detection does.
 
 Parsers:
 
