@@ -80,6 +80,8 @@ class PageStats:
     """The part of ``text`` that sits inside ``a`` elements."""
     links: list[int] = field(default_factory=list)
     """Number of ``a`` elements in the subtree."""
+    in_code: list[bool] = field(default_factory=list)
+    """Inside a ``pre`` block (its lines are one paragraph, not many)."""
     candidates: list[tuple[float, int]] = field(default_factory=list)
     """Main-content candidates, best first: (score, position)."""
     main: int = -1
@@ -106,6 +108,7 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
     parent = st.parent
     text: list[int] = []
     invisible: list[bool] = []
+    in_code = st.in_code
     for node in root.traverse(include_text=True):
         t = node.tag
         if t == "-text":
@@ -132,6 +135,7 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
         text.append(0)
         # Descendants of invisible elements are invisible too.
         invisible.append(t in _INVISIBLE or (pp >= 0 and invisible[pp]))
+        in_code.append(pp >= 0 and (in_code[pp] or tags[pp] == "pre"))
 
     n = len(tags)
     end = list(range(n))
@@ -171,6 +175,12 @@ _NEGATIVE: Final = re.compile(
 # Class/id weight, in the unit of the score (one 100-character paragraph is worth 2).
 _CLASS_WEIGHT: Final = 25.0
 _MAX_CANDIDATES: Final = 5
+# Elements that hold text but never the page's main block: the page itself, and a code block
+# or inline element whose own children (spans, lines) scored it.
+_NOT_CANDIDATE: Final = frozenset(
+    {"body", "html", "pre", "code", "span", "font", "a", "p", "em", "strong", "b", "i", "h1",
+     "h2", "h3", "h4", "h5", "h6", "label", "button", "small"}
+)
 
 
 def _find_main(st: PageStats) -> None:
@@ -188,7 +198,7 @@ def _find_main(st: PageStats) -> None:
     parent = st.parent
     tag = st.tag
     for i, t in enumerate(tag):
-        if t not in _PARAGRAPH:
+        if t not in _PARAGRAPH or st.in_code[i]:
             continue
         prose = text[i] - link_text[i]
         if prose < _MIN_PARAGRAPH:
@@ -203,15 +213,13 @@ def _find_main(st: PageStats) -> None:
             scores[gp] = scores.get(gp, 0.0) + credit / 2
     ranked: list[tuple[float, int]] = []
     raw = sorted(
-        ((s * (1.0 - st.link_density(i)), i) for i, s in scores.items()),
+        ((s * (1.0 - st.link_density(i)), i) for i, s in scores.items() if tag[i] not in _NOT_CANDIDATE),
         reverse=True,
     )
     # Class words move a candidate by at most the class weight: only the head can win.
     floor = raw[0][0] - 2 * _CLASS_WEIGHT if raw else 0.0
     for _, i in raw[:40]:
         s = scores[i]
-        if tag[i] in ("body", "html"):
-            continue
         if s * (1.0 - st.link_density(i)) < floor:
             break
         attrs = st.nodes[i].attributes

@@ -279,6 +279,8 @@ _BLOCK_TAGS: Final = frozenset(
 _MIN_BLOCK_PROSE: Final = 15
 # ...or when its own anchor is a sentence-like title (a headline in a listing).
 _MIN_TITLE_ANCHOR: Final = 25
+# The main block grows over a wrapper when at most this share of the text it adds is links.
+_GROW_LINK_SHARE: Final = 0.1
 
 
 def _block(stats: PageStats, pos: int) -> int:
@@ -382,6 +384,20 @@ class _Classifier:
             if region is None or region == CONTENT:
                 stats.main, stats.main_score = pos, score
                 break
+        # Grow the block over its wrappers while what they add is text, not links: an
+        # article split into sections, a doc page whose intro sits beside its longest section.
+        main = stats.main
+        while main >= 0:
+            up = stats.parent[main]
+            if up < 0 or stats.tag[up] in ("body", "html"):
+                break
+            if self.state(up)[0] not in (None, CONTENT):
+                break
+            added = stats.text[up] - stats.text[main]
+            if added and (stats.link_text[up] - stats.link_text[main]) > _GROW_LINK_SHARE * added:
+                break
+            main = up
+        stats.main = main
         # States were resolved without knowing the main block (see ``_combine``): redo them.
         self.states = [None] * len(self.states)
 
