@@ -34,6 +34,22 @@ class BacklinkItem:
     depth: int
     first_seen: str
     last_seen: str
+    placement: str = ""
+    in_content: bool = False
+    xpath: str = ""
+    anchor_category: str = ""
+    anchor_rule: str = ""
+    follow: bool = True
+    follow_reason: str = ""
+    source_indexable: bool = True
+    source_index_reason: str = ""
+    source_canonical: str = ""
+    source_lang: str = ""
+    source_redirects: str = ""
+    sitewide: bool = False
+    links_in_group: int = 0
+    context_before: str = ""
+    context_after: str = ""
 
 
 @dataclass
@@ -54,6 +70,10 @@ class PageItem:
     encoding: str
     fetched_at: str
     note: str
+    indexable: bool = False
+    index_reason: str = ""
+    canonical: str = ""
+    lang: str = ""
 
 
 @dataclass

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from linkspider.config.targets import TargetSet
+from linkspider.config.targets import Target, TargetSet
+from linkspider.extract.anchor_category import build_terms, classify_anchor
+from linkspider.extract.context import link_context
 from linkspider.extract.domains import registrable_domain
+from linkspider.extract.indexability import PageFacts, follow_verdict, page_facts
 from linkspider.extract.page import LinkPage, RawLink
+from linkspider.extract.placement import PlacementRule, classify_placements
 from linkspider.extract.urls import normalise_url, split_host
 from linkspider.items import BacklinkItem
 
 
 @dataclass(frozen=True)
 class FetchContext:
-    """What the crawler knows about a fetch that the page bytes do not say."""
+    """What the crawler knows about a fetch that the page bytes do not say.
+
+    ``headers`` maps lower-case header names to all their values.
+    """
 
     status: int = 200
     depth: int = 0
     fetched_at: str = ""
+    headers: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    redirect_urls: Sequence[str] = ()
+    redirect_statuses: Sequence[int] = ()
 
 
 def rel_flags(rel: str) -> tuple[bool, bool, bool]:
@@ -26,11 +37,12 @@ def rel_flags(rel: str) -> tuple[bool, bool, bool]:
     return "nofollow" in tokens, "ugc" in tokens, "sponsored" in tokens
 
 
-def target_links(page: LinkPage, targets: TargetSet) -> list[tuple[RawLink, str]]:
-    """Links of ``page`` that point at a target: ``(link, matched target domain)``.
+def target_links(page: LinkPage, targets: TargetSet) -> list[tuple[RawLink, Target]]:
+    """Links of ``page`` that point at a target, with the target they matched.
 
     Links between hosts of the same registrable domain are internal, never backlinks, even
-    when that domain is a target (a site does not backlink itself).
+    when that domain is a target (a site does not backlink itself). In ``*`` mode every
+    external link matches a target made from its registrable domain.
     """
     source_domain = registrable_domain(split_host(page.url))
     found = []
@@ -39,27 +51,46 @@ def target_links(page: LinkPage, targets: TargetSet) -> list[tuple[RawLink, str]
         if domain == source_domain:
             continue
         if targets.all_external:
-            found.append((link, domain))
+            found.append((link, Target(domain=domain)))
             continue
         target = targets.match(link.host)
         if target is not None:
-            found.append((link, target.domain))
+            found.append((link, target))
     return found
 
 
-def backlink_rows(page: LinkPage, targets: TargetSet, ctx: FetchContext) -> list[BacklinkItem]:
+def facts_for(page: LinkPage, ctx: FetchContext) -> PageFacts:
+    return page_facts(page, ctx.status, ctx.headers, ctx.redirect_urls, ctx.redirect_statuses)
+
+
+def backlink_rows(
+    page: LinkPage,
+    targets: TargetSet,
+    ctx: FetchContext,
+    facts: PageFacts | None = None,
+    rules: Sequence[PlacementRule] = (),
+) -> list[BacklinkItem]:
     """One :class:`BacklinkItem` per link element on ``page`` pointing at a target."""
     matches = target_links(page, targets)
     if not matches:
         return []
+    if facts is None:
+        facts = facts_for(page, ctx)
     source_host = split_host(page.url)
     source_domain = registrable_domain(source_host)
     title = page.title
+    placements = classify_placements(
+        page.tree, [link.node for link, _ in matches], host=source_host, rules=rules
+    )
     rows = []
-    for link, target in matches:
+    for (link, target), placement in zip(matches, placements, strict=True):
         anchor = page.anchor(link)
         rel = link.node.attributes.get("rel") or ""
         nofollow, ugc, sponsored = rel_flags(rel)
+        follow, follow_reason = follow_verdict(nofollow, ugc, sponsored, facts.nofollow_source)
+        terms = build_terms(target.domain, target.brand, target.keywords, target.generic)
+        verdict = classify_anchor(anchor.text, anchor.link_type, anchor.image_alt, terms)
+        before, after = link_context(link.node)
         rows.append(
             BacklinkItem(
                 source_url=page.url,
@@ -71,7 +102,7 @@ def backlink_rows(page: LinkPage, targets: TargetSet, ctx: FetchContext) -> list
                 href=link.href,
                 target_host=link.host,
                 target_domain=registrable_domain(link.host),
-                target=target,
+                target=target.domain,
                 anchor_text=anchor.text,
                 link_type=anchor.link_type,
                 image_alt=anchor.image_alt,
@@ -83,6 +114,20 @@ def backlink_rows(page: LinkPage, targets: TargetSet, ctx: FetchContext) -> list
                 depth=ctx.depth,
                 first_seen=ctx.fetched_at,
                 last_seen=ctx.fetched_at,
+                placement=placement.placement,
+                in_content=placement.in_content,
+                xpath=placement.xpath,
+                anchor_category=verdict.category,
+                anchor_rule=verdict.rule,
+                follow=follow,
+                follow_reason=follow_reason,
+                source_indexable=facts.indexable,
+                source_index_reason=facts.index_reason,
+                source_canonical=facts.canonical,
+                source_lang=facts.lang,
+                source_redirects=facts.redirects,
+                context_before=before,
+                context_after=after,
             )
         )
     return rows

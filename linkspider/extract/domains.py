@@ -38,3 +38,11 @@ def registrable_domain(host: str) -> str:
 def host_matches(host: str, domain: str) -> bool:
     """True if ``host`` is ``domain`` or one of its subdomains (label boundary aware)."""
     return host == domain or host.endswith("." + domain)
+
+
+@lru_cache(maxsize=65536)
+def has_public_suffix(host: str) -> bool:
+    """True if ``host`` (punycode or Unicode) ends in a known public suffix, with a label
+    before it (``acme.com`` yes, ``node.js`` and ``com`` no)."""
+    result = _EXTRACT(host)
+    return bool(result.suffix and result.domain)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
 from linkspider.reports import aggregates
+from linkspider.reports.sitewide import SitewideRule, apply_sitewide
 from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
 
 
@@ -24,6 +25,7 @@ class ExportSummary:
     referring_domains: int = 0
     targets_found: int = 0
     bad_lines: int = 0
+    sitewide_links: int = 0
     files: list[str] = field(default_factory=list)
 
 
@@ -33,18 +35,24 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def build_exports(output_dir: Path) -> ExportSummary:
+def build_exports(output_dir: Path, sitewide: SitewideRule | None = None) -> ExportSummary:
     """Write CSV/Parquet tables and aggregate reports into ``output_dir``."""
     summary = ExportSummary()
     results: dict[str, TableResult] = {}
+    results["pages"] = export_jsonl(
+        output_dir / "pages.jsonl", arrow_schema(PageItem), output_dir / "pages.csv"
+    )
     results["backlinks"] = export_jsonl(
         output_dir / "backlinks.jsonl",
         arrow_schema(BacklinkItem),
         output_dir / "backlinks.csv",
         output_dir / "backlinks.parquet",
     )
-    results["pages"] = export_jsonl(
-        output_dir / "pages.jsonl", arrow_schema(PageItem), output_dir / "pages.csv"
+    summary.sitewide_links = apply_sitewide(
+        output_dir / "backlinks.parquet",
+        output_dir / "backlinks.csv",
+        output_dir / "pages.csv",
+        sitewide or SitewideRule(),
     )
     results["errors"] = export_jsonl(
         output_dir / "errors.jsonl", arrow_schema(ErrorItem), output_dir / "errors.csv"
@@ -56,6 +64,7 @@ def build_exports(output_dir: Path) -> ExportSummary:
     frame = aggregates.load_links(output_dir / "backlinks.parquet")
     _write_csv(aggregates.referring_domains(frame), output_dir / "referring_domains.csv")
     _write_csv(aggregates.anchors(frame), output_dir / "anchors.csv")
+    _write_csv(aggregates.anchor_categories(frame), output_dir / "anchor_categories.csv")
     _write_csv(aggregates.target_pages(frame), output_dir / "target_pages.csv")
     summary.referring_domains = int(frame["source_domain"].nunique())
     summary.targets_found = int(frame["target"].nunique())

@@ -22,11 +22,13 @@ from twisted.python.failure import Failure
 
 from linkspider.config.args import CrawlConfig
 from linkspider.config.sources import ConfigError
-from linkspider.extract.backlinks import FetchContext, backlink_rows
+from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.domains import registrable_domain
 from linkspider.extract.follow import same_site_links
 from linkspider.extract.html import is_html, media_type
+from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
+from linkspider.extract.placement import PlacementRule, parse_rules
 from linkspider.extract.urls import split_host
 from linkspider.failures import can_fall_back, failure_kind, is_policy_drop
 from linkspider.items import ErrorItem, PageItem
@@ -43,6 +45,7 @@ class BacklinksSpider(Spider):
 
     config: CrawlConfig
     follow_links: bool = True
+    placement_rules: list[PlacementRule]
 
     @classmethod
     def check_arguments(cls, kwargs: dict[str, Any]) -> None:
@@ -55,8 +58,13 @@ class BacklinksSpider(Spider):
             config = CrawlConfig.from_kwargs(kwargs)
         except ConfigError as exc:
             raise UsageError(f"backlinks: {exc}") from None
+        try:
+            rules = parse_rules(crawler.settings.get("LINKSPIDER_PLACEMENT_RULES"))
+        except ValueError as exc:
+            raise UsageError(f"LINKSPIDER_PLACEMENT_RULES: {exc}") from None
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = config
+        spider.placement_rules = rules
         settings = crawler.settings
         args_ = config.args
         output = prepare_output_dir(args_.output_dir, settings.get("LINKSPIDER_OUTPUT_ROOT"))
@@ -99,9 +107,19 @@ class BacklinksSpider(Spider):
             yield self._page_item(response, content_type, fetched_at, note="not-html")
             return
         page = LinkPage(response.body, response.url, content_type)
-        ctx = FetchContext(status=response.status, depth=depth, fetched_at=fetched_at)
-        rows = backlink_rows(page, self.config.targets, ctx)
-        yield self._page_item(response, content_type, fetched_at, page=page, backlinks=len(rows))
+        ctx = FetchContext(
+            status=response.status,
+            depth=depth,
+            fetched_at=fetched_at,
+            headers=_headers(response),
+            redirect_urls=response.meta.get("redirect_urls") or (),
+            redirect_statuses=response.meta.get("redirect_reasons") or (),
+        )
+        facts = facts_for(page, ctx)
+        rows = backlink_rows(page, self.config.targets, ctx, facts, self.placement_rules)
+        yield self._page_item(
+            response, content_type, fetched_at, page=page, backlinks=len(rows), facts=facts
+        )
         yield from rows
         if self.follow_links:
             site = response.meta.get(META_SITE)
@@ -148,6 +166,7 @@ class BacklinksSpider(Spider):
         page: LinkPage | None = None,
         backlinks: int = 0,
         note: str = "",
+        facts: PageFacts | None = None,
     ) -> PageItem:
         host = split_host(response.url)
         redirects = response.meta.get("redirect_urls") or []
@@ -166,7 +185,21 @@ class BacklinksSpider(Spider):
             encoding=page.encoding if page is not None else "",
             fetched_at=fetched_at,
             note=note,
+            indexable=facts.indexable if facts is not None else False,
+            index_reason=facts.index_reason if facts is not None else (note or "not-parsed"),
+            canonical=facts.canonical if facts is not None else "",
+            lang=facts.lang if facts is not None else "",
         )
+
+
+def _headers(response: Response) -> dict[str, list[str]]:
+    """Lower-case header names to all their values (for robots and canonical headers)."""
+    wanted = (b"x-robots-tag", b"link", b"content-language")
+    return {
+        name.decode("latin-1"): [v.decode("latin-1") for v in response.headers.getlist(name)]
+        for name in wanted
+        if name in response.headers
+    }
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,0 +1,118 @@
+"""Is the linking page indexable, and does it let its links pass value?
+
+``page_facts`` gathers what a search engine would look at: HTTP status, robots
+directives (meta and header), the canonical URL (``<link rel=canonical>`` or a ``Link``
+header), the language, and the redirect chain that led to the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from linkspider.extract.directives import first_with, header_directives, meta_directives
+from linkspider.extract.page import LinkPage
+from linkspider.extract.urls import resolve_href
+
+_LINK_CANONICAL = re.compile(r"<\s*([^>]+?)\s*>\s*;([^,]*?\brel\s*=\s*\"?canonical\"?)", re.I)
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    indexable: bool
+    index_reason: (
+        str  # "indexable", "noindex-meta", "noindex-header", "canonical-elsewhere", "http-status"
+    )
+    canonical: str
+    lang: str
+    redirects: str
+    nofollow_source: str  # "" or where the page-level nofollow came from
+
+
+def _canonical(page: LinkPage, link_headers: Sequence[str]) -> str:
+    node = page.tree.css_first('link[rel~="canonical" i][href]')
+    if node is None:
+        for node_ in page.tree.css("link[rel][href]"):
+            if "canonical" in (node_.attributes.get("rel") or "").lower().split():
+                node = node_
+                break
+    if node is not None:
+        resolved = resolve_href(node.attributes.get("href") or "", page.base_url)
+        if resolved:
+            return resolved.split("#", 1)[0]
+    for header in link_headers:
+        match = _LINK_CANONICAL.search(header)
+        if match:
+            resolved = resolve_href(match.group(1), page.url)
+            if resolved:
+                return resolved.split("#", 1)[0]
+    return ""
+
+
+def _lang(page: LinkPage, headers: Mapping[str, Sequence[str]]) -> str:
+    html = page.tree.css_first("html")
+    lang = (html.attributes.get("lang") or "").strip() if html is not None else ""
+    if not lang:
+        values = headers.get("content-language") or ()
+        lang = values[0].split(",")[0].strip() if values else ""
+    if not lang:
+        meta = page.tree.css_first('meta[http-equiv="content-language" i][content]')
+        lang = (meta.attributes.get("content") or "").split(",")[0].strip() if meta else ""
+    return lang
+
+
+def format_redirects(urls: Sequence[str], statuses: Sequence[int], final_url: str) -> str:
+    """``http://a/ [301] -> https://a/ [302] -> https://b/``; '' when there was no redirect."""
+    if not urls:
+        return ""
+    parts = []
+    for index, url in enumerate(urls):
+        status = statuses[index] if index < len(statuses) else None
+        parts.append(f"{url} [{status}]" if status else url)
+    return " -> ".join([*parts, final_url])
+
+
+def page_facts(
+    page: LinkPage,
+    status: int,
+    headers: Mapping[str, Sequence[str]],
+    redirect_urls: Sequence[str] = (),
+    redirect_statuses: Sequence[int] = (),
+) -> PageFacts:
+    """Indexability facts of an HTML page. ``headers`` keys are lower-case."""
+    meta = meta_directives(page.tree)
+    header = header_directives(headers.get("x-robots-tag") or ())
+    canonical = _canonical(page, headers.get("link") or ())
+    nofollow = first_with([*meta, *header], "nofollow")
+    if not 200 <= status < 300:
+        indexable, reason = False, "http-status"
+    elif first_with(meta, "noindex") is not None:
+        indexable, reason = False, "noindex-meta"
+    elif first_with(header, "noindex") is not None:
+        indexable, reason = False, "noindex-header"
+    elif canonical and canonical != page.url.split("#", 1)[0]:
+        indexable, reason = False, "canonical-elsewhere"
+    else:
+        indexable, reason = True, "indexable"
+    return PageFacts(
+        indexable=indexable,
+        index_reason=reason,
+        canonical=canonical,
+        lang=_lang(page, headers),
+        redirects=format_redirects(redirect_urls, redirect_statuses, page.url),
+        nofollow_source=f"{nofollow.source}:{nofollow.rule}" if nofollow else "",
+    )
+
+
+def follow_verdict(
+    nofollow: bool, ugc: bool, sponsored: bool, page_nofollow: str
+) -> tuple[bool, str]:
+    """``(follow, follow_reason)``: the link's own rel decides first, then the page."""
+    tokens = [name for name, on in (("nofollow", nofollow), ("sponsored", sponsored),
+                                    ("ugc", ugc)) if on]  # fmt: skip
+    if tokens:
+        return False, "rel:" + "+".join(tokens)
+    if page_nofollow:
+        return False, page_nofollow
+    return True, "follow"
