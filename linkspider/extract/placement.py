@@ -279,6 +279,11 @@ _BLOCK_TAGS: Final = frozenset(
 _MIN_BLOCK_PROSE: Final = 15
 # ...or when its own anchor is a sentence-like title (a headline in a listing).
 _MIN_TITLE_ANCHOR: Final = 25
+# A grid is at least this many sibling cards, each holding at most this many links; a link
+# is in a card when the card is among its nearest ancestors.
+_MIN_CARDS: Final = 3
+_MAX_CARD_LINKS: Final = 4
+_CARD_DEPTH: Final = 8
 # The main block grows over a wrapper when at most this share of the text it adds is links.
 _GROW_LINK_SHARE: Final = 0.1
 
@@ -365,6 +370,7 @@ class _Classifier:
         self.states: list[_State | None] = [None] * n
         self.paths: list[str | None] = [None] * n
         self.steps: dict[int, dict[int, str]] = {}
+        self.cards: frozenset[int] | None = None
         self._choose_main()
         self.rules = [r for r in rules if r.applies_to_host(host)]
         self.rule_sets: list[frozenset[int] | None] = []
@@ -400,6 +406,71 @@ class _Classifier:
         stats.main = main
         # States were resolved without knowing the main block (see ``_combine``): redo them.
         self.states = [None] * len(self.states)
+
+    def _in_card(self, pos: int) -> bool:
+        """Is the link inside a card of the page's product/teaser grid (see ``_find_cards``)?"""
+        cards = self.cards
+        if cards is None:
+            cards = self.cards = self._find_cards()
+        if not cards:
+            return False
+        parent = self.stats.parent
+        cur = parent[pos]
+        for _ in range(_CARD_DEPTH):
+            if cur < 0:
+                break
+            if cur in cards:
+                return True
+            cur = parent[cur]
+        return False
+
+    def _find_cards(self) -> frozenset[int]:
+        """Cards of link grids that outweigh the page's prose: the content of a listing.
+
+        A card is one of at least ``_MIN_CARDS`` sibling elements with the same tag and first
+        class that each hold a few links (1 to ``_MAX_CARD_LINKS``), some text and some
+        structure (an image, a title, a price): a product grid, a list of post teasers. A
+        menu's items are single links and hold no structure; a mega-menu item holds many
+        links. On an article a related-posts grid is smaller than the article's text, so a
+        grid counts only when its cards hold at least as much text as the main block's prose,
+        i.e. when the grid, not the prose, is what the page is about. The grid must not sit in
+        a boilerplate region (markup: nav, header, footer, aside, comments).
+        """
+        stats = self.stats
+        parent, links, text, end, tag = stats.parent, stats.links, stats.text, stats.end, stats.tag
+        main = stats.main
+        prose = text[main] - stats.link_text[main] if main >= 0 else 0
+        kids: dict[int, list[int]] = {}
+        for i, p in enumerate(parent):
+            if p >= 0 and links[i]:
+                kids.setdefault(p, []).append(i)
+        cards: set[int] = set()
+        nodes = stats.nodes
+        for grid, children in kids.items():
+            if len(children) < _MIN_CARDS:
+                continue
+            groups: dict[tuple[str, str], list[int]] = {}
+            for c in children:
+                cls = nodes[c].attributes.get("class") or ""
+                groups.setdefault((tag[c], cls.split(" ", 1)[0]), []).append(c)
+            for members in groups.values():
+                if len(members) < _MIN_CARDS:
+                    continue
+                ok = [
+                    c
+                    for c in members
+                    if end[c] - c >= 3 and text[c] >= 20 and links[c] <= _MAX_CARD_LINKS
+                ]
+                if len(ok) < _MIN_CARDS or len(ok) < 0.7 * len(members):
+                    continue
+                if sum(text[c] for c in ok) < prose:
+                    continue
+                if sum(1 for c in ok if "img" in tag[c : end[c] + 1]) < 0.5 * len(ok):
+                    continue
+                if self.state(grid)[0] not in (None, CONTENT):
+                    continue
+                cards.update(ok)
+        return frozenset(cards)
 
     def ancestors(self, pos: int) -> list[int]:
         """``pos`` and its element ancestors, innermost first, up to ``html``."""
@@ -516,6 +587,8 @@ class _Classifier:
             region = self.state(pos)[0]
             if region is None or region == CONTENT:
                 region = _density_region(self.stats, pos, region == CONTENT)
+                if region != CONTENT and self._in_card(pos):
+                    region = CONTENT
         return Placement(region, region == CONTENT, xpath)
 
 
