@@ -50,9 +50,8 @@ def demo(args: argparse.Namespace) -> int:
 
     extra = ["-a", f"output_dir={args.output_dir}"] if args.output_dir else []
     with TestWeb() as web:
-        print(
-            f"sample web: {len(web.hosts)} sites on 127.0.0.1 (ports {web.http_port}/{web.https_port})"
-        )
+        ports = f"{web.http_port}/{web.https_port}"
+        print(f"sample web: {len(web.hosts)} sites on 127.0.0.1 (ports {ports})")
         command = crawl_command(
             str(SAMPLE_DIR / "targets.toml"),
             str(SAMPLE_DIR / "seeds.txt"),
@@ -68,12 +67,13 @@ def demo(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     from linkspider.reports.exports import build_exports
+    from linkspider.reports.sitewide import SitewideRule
 
     folder = Path(args.folder)
     if not (folder / "backlinks.jsonl").exists():
         print(f"error: {folder} has no backlinks.jsonl", file=sys.stderr)
         return 2
-    summary = build_exports(folder)
+    summary = build_exports(folder, SitewideRule(args.sitewide_min_pages, args.sitewide_min_share))
     print(
         f"{folder}: {summary.backlinks} backlinks, {summary.pages} pages, "
         f"{summary.errors} errors, {summary.referring_domains} referring domains"
@@ -91,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_demo.set_defaults(func=demo)
     p_export = sub.add_parser("export", help="rebuild exports of a run folder from its JSONL")
     p_export.add_argument("folder")
+    p_export.add_argument("--sitewide-min-pages", type=int, default=3, metavar="N")
+    p_export.add_argument("--sitewide-min-share", type=float, default=0.5, metavar="X")
     p_export.set_defaults(func=export)
     args = parser.parse_args(argv)
     code: int = args.func(args)

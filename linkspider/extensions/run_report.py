@@ -7,7 +7,8 @@ counts, and a one-line summary is logged. A failure while building exports is lo
 recorded in ``run.json``; the JSON Lines files are kept, so ``linkspider export DIR`` can
 retry.
 
-Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider).
+Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider); ``LINKSPIDER_SITEWIDE_MIN_PAGES``
+(default 3) and ``LINKSPIDER_SITEWIDE_MIN_SHARE`` (default 0.5), the sitewide thresholds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from scrapy.statscollectors import StatsCollector
 from linkspider import __version__
 from linkspider.output import utc_now
 from linkspider.reports.exports import ExportSummary, build_exports
+from linkspider.reports.sitewide import SitewideRule
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ _RECORDED_SETTINGS = (
     "LINKSPIDER_SCOPE", "LINKSPIDER_MAX_PAGES_PER_SITE", "DEPTH_LIMIT", "ROBOTSTXT_OBEY",
     "USER_AGENT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
     "AUTOTHROTTLE_ENABLED", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "JOBDIR",
+    "LINKSPIDER_SITEWIDE_MIN_PAGES", "LINKSPIDER_SITEWIDE_MIN_SHARE", "LINKSPIDER_PLACEMENT_RULES",
 )  # fmt: skip
 
 
@@ -53,10 +56,17 @@ def versions() -> dict[str, str]:
 
 
 class RunReportExtension:
-    def __init__(self, output_dir: Path, settings: dict[str, Any], crawler: Crawler) -> None:
+    def __init__(
+        self,
+        output_dir: Path,
+        settings: dict[str, Any],
+        crawler: Crawler,
+        sitewide: SitewideRule | None = None,
+    ) -> None:
         self.output_dir = output_dir
         self.settings = settings
         self.crawler = crawler
+        self.sitewide = sitewide or SitewideRule()
         self.started_at = ""
         self.started_clock = 0.0
 
@@ -65,7 +75,11 @@ class RunReportExtension:
         output_dir = crawler.settings.get("LINKSPIDER_OUTPUT_DIR")
         if not output_dir:
             raise NotConfigured("LINKSPIDER_OUTPUT_DIR is not set (not a backlinks crawl)")
-        ext = cls(Path(output_dir), _settings_snapshot(crawler.settings), crawler)
+        sitewide = SitewideRule(
+            min_pages=crawler.settings.getint("LINKSPIDER_SITEWIDE_MIN_PAGES", 3),
+            min_share=crawler.settings.getfloat("LINKSPIDER_SITEWIDE_MIN_SHARE", 0.5),
+        )
+        ext = cls(Path(output_dir), _settings_snapshot(crawler.settings), crawler, sitewide)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -84,7 +98,7 @@ class RunReportExtension:
         info = self._base(spider)
         summary = ExportSummary()
         try:
-            summary = build_exports(self.output_dir)
+            summary = build_exports(self.output_dir, self.sitewide)
             info["status"] = "finished" if reason == "finished" else "stopped"
         except Exception as exc:  # keep the JSONL files and say what failed
             logger.exception("building exports failed; run `linkspider export %s`", self.output_dir)
@@ -103,6 +117,7 @@ class RunReportExtension:
             backlinks=summary.backlinks,
             referring_domains=summary.referring_domains,
             targets_found=summary.targets_found,
+            sitewide_links=summary.sitewide_links,
             errors=summary.errors,
             robots_blocked=int(stats.get_value("robotstxt/forbidden", 0) or 0),
             budget_dropped=int(stats.get_value("linkspider/budget/dropped", 0) or 0),

@@ -1,0 +1,163 @@
+"""Anchor categories, robots directives, indexability, follow verdict and link context."""
+
+from __future__ import annotations
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from linkspider.extract.anchor_category import build_terms, classify_anchor, is_url_like
+from linkspider.extract.context import link_context
+from linkspider.extract.directives import header_directives
+from linkspider.extract.indexability import follow_verdict, format_redirects, page_facts
+from linkspider.extract.page import LinkPage
+
+ACME = build_terms("acme-boots.com", ("Acme Boots", "Acme"),
+                   ("waterproof hiking boots", "hiking boots"), ("vers le site",))  # fmt: skip
+DERIVED = build_terms("acme-boots.com", (), ("hiking boots",), ())
+
+
+@pytest.mark.parametrize(
+    ("text", "link_type", "alt", "category", "rule"),
+    [
+        ("", "empty", "", "empty", "empty"),
+        ("", "image", "", "empty", "empty"),  # an image link with no alt has nothing to say
+        ("", "image", "Acme logo", "image", "image"),
+        ("acme-boots.com", "text", "", "url", "url"),
+        ("https://www.acme-boots.com/", "text", "", "url", "url"),
+        ("www.acme-boots.com/alps?x=1", "text", "", "url", "url"),
+        ("bücher.de", "text", "", "url", "url"),
+        (
+            "Acme waterproof hiking boots",
+            "text",
+            "",
+            "compound",
+            "brand:Acme+keyword:waterproof hiking boots",
+        ),
+        ("ACME BOOTS", "text", "", "branded", "brand:Acme Boots"),
+        ("Acme's store", "text", "", "branded", "brand:Acme"),
+        ("Hiking-Boots!", "text", "", "exact", "keyword:hiking boots"),
+        ("  waterproof   hiking boots ", "text", "", "exact", "keyword:waterproof hiking boots"),
+        ("the best hiking boots of 2025", "text", "", "partial", "keyword:hiking boots"),
+        ("boot for hiking", "text", "", "partial", "keyword:hiking boots"),  # any order, plural
+        ("Click here", "text", "", "generic", "generic:click here"),
+        ("Read more »", "text", "", "generic", "generic:read more"),
+        ("hier klicken", "text", "", "generic", "generic:hier klicken"),
+        ("ici", "text", "", "generic", "generic:ici"),
+        ("aquí", "text", "", "generic", "generic:aquí"),
+        ("leggi di più", "text", "", "generic", "generic:leggi di più"),
+        ("saiba mais", "text", "", "generic", "generic:saiba mais"),
+        ("Здесь", "text", "", "generic", "generic:здесь"),
+        ("こちら", "text", "", "generic", "generic:こちら"),
+        ("Vers le site", "text", "", "generic", "generic:vers le site"),  # per-target extension
+        ("Node.js", "text", "", "other", "other"),  # not a public suffix
+        ("trail running shoes", "text", "", "other", "other"),
+        ("hiking", "text", "", "other", "other"),  # one word of a keyword is not enough
+    ],
+)
+def test_anchor_categories(text: str, link_type: str, alt: str, category: str, rule: str) -> None:
+    verdict = classify_anchor(text, link_type, alt, ACME)
+    assert (verdict.category, verdict.rule) == (category, rule)
+
+
+@pytest.mark.parametrize("text", ["Acme-Boots", "acme boots", "AcmeBoots", "ACME BOOTS shop"])
+def test_brand_derived_from_domain(text: str) -> None:
+    assert classify_anchor(text, "text", "", DERIVED).category == "branded"
+
+
+def test_derived_brand_is_not_a_single_word_of_the_label() -> None:
+    assert classify_anchor("Acme", "text", "", DERIVED).category == "other"
+
+
+def test_cjk_keywords_match_as_substrings() -> None:
+    terms = build_terms("yama.jp", ("ヤマ",), ("登山靴",), ())
+    assert classify_anchor("おすすめの登山靴", "text", "", terms).category == "partial"
+    assert classify_anchor("ヤマの登山靴", "text", "", terms).category == "compound"
+
+
+@pytest.mark.parametrize("text", ["e.g.", "3.14", "hello world", "", "file.txt"])
+def test_not_url_like(text: str) -> None:
+    assert not is_url_like(text)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["noindex"], [("noindex", "x-robots-tag")]),
+        (["noindex, nofollow"], [("noindex", "x-robots-tag"), ("nofollow", "x-robots-tag")]),
+        (["googlebot: nofollow"], [("nofollow", "x-robots-tag(googlebot)")]),
+        (["bingbot: noindex"], []),  # another crawler's directives
+        (["unavailable_after: 25 Jun 2010 15:00:00 PST"], [("unavailable_after", "x-robots-tag")]),
+        (["googlebot: noindex, otherbot: nofollow"], [("noindex", "x-robots-tag(googlebot)")]),
+        (
+            ["max-snippet: 20, NOFOLLOW"],
+            [("max-snippet", "x-robots-tag"), ("nofollow", "x-robots-tag")],
+        ),
+    ],
+)
+def test_x_robots_tag(values: list[str], expected: list[tuple[str, str]]) -> None:
+    assert [(d.rule, d.source) for d in header_directives(values)] == expected
+
+
+def facts(html: str, status: int = 200, **headers: list[str]) -> tuple[bool, str, str, str]:
+    page = LinkPage(html.encode(), "https://a.com/page")
+    f = page_facts(page, status, {k.replace("_", "-"): v for k, v in headers.items()})
+    return f.indexable, f.index_reason, f.canonical, f.nofollow_source
+
+
+@pytest.mark.parametrize(
+    ("html", "status", "headers", "expected"),
+    [
+        ("<p>x", 200, {}, (True, "indexable", "", "")),
+        ('<meta name="robots" content="noindex">', 200, {}, (False, "noindex-meta", "", "")),
+        ('<meta name="GoogleBot" content="NONE">', 200, {},
+         (False, "noindex-meta", "", "meta-googlebot:none")),
+        ('<meta name="bingbot" content="noindex,nofollow">', 200, {}, (True, "indexable", "", "")),
+        ("<p>x", 200, {"x_robots_tag": ["noindex"]}, (False, "noindex-header", "", "")),
+        ('<link rel="canonical" href="/other">', 200, {},
+         (False, "canonical-elsewhere", "https://a.com/other", "")),
+        ('<link rel="canonical" href="https://a.com/page#top">', 200, {},
+         (True, "indexable", "https://a.com/page", "")),
+        ("<p>x", 200, {"link": ['<https://a.com/x>; rel="canonical"']},
+         (False, "canonical-elsewhere", "https://a.com/x", "")),
+        ("<p>x", 203, {}, (True, "indexable", "", "")),
+        ("<p>x", 404, {}, (False, "http-status", "", "")),
+        ('<meta name="robots" content="index, nofollow">', 200, {},
+         (True, "indexable", "", "meta-robots:nofollow")),
+    ],
+)  # fmt: skip
+def test_indexability(html: str, status: int, headers: dict[str, list[str]],
+                      expected: tuple[bool, str, str, str]) -> None:  # fmt: skip
+    assert facts(html, status, **headers) == expected
+
+
+def test_follow_verdict_order() -> None:
+    assert follow_verdict(False, False, False, "") == (True, "follow")
+    assert follow_verdict(True, True, True, "meta-robots:nofollow") == (
+        False, "rel:nofollow+sponsored+ugc",
+    )  # fmt: skip
+    assert follow_verdict(False, False, False, "x-robots-tag:nofollow") == (
+        False, "x-robots-tag:nofollow",
+    )  # fmt: skip
+
+
+def test_redirect_chain_format() -> None:
+    assert format_redirects([], [], "https://b/") == ""
+    assert format_redirects(["http://a/", "https://a/"], [301, 302], "https://b/") == (
+        "http://a/ [301] -> https://a/ [302] -> https://b/"
+    )
+
+
+def test_context_is_block_text_cut_at_words() -> None:
+    words = " ".join(f"word{i}" for i in range(60))
+    tree = LexborHTMLParser(f"<div><p>{words} <a href=x>THE LINK</a> {words}</p><p>next</p></div>")
+    before, after = link_context(tree.css_first("a"))
+    assert before.endswith("word59") and not before.startswith("word0")
+    assert after.startswith("word0") and "next" not in after
+    assert len(before) <= 100 and len(after) <= 100
+
+
+def test_context_skips_scripts_and_spans_inline_markup() -> None:
+    tree = LexborHTMLParser(
+        "<p>Go <b>to</b><script>x()</script> <a href=x>site</a>, <i>then</i> back</p>"
+    )
+    assert link_context(tree.css_first("a")) == ("Go to", ", then back")
