@@ -31,18 +31,27 @@ def test_unreachable_hosts_are_errors_and_the_crawl_goes_on(
     assert run.run_info()["status"] == "finished"
 
 
-def test_killed_crawl_keeps_rows_and_export_rebuilds(sample_web: TestWeb, tmp_path: Path) -> None:
-    out = tmp_path / "killed"
-    settings = {**DEMO_SETTINGS, **sample_web.scrapy_settings(), "DOWNLOAD_TIMEOUT": "120"}
-    # The fast page gives a row; the hanging host keeps the crawl alive until we kill it.
+def start_crawl_with_one_row(
+    web: TestWeb, workdir: Path, out: Path, download_timeout: int
+) -> subprocess.Popen[bytes]:
+    """Start a crawl whose fast page gives one row and whose hanging host keeps it alive;
+    return once the row is on disk."""
+    settings = {**DEMO_SETTINGS, **web.scrapy_settings(), "DOWNLOAD_TIMEOUT": str(download_timeout)}
     command = crawl_command("acme-boots.com", "http://ru-pohod.ru/,http://slow-camping.com/",
                             settings, ["-a", f"output_dir={out}"])  # fmt: skip
-    process = subprocess.Popen(command, cwd=tmp_path, env=crawl_env(),
+    process = subprocess.Popen(command, cwd=workdir, env=crawl_env(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     jsonl = out / "backlinks.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (jsonl.exists() and jsonl.read_text("utf-8")):
         time.sleep(0.1)
+    return process
+
+
+def test_killed_crawl_keeps_rows_and_export_rebuilds(sample_web: TestWeb, tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    process = start_crawl_with_one_row(sample_web, tmp_path, out, download_timeout=120)
+    jsonl = out / "backlinks.jsonl"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     lines = jsonl.read_text("utf-8").splitlines()
@@ -63,15 +72,7 @@ def test_killed_crawl_keeps_rows_and_export_rebuilds(sample_web: TestWeb, tmp_pa
 def test_sigterm_finishes_gracefully_with_exports(sample_web: TestWeb, tmp_path: Path) -> None:
     out = tmp_path / "stopped"
     # A graceful stop lets in-flight downloads finish or time out: keep the timeout short.
-    settings = {**DEMO_SETTINGS, **sample_web.scrapy_settings(), "DOWNLOAD_TIMEOUT": "4"}
-    command = crawl_command("acme-boots.com", "http://ru-pohod.ru/,http://slow-camping.com/",
-                            settings, ["-a", f"output_dir={out}"])  # fmt: skip
-    process = subprocess.Popen(command, cwd=tmp_path, env=crawl_env(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    jsonl = out / "backlinks.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (jsonl.exists() and jsonl.read_text("utf-8")):
-        time.sleep(0.1)
+    process = start_crawl_with_one_row(sample_web, tmp_path, out, download_timeout=4)
     process.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy closes the spider cleanly
     assert process.wait(timeout=30) == 0
     assert len((out / "backlinks.csv").read_text("utf-8").splitlines()) == 2
