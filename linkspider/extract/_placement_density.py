@@ -109,33 +109,42 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
     text: list[int] = []
     invisible: list[bool] = []
     in_code = st.in_code
-    for node in root.traverse(include_text=True):
-        t = node.tag
-        if t == "-text":
-            raw = node.text_content
-            # Whitespace between tags is most text nodes: drop it before any DOM call.
-            if not raw or raw.isspace():
+    # Depth-first over child/next pointers: each node's parent position is known from the
+    # walk itself, so no text node costs a ``parent`` DOM call or a dictionary look-up.
+    stack: list[tuple[LexborNode, int]] = [(root, -1)]
+    while stack:
+        cur: LexborNode | None
+        cur, pp = stack.pop()
+        while cur is not None:
+            t = cur.tag
+            if t == "-text":
+                if pp >= 0 and not invisible[pp]:
+                    raw = cur.text_content
+                    # Whitespace between tags is most text nodes.
+                    if raw and not raw.isspace():
+                        text[pp] += len(raw.strip())
+                cur = cur.next
                 continue
-            p = node.parent
-            if p is None:
+            if t is None or t[0] == "-":
+                cur = cur.next
                 continue
-            pp = pos_of.get(p.mem_id)
-            if pp is None or invisible[pp]:
+            i = len(tags)
+            pos_of[cur.mem_id] = i
+            tags.append(t)
+            nodes.append(cur)
+            parent.append(pp)
+            text.append(0)
+            # Descendants of invisible elements are invisible too.
+            invisible.append(t in _INVISIBLE or (pp >= 0 and invisible[pp]))
+            in_code.append(pp >= 0 and (in_code[pp] or tags[pp] == "pre"))
+            child = cur.child
+            if child is None:
+                cur = cur.next
                 continue
-            text[pp] += len(raw.strip())
-            continue
-        if t is None or t[0] == "-":
-            continue
-        p = node.parent
-        pp = pos_of.get(p.mem_id, -1) if p is not None else -1
-        pos_of[node.mem_id] = len(tags)
-        tags.append(t)
-        nodes.append(node)
-        parent.append(pp)
-        text.append(0)
-        # Descendants of invisible elements are invisible too.
-        invisible.append(t in _INVISIBLE or (pp >= 0 and invisible[pp]))
-        in_code.append(pp >= 0 and (in_code[pp] or tags[pp] == "pre"))
+            sibling = cur.next
+            if sibling is not None:
+                stack.append((sibling, pp))
+            cur, pp = child, i
 
     n = len(tags)
     end = list(range(n))
@@ -178,8 +187,29 @@ _MAX_CANDIDATES: Final = 5
 # Elements that hold text but never the page's main block: the page itself, and a code block
 # or inline element whose own children (spans, lines) scored it.
 _NOT_CANDIDATE: Final = frozenset(
-    {"body", "html", "pre", "code", "span", "font", "a", "p", "em", "strong", "b", "i", "h1",
-     "h2", "h3", "h4", "h5", "h6", "label", "button", "small"}
+    {
+        "body",
+        "html",
+        "pre",
+        "code",
+        "span",
+        "font",
+        "a",
+        "p",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "label",
+        "button",
+        "small",
+    }
 )
 
 
@@ -213,7 +243,11 @@ def _find_main(st: PageStats) -> None:
             scores[gp] = scores.get(gp, 0.0) + credit / 2
     ranked: list[tuple[float, int]] = []
     raw = sorted(
-        ((s * (1.0 - st.link_density(i)), i) for i, s in scores.items() if tag[i] not in _NOT_CANDIDATE),
+        (
+            (s * (1.0 - st.link_density(i)), i)
+            for i, s in scores.items()
+            if tag[i] not in _NOT_CANDIDATE
+        ),
         reverse=True,
     )
     # Class words move a candidate by at most the class weight: only the head can win.

@@ -555,11 +555,16 @@ class _Classifier:
         if steps is None:
             # Number all element children of this parent at once: siblings of one link are
             # usually siblings of the next (menus, lists), so each parent is scanned once.
-            pos_of = stats.pos_of
-            children = [
-                (pos_of.get(c.mem_id, -1), c.tag or "*")
-                for c in stats.nodes[pp].iter(include_text=False)
-            ]
+            # Children are found in the position lists: the next child starts right after
+            # the previous child's subtree.
+            end = stats.end
+            tags = stats.tag
+            children: list[tuple[int, str]] = []
+            c = pp + 1
+            last = end[pp]
+            while c <= last:
+                children.append((c, tags[c]))
+                c = end[c] + 1
             counts: dict[str, int] = {}
             for _, t in children:
                 counts[t] = counts.get(t, 0) + 1
