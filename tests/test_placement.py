@@ -22,6 +22,19 @@ PROSE = (
     "on for a while so that text density can tell it from the menus around it. "
 )
 ARTICLE = f"<p>{PROSE}<a id='in' href='/inline'>an inline link</a> {PROSE}</p><p>{PROSE}</p>"
+CARDS = "".join(
+    f"<li class='product'><a id='c{i}' href='/p/{i}'><img src='/{i}.jpg' alt=''></a>"
+    f"<h2><a href='/p/{i}'>Product number {i}</a></h2><p>Hand-made mug, 12 oz, dishwasher safe</p><span class='price'>$1{i}.00</span></li>"
+    for i in range(1, 9)
+)
+CARDS_NO_IMG = "".join(
+    f"<li class='item'><a id='c{i}' href='/n/{i}'>Breaking headline {i}</a>"
+    f"<span class='time'>1{i}:00</span><span> </span></li>"
+    for i in range(1, 9)
+)
+CODE = "\n".join(
+    f"<span>result_{i} = compute(value_{i}, option_{i})  # line {i}</span>" for i in range(60)
+)
 
 
 def classify(html: str, **kwargs: object) -> dict[str, Placement]:
@@ -159,6 +172,45 @@ CASES = [
         "modifier-wrapper",
         f"<div class='has-sidebar footer-fixed'><div class='content'>{ARTICLE}</div></div>",
         {"in": "content"},
+    ),
+    # A product grid that outweighs the page's prose is the page's content (a collection).
+    (
+        "card-grid-is-content",
+        f"<nav><a id='n' href='/'>Home</a> <a href='/shop'>Shop</a> <a href='/c'>Cart</a></nav>"
+        f"<div id='page'><p>{PROSE}</p><ul class='products'>{CARDS}</ul></div>"
+        f"<footer><a id='f' href='/privacy'>Privacy</a></footer>",
+        {"n": "navigation", "c1": "content", "c4": "content", "f": "footer"},
+    ),
+    # A teaser grid under a long article is smaller than the article: not the content.
+    (
+        "card-grid-under-article",
+        f"<div class='wrap'><div class='story'>{ARTICLE * 3}</div>"
+        f"<ul class='products'>{CARDS}</ul></div>",
+        {"in": "content", "c1": "footer"},
+    ),
+    # Cards need images: a text-only headline ticker beside a short item is not a grid.
+    (
+        "headline-list-without-images",
+        f"<div id='page'><p>{PROSE}</p><ul class='ticker'>{CARDS_NO_IMG}</ul></div>",
+        {"c1": "navigation"},
+    ),
+    # A code block is one paragraph: it never becomes the main block by its lines alone, so
+    # links in the prose around it stay content.
+    (
+        "code-block-not-main",
+        f"<div class='body'><section><p>{PROSE}<a id='doc' href='/api'>the API</a></p>"
+        f"<div class='highlight'><pre>{CODE}</pre></div><p>{PROSE}</p></section></div>",
+        {"doc": "content"},
+    ),
+    # The main block grows over wrappers that add text, not links: the intro beside the
+    # longest section is part of it.
+    (
+        "main-block-grows-over-sections",
+        f"<div class='doc'><p>{PROSE}<a id='intro' href='/intro'>intro link</a></p>"
+        f"<section><p>{PROSE}</p><p>{PROSE}</p><p>{PROSE}</p></section></div>"
+        f"<div class='links'><a id='l' href='/x'>One</a><a href='/y'>Two</a>"
+        f"<a href='/z'>Three</a></div>",
+        {"intro": "content", "l": "navigation"},
     ),
 ]
 
