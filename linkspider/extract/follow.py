@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linkspider.extract.domains import registrable_domain
 from linkspider.extract.page import LinkPage
-from linkspider.extract.urls import normalise_url, split_host
+from linkspider.extract.urls import crawl_url, split_host
 
 #: Path endings that are never HTML pages: not worth a request from the site budget.
 SKIPPED_EXTENSIONS = frozenset(
@@ -22,13 +22,14 @@ SKIPPED_EXTENSIONS = frozenset(
 
 
 def same_site_links(page: LinkPage) -> list[str]:
-    """Unique URLs (normalised) on the page's registrable domain that may be HTML pages."""
+    """Unique URLs (normalised, session ids removed) on the page's registrable domain that
+    may be HTML pages."""
     site = registrable_domain(split_host(page.url))
     seen: dict[str, None] = {}
     for link in page.links:
         if registrable_domain(link.host) != site:
             continue
-        url = normalise_url(link.url)
+        url = crawl_url(link.url)
         if _skipped_extension(url):
             continue
         seen.setdefault(url, None)

@@ -104,3 +104,49 @@ def canonical_host(host: str) -> str:
         return str(ada_url.URL(f"http://{host}").hostname)
     except ValueError:
         return ""
+
+
+#: Query parameters that carry a session id: every visit gets new URLs for the same pages.
+SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "sessionid", "session_id", "sessid", "cfid", "cftoken",
+     "oscsid", "zenid", "xtcsid", "wtsid", "cid_session"}
+)  # fmt: skip
+#: Short names that are session ids only when the value looks like one (``?s=`` is also
+#: WordPress search, ``?sid=`` a station id).
+_TOKEN_PARAMS = frozenset({"sid", "s", "session", "sess"})
+
+
+def is_session_param(name: str, value: str) -> bool:
+    """True for session-id parameters (``PHPSESSID``, ``jsessionid``, ``ASPSESSIONIDxxxx``,
+    and ``sid``/``s`` with a long hex or alphanumeric token as value)."""
+    lowered = name.lower()
+    if lowered in SESSION_PARAMS or lowered.startswith("aspsessionid"):
+        return True
+    return lowered in _TOKEN_PARAMS and len(value) >= 16 and value.isalnum()
+
+
+def crawl_url(url: str) -> str:
+    """The URL to request for a followed link: :func:`normalise_url`, and no session ids.
+
+    Session ids in the query (``?PHPSESSID=...``) and Java's path parameter
+    (``/page;jsessionid=...``) are removed, so one page is crawled once whatever session
+    its links were written for.
+    """
+    url = normalise_url(url)
+    lowered = url.lower()
+    if ";jsessionid=" in lowered:
+        start = lowered.index(";jsessionid=")
+        end = len(url)
+        for sep in "?/;":
+            pos = url.find(sep, start + 1)
+            if pos != -1:
+                end = min(end, pos)
+        url = url[:start] + url[end:]
+    query_pos = url.find("?")
+    if query_pos == -1:
+        return url
+    parts = url[query_pos + 1 :].split("&")
+    kept = [p for p in parts if not is_session_param(_param_name(p), p.partition("=")[2])]
+    if len(kept) == len(parts):
+        return url
+    return f"{url[:query_pos]}?{'&'.join(kept)}" if kept else url[:query_pos]
