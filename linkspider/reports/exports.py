@@ -16,6 +16,11 @@ from linkspider.reports import aggregates
 from linkspider.reports.sitewide import SitewideRule, apply_sitewide
 from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
 
+#: What identifies a row: a link element of a page, a fetch, a failed URL.
+BACKLINK_KEY = ("source_url", "link_index", "href", "anchor_text")
+PAGE_KEY = ("url", "requested_url")
+ERROR_KEY = ("url",)
+
 
 @dataclass
 class ExportSummary:
@@ -39,14 +44,17 @@ def build_exports(output_dir: Path, sitewide: SitewideRule | None = None) -> Exp
     """Write CSV/Parquet tables and aggregate reports into ``output_dir``."""
     summary = ExportSummary()
     results: dict[str, TableResult] = {}
+    # A resumed crawl fetches again the pages it was fetching when it stopped: the last
+    # record of a page, link element or failed URL is the one kept (see the *_KEY names).
     results["pages"] = export_jsonl(
-        output_dir / "pages.jsonl", arrow_schema(PageItem), output_dir / "pages.csv"
+        output_dir / "pages.jsonl", arrow_schema(PageItem), output_dir / "pages.csv", key=PAGE_KEY
     )
     results["backlinks"] = export_jsonl(
         output_dir / "backlinks.jsonl",
         arrow_schema(BacklinkItem),
         output_dir / "backlinks.csv",
         output_dir / "backlinks.parquet",
+        key=BACKLINK_KEY,
     )
     summary.sitewide_links = apply_sitewide(
         output_dir / "backlinks.parquet",
@@ -55,7 +63,10 @@ def build_exports(output_dir: Path, sitewide: SitewideRule | None = None) -> Exp
         sitewide or SitewideRule(),
     )
     results["errors"] = export_jsonl(
-        output_dir / "errors.jsonl", arrow_schema(ErrorItem), output_dir / "errors.csv"
+        output_dir / "errors.jsonl",
+        arrow_schema(ErrorItem),
+        output_dir / "errors.csv",
+        key=ERROR_KEY,
     )
     summary.backlinks = results["backlinks"].rows
     summary.pages = results["pages"].rows
