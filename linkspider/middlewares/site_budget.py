@@ -5,27 +5,57 @@ page to page by the spider); hosts a seed redirects to share its budget. Redirec
 retries and robots.txt fetches do not count. Requests over budget are dropped with
 ``IgnoreRequest``, counted in ``linkspider/budget/dropped`` and logged once per site.
 
-Settings: ``LINKSPIDER_MAX_PAGES_PER_SITE`` (int, default 500; 0 disables the budget).
+The pages taken per site are kept by a counter: in this process's memory by default, or
+shared by all the workers of a distributed crawl (``RedisBudgetCounter``).
+
+Settings: ``LINKSPIDER_MAX_PAGES_PER_SITE`` (int, default 500; 0 disables the budget),
+``LINKSPIDER_BUDGET_COUNTER`` (import path of the counter class, default
+``linkspider.middlewares.site_budget.MemoryBudgetCounter``; a counter has
+``take(site, limit) -> bool`` and may have ``from_crawler``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import Protocol
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.misc import build_from_crawler, load_object
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_COUNTER = "linkspider.middlewares.site_budget.MemoryBudgetCounter"
+
+
+class BudgetCounter(Protocol):
+    def take(self, site: str, limit: int) -> bool:
+        """Take one page of ``site``'s budget; False when ``limit`` pages are taken."""
+
+
+class MemoryBudgetCounter:
+    """Pages taken per site, in this process."""
+
+    def __init__(self) -> None:
+        self.used: Counter[str] = Counter()
+
+    def take(self, site: str, limit: int) -> bool:
+        if self.used[site] >= limit:
+            return False
+        self.used[site] += 1
+        return True
+
 
 class SiteBudgetMiddleware:
-    def __init__(self, max_pages: int, stats: StatsCollector) -> None:
+    def __init__(
+        self, max_pages: int, stats: StatsCollector, counter: BudgetCounter | None = None
+    ) -> None:
         self.max_pages = max_pages
         self.stats = stats
-        self.used: Counter[str] = Counter()
+        self.counter: BudgetCounter = counter if counter is not None else MemoryBudgetCounter()
         self._warned: set[str] = set()
 
     @classmethod
@@ -34,7 +64,10 @@ class SiteBudgetMiddleware:
         if max_pages <= 0:
             raise NotConfigured("LINKSPIDER_MAX_PAGES_PER_SITE is 0: no page budget")
         assert crawler.stats is not None
-        return cls(max_pages, crawler.stats)
+        counter_cls = load_object(
+            crawler.settings.get("LINKSPIDER_BUDGET_COUNTER") or DEFAULT_COUNTER
+        )
+        return cls(max_pages, crawler.stats, build_from_crawler(counter_cls, crawler))
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
@@ -43,12 +76,11 @@ class SiteBudgetMiddleware:
             return
         if meta.get("redirect_times") or meta.get("retry_times") or meta.get("linkspider_budgeted"):
             return
-        if self.used[site] >= self.max_pages:
+        if not self.counter.take(site, self.max_pages):
             self.stats.inc_value("linkspider/budget/dropped")
             if site not in self._warned:
                 self._warned.add(site)
                 logger.info(f"page budget of {self.max_pages} reached for site {site}")
             raise IgnoreRequest(f"page budget reached for {site}")
-        self.used[site] += 1
         meta["linkspider_budgeted"] = True
         self.stats.inc_value("linkspider/budget/pages")
