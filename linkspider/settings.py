@@ -36,6 +36,7 @@ RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's code-running HTTP console: off, like telnet
 
 # Breadth-first: when a page budget stops a site, the pages seen are the shallow ones.
 DEPTH_PRIORITY = 1
@@ -59,6 +60,11 @@ LINKSPIDER_DEPTH = 5
 LINKSPIDER_SITEWIDE_MIN_PAGES = 3
 LINKSPIDER_SITEWIDE_MIN_SHARE = 0.5
 LINKSPIDER_PLACEMENT_RULES: list[dict[str, str]] = []
+
+# Scrapyd jobs may not override robots obedience, the SSRF guard and the other safety
+# settings with setting=...; list here the ones a server lets jobs change
+# (see linkspider/distributed/jobs.py and the README, "Running on servers").
+LINKSPIDER_JOB_OVERRIDABLE_SETTINGS: list[str] = []
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from linkspider.config.args import CrawlConfig
 from linkspider.config.sources import ConfigError
+from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.domains import registrable_domain
 from linkspider.extract.follow import same_site_links
@@ -53,11 +54,19 @@ class BacklinksSpider(Spider):
         CrawlConfig.from_kwargs(kwargs)
 
     @classmethod
+    def load_config(cls, crawler: Crawler, kwargs: dict[str, Any]) -> CrawlConfig:
+        """Targets, seeds and limits of the crawl (``backlinks_distributed`` reads Redis)."""
+        return CrawlConfig.from_kwargs(kwargs)
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BacklinksSpider:
+        job = scrapyd_job(kwargs)  # under Scrapyd: locked safety settings, a folder per job
         try:
-            config = CrawlConfig.from_kwargs(kwargs)
+            check_job(crawler.settings, job)
+            config = cls.load_config(crawler, kwargs)
+            output_dir = config.args.output_dir or job_output_dir(crawler.settings, cls.name, job)
         except ConfigError as exc:
-            raise UsageError(f"backlinks: {exc}") from None
+            raise UsageError(f"{cls.name}: {exc}") from None
         try:
             rules = parse_rules(crawler.settings.get("LINKSPIDER_PLACEMENT_RULES"))
         except ValueError as exc:
@@ -67,7 +76,7 @@ class BacklinksSpider(Spider):
         spider.placement_rules = rules
         settings = crawler.settings
         args_ = config.args
-        output = prepare_output_dir(args_.output_dir, settings.get("LINKSPIDER_OUTPUT_ROOT"))
+        output = prepare_output_dir(output_dir, settings.get("LINKSPIDER_OUTPUT_ROOT"))
         # Per-run values become settings (priority "cmdline": the arguments are explicit)
         # so that middlewares, pipelines and extensions read them once, like any setting.
         settings.set("LINKSPIDER_OUTPUT_DIR", str(output), priority="cmdline")

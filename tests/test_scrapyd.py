@@ -1,0 +1,223 @@
+"""Scrapyd, for real: deploy the project with ``scrapyd-deploy`` to a ``scrapyd`` process on
+loopback (basic auth on), schedule crawls of the local test web over HTTP, poll
+``listjobs.json``, and read each job's exports in its own folder.
+
+The deployed settings are the project's, plus what a server operator would add: an
+absolute export root, and the two test-web settings in ``LINKSPIDER_JOB_OVERRIDABLE_SETTINGS``
+(the test web lives on loopback, which the SSRF guard blocks unless allowed).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linkspider.cli import DEMO_SETTINGS, SAMPLE_DIR
+from linkspider.testweb import TestWeb
+from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, run_crawl
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "linkspider"
+USER, PASSWORD = "ops", "s3cret-for-tests"
+KEY = ("source_url", "target_url", "anchor_text", "link_type", "rel", "nofollow")
+SERVER_SETTINGS = """
+# --- added by the server operator (test) ---
+LINKSPIDER_OUTPUT_ROOT = {root!r}
+LINKSPIDER_JOB_OVERRIDABLE_SETTINGS = ["TWISTED_DNS_RESOLVER", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS"]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Scrapyd:
+    url: str
+    home: Path
+    exports: Path
+    process: subprocess.Popen[bytes]
+
+    def call(self, endpoint: str, data: list[tuple[str, str]] | None = None,
+             auth: bool = True) -> dict[str, Any]:  # fmt: skip
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(self.url + endpoint, data=body)
+        if auth:
+            token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            result: dict[str, Any] = json.loads(response.read())
+        return result
+
+    def log(self, job: str, spider: str = "backlinks") -> str:
+        path = self.home / "logs" / PROJECT / spider / f"{job}.log"
+        return path.read_text("utf-8", errors="replace") if path.exists() else ""
+
+    def wait_finished(self, jobs: set[str], timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            listing = self.call(f"listjobs.json?project={PROJECT}")
+            if jobs <= {job["id"] for job in listing["finished"]}:
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"jobs not finished after {timeout}s: {listing}")
+
+
+@pytest.fixture(scope="module")
+def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
+    home = tmp_path_factory.mktemp("scrapyd")
+    port = free_port()
+    (home / "scrapyd.conf").write_text(
+        "[scrapyd]\n"
+        f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
+        f"username = {USER}\npassword = {PASSWORD}\n"
+        "eggs_dir = eggs\nlogs_dir = logs\ndbs_dir = dbs\n"
+        "poll_interval = 0.2\nmax_proc = 2\n",
+        "utf-8",
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT")
+    }
+    with (home / "scrapyd.out").open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # fmt: skip
+    server = Scrapyd(f"http://127.0.0.1:{port}/", home, home / "exports", process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                server.call("daemonstatus.json")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((home / "scrapyd.out").read_text()) from None
+                time.sleep(0.1)
+        _deploy(server, tmp_path_factory.mktemp("project"))
+        yield server
+    finally:
+        # Scrapyd and the crawls it spawned share a session: stop them all.
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _deploy(server: Scrapyd, project: Path) -> None:
+    """Copy the project, add the operator's settings, and run the real scrapyd-deploy."""
+    shutil.copytree(ROOT / "linkspider", project / "linkspider",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    for name in ("pyproject.toml", "README.md", "scrapy.cfg"):
+        shutil.copy(ROOT / name, project / name)
+    with (project / "linkspider" / "settings.py").open("a", encoding="utf-8") as handle:
+        handle.write(SERVER_SETTINGS.format(root=str(server.exports)))
+    with (project / "scrapy.cfg").open("a", encoding="utf-8") as handle:
+        handle.write(f"\n[deploy:test]\nurl = {server.url}\nproject = {PROJECT}\n"
+                     f"username = {USER}\npassword = {PASSWORD}\n")  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "scrapyd_client.deploy", "test"],
+                            cwd=project, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["status"] == "ok", result.stdout
+    assert "backlinks" in server.call(f"listspiders.json?project={PROJECT}")["spiders"]
+
+
+def _job_settings(web: TestWeb, **extra: str) -> list[tuple[str, str]]:
+    settings = {**DEMO_SETTINGS, **web.scrapy_settings(), **extra}
+    return [("setting", f"{name}={value}") for name, value in settings.items()]
+
+
+def _schedule(server: Scrapyd, job: str, targets: str, seeds: str,
+              settings: list[tuple[str, str]]) -> None:  # fmt: skip
+    data = [("project", PROJECT), ("spider", "backlinks"), ("jobid", job),
+            ("targets", targets), ("seeds", seeds), *settings]  # fmt: skip
+    answer = server.call("schedule.json", data)
+    assert (answer["status"], answer["jobid"]) == ("ok", job), answer
+
+
+def _rows(folder: Path) -> set[tuple[str, ...]]:
+    import csv
+
+    with (folder / "backlinks.csv").open(encoding="utf-8", newline="") as handle:
+        return {tuple(row[k] for k in KEY) for row in csv.DictReader(handle)}
+
+
+def test_the_api_wants_basic_auth(scrapyd: Scrapyd) -> None:
+    with pytest.raises(urllib.error.HTTPError) as info:
+        scrapyd.call("daemonstatus.json", auth=False)
+    assert info.value.code == 401
+
+
+def test_jobs_crawl_like_the_command_line_each_into_its_own_folder(
+    scrapyd: Scrapyd, sample_web: TestWeb, tmp_path: Path
+) -> None:
+    inline_targets = (SAMPLE_DIR / "targets.toml").read_text("utf-8")  # TOML text
+    inline_seeds = ",".join(
+        line.split("#")[0].strip()
+        for line in Path(SAMPLE_SEEDS).read_text("utf-8").splitlines()
+        if line.split("#")[0].strip()
+    )
+    settings = _job_settings(sample_web)
+    # Two jobs at once (max_proc = 2): inline values, and paths on the server.
+    _schedule(scrapyd, "inline-values", inline_targets, inline_seeds, settings)
+    _schedule(scrapyd, "server-paths", SAMPLE_TARGETS, SAMPLE_SEEDS, settings)
+    cli = run_crawl(sample_web, tmp_path)  # the same crawl from the command line
+    assert cli.process.returncode == 0, cli.log
+    scrapyd.wait_finished({"inline-values", "server-paths"})
+
+    jobs_root = scrapyd.exports / PROJECT / "backlinks"
+    assert sorted(p.name for p in jobs_root.iterdir()) == ["inline-values", "server-paths"]
+    expected = _rows(cli.output_dir)
+    assert len(expected) > 20
+    for job in ("inline-values", "server-paths"):
+        folder = jobs_root / job
+        info = json.loads((folder / "run.json").read_text("utf-8"))
+        assert info["status"] == "finished", scrapyd.log(job)
+        assert info["output_dir"] == str(folder)
+        assert _rows(folder) == expected, job
+        assert "runs from" not in scrapyd.log(job)  # the deployed egg's code ran
+        pages = (folder / "pages.jsonl").read_text("utf-8").splitlines()
+        assert len(pages) == len(cli.rows("pages.csv"))  # no rows of the other job
+    assert not (scrapyd.exports / "latest").exists()  # jobs never move `latest`
+
+
+def test_a_job_cannot_switch_off_robots_or_the_ssrf_guard(
+    scrapyd: Scrapyd, sample_web: TestWeb
+) -> None:
+    settings = _job_settings(sample_web, ROBOTSTXT_OBEY="False", LINKSPIDER_SSRF_GUARD="False")
+    _schedule(scrapyd, "no-robots", "acme-boots.com", "http://ru-pohod.ru/", settings)
+    # Unlocking through the job itself does not work either.
+    unlock = _job_settings(sample_web, LINKSPIDER_JOB_OVERRIDABLE_SETTINGS="ROBOTSTXT_OBEY")
+    _schedule(scrapyd, "self-unlock", "acme-boots.com", "http://ru-pohod.ru/", unlock)
+    scrapyd.wait_finished({"no-robots", "self-unlock"})
+    log = scrapyd.log("no-robots")
+    assert (
+        "the server does not let jobs change ROBOTSTXT_OBEY, LINKSPIDER_SSRF_GUARD (safety "
+        "settings)" in log
+    ), log
+    assert "LINKSPIDER_JOB_OVERRIDABLE_SETTINGS" in log
+    assert "Spider opened" not in log  # failed at start: nothing was fetched
+    assert "LINKSPIDER_JOB_OVERRIDABLE_SETTINGS (safety settings)" in scrapyd.log("self-unlock")
+    jobs_root = scrapyd.exports / PROJECT / "backlinks"
+    assert not (jobs_root / "no-robots").exists()
+    assert not (jobs_root / "self-unlock").exists()
