@@ -4,6 +4,9 @@
   ``scrapy crawl backlinks`` (no internet needed); exports land in ``output/``.
 * ``linkspider export DIR``: rebuild a run folder's exports from its ``*.jsonl`` files
   (after a killed crawl, or after editing them).
+* ``linkspider enqueue TARGETS SEEDS --redis URL --crawl NAME``: queue a distributed crawl
+  in Redis for ``scrapy crawl backlinks_distributed`` workers.
+* ``linkspider merge DIR``: build a distributed crawl's exports from its workers' parts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "testweb" / "sample"
 
@@ -82,6 +86,65 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def enqueue(args: argparse.Namespace) -> int:
+    from linkspider.config.sources import ConfigError
+    from linkspider.distributed.enqueue import enqueue as enqueue_crawl
+    from linkspider.distributed.frontier import DupefilterSpec, redact_url
+
+    spec = DupefilterSpec()
+    if args.dupefilter == "bloom":
+        spec = DupefilterSpec("bloom", args.bloom_capacity, args.bloom_error_rate)
+    try:
+        result = enqueue_crawl(
+            args.redis, args.crawl, args.targets, args.seeds,
+            scope=args.scope, depth=args.depth, max_pages_per_site=args.max_pages_per_site,
+            dupefilter=spec, reset=args.reset,
+        )  # fmt: skip
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for number, raw, why in result.rejected:
+        print(f"seeds: skipped entry #{number} {raw!r}: {why}", file=sys.stderr)
+    d = result.definition
+    print(
+        f"crawl {result.crawl!r} {'created' if result.created else 'extended'}: "
+        f"{result.queued} seed(s) queued, {result.already_seen} already seen, "
+        f"{result.pending} request(s) waiting; targets {d.targets.describe()}, scope={d.scope}, "
+        f"depth={d.depth}, max_pages_per_site={d.max_pages_per_site}, "
+        f"dupefilter={d.dupefilter.kind}"
+    )
+    print(
+        "start workers (any number, any machine) with:\n  scrapy crawl backlinks_distributed "
+        f"-s LINKSPIDER_REDIS_URL={redact_url(args.redis)} -a crawl={result.crawl} "
+        f"-a output_dir=output/{result.crawl}\n"
+        f"then build the exports with:\n  linkspider merge output/{result.crawl}"
+    )
+    return 0
+
+
+def merge(args: argparse.Namespace) -> int:
+    from linkspider.config.sources import ConfigError
+    from linkspider.distributed.merge import merge_parts
+    from linkspider.reports.sitewide import SitewideRule
+
+    folder = Path(args.folder)
+    try:
+        result = merge_parts(folder, SitewideRule(args.sitewide_min_pages, args.sitewide_min_share))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary = result.summary
+    print(
+        f"{folder}: merged {len(result.parts)} part(s): {summary.backlinks} backlinks, "
+        f"{summary.pages} pages, {summary.errors} errors, "
+        f"{summary.referring_domains} referring domains"
+        + (f", {summary.bad_lines} unreadable line(s) skipped" if summary.bad_lines else "")
+    )
+    if result.run.get("status") != "finished":
+        print("note: not every worker finished the crawl; see run.json", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="linkspider", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,9 +157,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_export.add_argument("--sitewide-min-pages", type=int, default=3, metavar="N")
     p_export.add_argument("--sitewide-min-share", type=float, default=0.5, metavar="X")
     p_export.set_defaults(func=export)
+    _add_distributed_commands(sub)
     args = parser.parse_args(argv)
     code: int = args.func(args)
     return code
+
+
+def _add_distributed_commands(sub: Any) -> None:
+    p_enqueue = sub.add_parser(
+        "enqueue", help="queue a distributed crawl in Redis (targets, seeds and limits)"
+    )
+    p_enqueue.add_argument("targets", help="as -a targets= of scrapy crawl backlinks")
+    p_enqueue.add_argument("seeds", help="as -a seeds= of scrapy crawl backlinks")
+    p_enqueue.add_argument(
+        "--redis",
+        default=os.environ.get("LINKSPIDER_REDIS_URL", "redis://localhost:6379/0"),
+        help="Redis URL (default: $LINKSPIDER_REDIS_URL or redis://localhost:6379/0)",
+    )
+    p_enqueue.add_argument("--crawl", default="backlinks", help="crawl name (default: backlinks)")
+    p_enqueue.add_argument("--scope", default="site", choices=["site", "page"])
+    p_enqueue.add_argument("--depth", type=int, help="link depth (default: LINKSPIDER_DEPTH)")
+    p_enqueue.add_argument("--max-pages-per-site", type=int, metavar="N")
+    p_enqueue.add_argument("--dupefilter", default="set", choices=["set", "bloom"])
+    p_enqueue.add_argument("--bloom-capacity", type=int, default=100_000_000, metavar="N")
+    p_enqueue.add_argument("--bloom-error-rate", type=float, default=1e-4, metavar="P")
+    p_enqueue.add_argument(
+        "--reset", action="store_true", help="delete the crawl's frontier and state first"
+    )
+    p_enqueue.set_defaults(func=enqueue)
+    p_merge = sub.add_parser("merge", help="build a distributed crawl's exports from its parts")
+    p_merge.add_argument("folder", help="the workers' output_dir (it holds parts/)")
+    p_merge.add_argument("--sitewide-min-pages", type=int, default=3, metavar="N")
+    p_merge.add_argument("--sitewide-min-share", type=float, default=0.5, metavar="X")
+    p_merge.set_defaults(func=merge)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,329 @@
+"""Distributed crawling, for real: a ``redis-server`` on loopback, ``linkspider enqueue``,
+``scrapy crawl backlinks_distributed`` workers as subprocesses over the local test web, and
+``linkspider merge``.
+
+The web is the bundled sample web plus generated sites (a binary tree of pages each, one
+target link per page, a robots-disallowed folder), so that two workers both have work.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkspider.cli import DEMO_SETTINGS, crawl_env
+from linkspider.distributed.dupefilter import BloomDupeFilter, bloom_size
+from linkspider.distributed.frontier import FrontierError, connect
+from linkspider.distributed.merge import concatenate, merge_parts
+from linkspider.items import BACKLINK_COLUMNS
+from linkspider.testweb import DEFAULT_SITES_DIR, TestWeb
+from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, run_crawl
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(
+    REDIS_SERVER is None,
+    reason="redis-server is not installed (Debian: apt-get install redis-server; .ci/run does)",
+)
+
+SITES, PAGES = 6, 31  # 31 pages: a full binary tree of depth 4
+TARGETS = "acme-boots.com,globex.co.uk"
+#: Columns that differ between two crawls of the same web: fetch times, and the depth at
+#: which a page was first found (two workers may find a page by another path first).
+UNSTABLE = {"first_seen", "last_seen", "depth"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    assert REDIS_SERVER is not None
+    home = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    with (home / "redis.log").open("wb") as log:
+        process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(home)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                connect(url)
+                break
+            except FrontierError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((home / "redis.log").read_text()) from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def make_sites(root: Path, delay: float = 0.0) -> list[str]:
+    """Generated sites; returns their seeds (bare domains: https)."""
+    seeds = []
+    for i in range(SITES):
+        site = root / f"trail-{i:02d}.org"
+        (site / "private").mkdir(parents=True)
+        (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", "utf-8")
+        (site / "private" / "index.html").write_text(
+            '<a href="https://acme-boots.com/secret">secret</a>', "utf-8"
+        )
+        for k in range(PAGES):
+            links = [f'<a href="/p{c}.html">page {c}</a>' for c in (2 * k + 1, 2 * k + 2)
+                     if c < PAGES]  # fmt: skip
+            links += ['<a href="/">home</a>', '<a href="/private/">members</a>',
+                      f'<a href="https://acme-boots.com/p/{i}/{k}">Acme boots {i}.{k}</a>']  # fmt: skip
+            if k % 3 == 0:
+                links.append(f'<a rel="nofollow" href="https://globex.co.uk/{i}">Globex</a>')
+            html = (f"<!doctype html><title>Trail {i} page {k}</title><main><p>Trail notes "
+                    f"{k}.</p><p>{' | '.join(links)}</p></main>")  # fmt: skip
+            (site / ("index.html" if k == 0 else f"p{k}.html")).write_text(html, "utf-8")
+        if delay:
+            (site / "_site.toml").write_text(
+                f'[[route]]\npath = "/"\nprefix = true\ndelay = {delay}\n', "utf-8"
+            )
+        seeds.append(site.name)
+    return seeds
+
+
+def generated_pages() -> set[str]:
+    return {
+        f"https://trail-{i:02d}.org/" + ("" if k == 0 else f"p{k}.html")
+        for i in range(SITES)
+        for k in range(PAGES)
+    }
+
+
+@pytest.fixture(scope="module")
+def big_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestWeb, str]]:
+    generated = tmp_path_factory.mktemp("sites")
+    seeds = make_sites(generated)
+    sample_seeds = [line.split("#")[0].strip()
+                    for line in Path(SAMPLE_SEEDS).read_text("utf-8").splitlines()]  # fmt: skip
+    all_seeds = ",".join([s for s in sample_seeds if s] + seeds)
+    with TestWeb([DEFAULT_SITES_DIR, generated]) as web:
+        yield web, all_seeds
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "linkspider.cli", *args], env=crawl_env(),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def start_worker(web: TestWeb, redis: str, crawl: str, worker: str, out: Path,
+                 **settings: str) -> subprocess.Popen[bytes]:  # fmt: skip
+    command = [sys.executable, "-m", "scrapy", "crawl", "backlinks_distributed",
+               "-a", f"crawl={crawl}", "-a", f"worker={worker}", "-a", f"output_dir={out}"]  # fmt: skip
+    all_settings = {**DEMO_SETTINGS, **web.scrapy_settings(), "LINKSPIDER_REDIS_URL": redis,
+                    "LINKSPIDER_REDIS_POLL_INTERVAL": "0.1", **settings}  # fmt: skip
+    for name, value in all_settings.items():
+        command += ["-s", f"{name}={value}"]
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / f"{worker}.log").open("wb") as log:
+        return subprocess.Popen(command, env=crawl_env(), cwd=out, stdout=log,
+                                stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def run_workers(web: TestWeb, redis: str, crawl: str, out: Path, n: int = 2,
+                **settings: str) -> None:  # fmt: skip
+    workers = [start_worker(web, redis, crawl, f"w{i}", out, **settings) for i in range(1, n + 1)]
+    for i, process in enumerate(workers, 1):
+        assert process.wait(timeout=120) == 0, (out / f"w{i}.log").read_text()
+
+
+def rows(folder: Path, name: str = "backlinks.csv") -> list[dict[str, str]]:
+    with (folder / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def stable(row: dict[str, str]) -> tuple[str, ...]:
+    return tuple(row[c] for c in BACKLINK_COLUMNS if c not in UNSTABLE)
+
+
+def part_pages(folder: Path, worker: str) -> list[str]:
+    path = folder / "parts" / worker / "pages.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line)["url"] for line in path.read_text("utf-8").splitlines() if line]
+
+
+def test_two_workers_find_exactly_what_one_process_finds(
+    big_web: tuple[TestWeb, str], redis_url: str, tmp_path: Path
+) -> None:
+    web, seeds = big_web
+    (tmp_path / "single").mkdir()
+    single = run_crawl(web, tmp_path / "single", SAMPLE_TARGETS, seeds)
+    assert single.process.returncode == 0, single.log
+
+    enqueued = cli("enqueue", SAMPLE_TARGETS, seeds, "--redis", redis_url, "--crawl", "same")
+    assert enqueued.returncode == 0, enqueued.stderr
+    assert "crawl 'same' created" in enqueued.stdout
+    out = tmp_path / "distributed"
+    # Few requests in flight per worker, so that both take part.
+    run_workers(web, redis_url, "same", out, CONCURRENT_REQUESTS="4")
+    merged = cli("merge", str(out))
+    assert merged.returncode == 0, merged.stderr
+    assert "merged 2 part(s)" in merged.stdout
+
+    assert Counter(map(stable, rows(out))) == Counter(map(stable, rows(single.output_dir)))
+    pages = [row["url"] for row in rows(out, "pages.csv")]
+    assert len(pages) == len(set(pages))  # no page fetched twice
+    assert set(pages) == {row["url"] for row in rows(single.output_dir, "pages.csv")}
+    assert generated_pages() <= set(pages)
+    assert not [p for p in pages if "/private/" in p or "drafts" in p]  # robots.txt held
+    errors = {(r["url"], r["error"]) for r in rows(out, "errors.csv")}
+    assert errors == {(r["url"], r["error"]) for r in rows(single.output_dir, "errors.csv")}
+    both = [part_pages(out, w) for w in ("w1", "w2")]
+    assert all(len(p) >= 10 for p in both), [len(p) for p in both]  # both workers crawled
+
+    run = json.loads((out / "run.json").read_text("utf-8"))
+    assert run["status"] == "finished" and run["pages_crawled"] == len(pages)
+    assert run["robots_blocked"] == single.run_info()["robots_blocked"]
+    assert [w["worker"] for w in run["workers"]] == ["w1", "w2"]
+    for worker in ("w1", "w2"):
+        info = json.loads((out / "parts" / worker / "worker.json").read_text("utf-8"))
+        assert (info["status"], info["crawl_finished"]) == ("finished", True)
+        assert info["definition"]["crawl"] == "same"
+
+
+def test_page_budgets_hold_across_workers(
+    big_web: tuple[TestWeb, str], redis_url: str, tmp_path: Path
+) -> None:
+    web, _ = big_web
+    seeds = ",".join(f"trail-{i:02d}.org" for i in range(SITES))
+    result = cli("enqueue", TARGETS, seeds, "--redis", redis_url, "--crawl", "budget",
+                 "--max-pages-per-site", "5", "--dupefilter", "bloom",
+                 "--bloom-capacity", "10000", "--bloom-error-rate", "1e-6")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "max_pages_per_site=5, dupefilter=bloom" in result.stdout
+    out = tmp_path / "budget"
+    # Each worker's own setting says 1000: the crawl's budget wins.
+    run_workers(web, redis_url, "budget", out, CONCURRENT_REQUESTS="4",
+                LINKSPIDER_MAX_PAGES_PER_SITE="1000")  # fmt: skip
+    assert cli("merge", str(out)).returncode == 0
+    per_site = Counter(row["host"] for row in rows(out, "pages.csv"))
+    assert per_site == {f"trail-{i:02d}.org": 5 for i in range(SITES)}
+    run = json.loads((out / "run.json").read_text("utf-8"))
+    assert run["budget_dropped"] > 0
+
+
+def test_workers_join_and_leave(redis_url: str, tmp_path: Path) -> None:
+    generated = tmp_path / "sites"
+    seeds = ",".join(make_sites(generated, delay=0.05))
+    out = tmp_path / "crawl"
+    assert cli("enqueue", TARGETS, seeds, "--redis", redis_url, "--crawl", "churn").returncode == 0
+    with TestWeb([generated]) as web:
+        first = start_worker(web, redis_url, "churn", "first", out, CONCURRENT_REQUESTS="2")
+        _wait_for(lambda: len(part_pages(out, "first")) >= 15, first)
+        second = start_worker(web, redis_url, "churn", "second", out, CONCURRENT_REQUESTS="2")
+        _wait_for(lambda: len(part_pages(out, "second")) >= 15, second)
+        first.send_signal(signal.SIGINT)  # leaves: finishes its downloads, queues their links
+        assert first.wait(timeout=60) == 0
+        assert second.wait(timeout=120) == 0, (out / "second.log").read_text()
+    merged = merge_parts(out)
+    pages = [row["url"] for row in rows(out, "pages.csv")]
+    assert sorted(pages) == sorted(generated_pages())  # every page, each once
+    assert merged.summary.backlinks == SITES * (PAGES + (PAGES + 2) // 3)
+    statuses = {w["worker"]: w["status"] for w in merged.run["workers"]}
+    assert statuses == {"first": "stopped", "second": "finished"}
+    assert merged.run["status"] == "partial"  # says that a worker stopped early
+
+
+def _wait_for(condition: object, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert process.poll() is None, "worker ended early"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_enqueue_and_worker_arguments(
+    big_web: tuple[TestWeb, str], redis_url: str, tmp_path: Path
+) -> None:
+    args = ("--redis", redis_url, "--crawl", "args")
+    first = cli("enqueue", TARGETS, "trail-00.org,trail-01.org", *args)
+    assert first.returncode == 0 and "2 seed(s) queued" in first.stdout
+    again = cli("enqueue", TARGETS, "trail-01.org,trail-02.org", *args)  # same crawl: adds
+    assert "crawl 'args' extended: 1 seed(s) queued, 1 already seen" in again.stdout
+    other = cli("enqueue", "initech.com.au", "trail-03.org", *args)
+    assert other.returncode == 2 and "already exists with other targets" in other.stderr
+    reset = cli("enqueue", "initech.com.au", "trail-03.org", *args, "--reset")
+    assert reset.returncode == 0 and "created: 1 seed(s) queued" in reset.stdout
+    bad = cli("enqueue", TARGETS, "trail-00.org", "--redis", "redis://127.0.0.1:1/0")
+    assert bad.returncode == 2 and "cannot reach Redis at redis://127.0.0.1:1/0" in bad.stderr
+
+    web, _ = big_web
+    for extra, message in (
+        (["-a", "crawl=missing"], "no crawl 'missing' in Redis"),
+        (["-a", "crawl=args", "-a", "targets=x.com"], "unknown argument(s) targets"),
+        (["-a", "crawl=../etc"], "crawl name '../etc' must be"),
+    ):
+        command = [sys.executable, "-m", "scrapy", "crawl", "backlinks_distributed",
+                   "-s", f"LINKSPIDER_REDIS_URL={redis_url}", *web.scrapy_args(), *extra]  # fmt: skip
+        result = subprocess.run(command, env=crawl_env(), cwd=tmp_path, capture_output=True,
+                                text=True, timeout=60)  # fmt: skip
+        assert result.returncode != 0 and message in result.stderr, result.stderr[-2000:]
+
+
+def test_bloom_filter_remembers_requests(redis_url: str) -> None:
+    from scrapy import Request
+
+    assert bloom_size(1_000_000, 0.01) == (9_585_059, 7)
+    with pytest.raises(FrontierError, match="over Redis' 512 MB per key"):
+        bloom_size(10**10, 1e-9)
+    server = connect(redis_url)
+    bloom = BloomDupeFilter(server, "test:bloom", capacity=1000, error_rate=1e-6)
+    urls = [f"https://example.com/page/{i}" for i in range(500)]
+    assert not any(bloom.request_seen(Request(url)) for url in urls)
+    assert all(bloom.request_seen(Request(url)) for url in urls)
+    assert bloom.request_seen(Request("https://example.com/page/1?"))  # canonical URL
+    assert server.strlen("test:bloom") <= bloom.bits // 8 + 1
+    server.delete("test:bloom")
+
+
+def test_merge_streams_parts_and_keeps_lines_whole(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"x": 1}\n{"x": 2', "utf-8")  # killed mid-line
+    (tmp_path / "b.jsonl").write_text('{"x": 3}\n', "utf-8")
+    concatenate([tmp_path / "a.jsonl", tmp_path / "missing", tmp_path / "b.jsonl"],
+                tmp_path / "all.jsonl")  # fmt: skip
+    assert (tmp_path / "all.jsonl").read_text("utf-8").splitlines() == [
+        '{"x": 1}', '{"x": 2', '{"x": 3}',
+    ]  # fmt: skip
+    result = cli("merge", str(tmp_path))
+    assert result.returncode == 2 and "has no parts/<worker>/ folders" in result.stderr
+
+
+def test_a_worker_without_redis_says_so(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "scrapy", "crawl", "backlinks_distributed",
+               "-s", f"LINKSPIDER_REDIS_URL=redis://127.0.0.1:{port}/0"]  # fmt: skip
+    result = subprocess.run(command, env=crawl_env(), cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert result.returncode != 0
+    assert f"cannot reach Redis at redis://127.0.0.1:{port}/0" in result.stderr
+    assert not os.listdir(tmp_path) or not (tmp_path / "output").exists()
