@@ -21,13 +21,18 @@ from typing import Any
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "testweb" / "sample"
 
-#: The sample web is ours and local: no need to wait between requests.
+#: The sample web is ours and local: no need to wait between requests, or to wait long for
+#: a robots.txt that does not answer. It lives on 127.0.0.1, which the SSRF guard refuses
+#: unless told otherwise.
 DEMO_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "DOWNLOAD_TIMEOUT": "5",
     "RETRY_TIMES": "0",
+    "LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",
+    "LINKSPIDER_ROBOTS_RETRIES": "1",
+    "LINKSPIDER_ROBOTS_RETRY_DELAY": "0.2",
 }
 
 

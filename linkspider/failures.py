@@ -31,6 +31,11 @@ def failure_kind(failure: Failure) -> str:
         return "unknown"
     if isinstance(exc, HttpError):
         return f"http-{exc.response.status}"
+    declared = getattr(exc, "failure_kind", None)  # linkspider's own errors name their kind
+    if isinstance(declared, str):
+        return declared
+    if "download max size" in str(exc):  # Scrapy cancels bodies over DOWNLOAD_MAXSIZE
+        return "too-large"
     for classes, kind in _KINDS:
         if isinstance(exc, classes):
             return kind

@@ -21,7 +21,8 @@ USER_AGENT = (
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_USER_AGENT = "linkspider"
 
-# Politeness: few parallel requests per host, adaptive delays, many hosts at once.
+# Politeness: few parallel requests per host, adaptive delays, many hosts at once. Our
+# RobotsPolicyMiddleware (RFC 9309) replaces Scrapy's; ROBOTSTXT_OBEY still switches it.
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
@@ -43,13 +44,27 @@ DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
+# Safety: only http(s), no private addresses (SSRF guard), no remote consoles.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+URLLENGTH_LIMIT = 0  # long URLs are refused (and listed) by TrapGuardMiddleware instead
+
+# Order: SSRF guard, traps, robots.txt, then the budget, so that refused URLs never use it.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "linkspider.middlewares.ssrf.SsrfGuardMiddleware": 50,
+    "linkspider.middlewares.traps.TrapGuardMiddleware": 80,
+    "linkspider.middlewares.robots.RobotsPolicyMiddleware": 100,
     "linkspider.middlewares.site_budget.SiteBudgetMiddleware": 120,
+    "linkspider.middlewares.redirect_loops.RedirectLoopMiddleware": 610,  # before Redirect (600)
 }
 ITEM_PIPELINES = {
     "linkspider.pipelines.jsonl_stream.JsonlStreamPipeline": 800,
 }
 EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "linkspider.extensions.blocked_pages.BlockedPagesExtension": 400,  # closes before the report
+    "linkspider.extensions.crawl_journal.CrawlJournalExtension": 450,  # with JOBDIR only
     "linkspider.extensions.run_report.RunReportExtension": 500,
 }
 
@@ -60,6 +75,18 @@ LINKSPIDER_DEPTH = 5
 LINKSPIDER_SITEWIDE_MIN_PAGES = 3
 LINKSPIDER_SITEWIDE_MIN_SHARE = 0.5
 LINKSPIDER_PLACEMENT_RULES: list[dict[str, str]] = []
+# Crawl policy and safety (README, "Crawling responsibly and safely").
+LINKSPIDER_SSRF_GUARD = True
+LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False  # true, or networks: "127.0.0.0/8,10.0.0.0/8"
+LINKSPIDER_ROBOTS_MAX_BYTES = 500 * 1024
+LINKSPIDER_ROBOTS_RETRIES = 2
+LINKSPIDER_ROBOTS_RETRY_DELAY = 30.0
+LINKSPIDER_ROBOTS_CACHE_SECONDS = 24 * 3600
+LINKSPIDER_CRAWL_DELAY_MAX = 30.0
+LINKSPIDER_PARSE_MAX_BYTES = 4 * 1024 * 1024
+LINKSPIDER_MAX_URL_LENGTH = 2048
+LINKSPIDER_TRAP_SEGMENT_REPEATS = 3
+LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN = 50
 
 # Scrapyd jobs may not override robots obedience, the SSRF guard and the other safety
 # settings with setting=...; list here the ones a server lets jobs change

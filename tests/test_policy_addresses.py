@@ -41,12 +41,12 @@ HOSTS = [
     ("[fd00::5]", "fd00::5", "private"),
     ("[ff02::1]", "ff02::1", "multicast"),
     ("[2001:db8::1]", "2001:db8::1", "reserved"),
-    ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1", "loopback (in IPv6 ::ffff:7f00:1)"),
-    ("[::ffff:a9fe:a9fe]", "::ffff:169.254.169.254", "link-local (in IPv6 ::ffff:a9fe:a9fe)"),
-    ("[64:ff9b::a00:1]", "64:ff9b::10.0.0.1", "private (in IPv6 64:ff9b::a00:1)"),  # NAT64
+    ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1", "loopback"),
+    ("[::ffff:a9fe:a9fe]", "::ffff:169.254.169.254", "link-local"),
+    ("[64:ff9b::a00:1]", "64:ff9b::10.0.0.1", "private"),  # NAT64
     ("[64:ff9b:1::1]", "64:ff9b:1::1", "private"),  # local-use NAT64
-    ("[2002:7f00:1::]", "2002:7f00:1::", "loopback (in IPv6 2002:7f00:1::)"),  # 6to4
-    ("[::127.0.0.1]", "::127.0.0.1", "loopback (in IPv6 ::7f00:1)"),  # IPv4-compatible
+    ("[2002:7f00:1::]", "2002:7f00:1::", "loopback"),  # 6to4
+    ("[::127.0.0.1]", "::127.0.0.1", "loopback"),  # IPv4-compatible
     ("8.8.8.8", "8.8.8.8", None),
     ("134744072", "8.8.8.8", None),  # numeric forms of public addresses are fine
     ("[2606:4700::1111]", "2606:4700::1111", None),
@@ -108,4 +108,6 @@ def test_bad_allow_setting_says_what_is_wrong(value: object, message: str) -> No
 
 def test_refusal_message_names_address_and_reason() -> None:
     assert AddressPolicy().check(ipaddress.ip_address("10.0.0.7")) == "private 10.0.0.7"
+    mapped = ipaddress.ip_address("::ffff:a9fe:a9fe")
+    assert AddressPolicy().check(mapped) == "link-local 169.254.169.254 (as IPv6 ::ffff:a9fe:a9fe)"
     assert parse_allow_setting("127.0.0.0/8,10.0.0.0/8").describe() == "127.0.0.0/8,10.0.0.0/8"

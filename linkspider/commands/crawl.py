@@ -3,7 +3,8 @@
 Scrapy builds the spider inside the running crawl, where an exception becomes a traceback
 in the log. A spider class with a ``check_arguments(kwargs)`` classmethod gets its
 arguments checked here first, so a wrong argument ends with a one-line usage error
-(exit code 2) instead.
+(exit code 2) instead. Settings that would only fail deep inside the crawl
+(``LINKSPIDER_ALLOW_PRIVATE_NETWORKS``) are checked here too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import argparse
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+
+from linkspider.middlewares.ssrf import allow_setting
 
 
 class Command(ScrapyCrawlCommand):
@@ -27,4 +30,9 @@ class Command(ScrapyCrawlCommand):
                     check(opts.spargs)
                 except ValueError as exc:
                     raise UsageError(f"{args[0]}: {exc}", print_help=False) from None
+        if self.settings is not None:
+            try:
+                allow_setting(self.settings)  # the SSRF guard's allow list, read at start
+            except ValueError as exc:
+                raise UsageError(str(exc), print_help=False) from None
         super().run(args, opts)

@@ -28,6 +28,13 @@ class SeedList:
     seeds: tuple[Seed, ...]
     #: ``(line or position, raw value, why)`` for entries that were skipped.
     rejected: tuple[tuple[int, str, str], ...] = ()
+    #: the seeds file, if the seeds came from one (``rejected`` numbers are its lines)
+    source: str | None = None
+
+    def rejection_messages(self) -> list[str]:
+        """One line per skipped entry, naming the file and line (or the list position)."""
+        return [_where(self.source, n) + f": skipped seed {raw!r}: {why}"
+                for n, raw, why in self.rejected]  # fmt: skip
 
 
 def load_seeds(spec: str) -> SeedList:
@@ -54,10 +61,16 @@ def load_seeds(spec: str) -> SeedList:
             continue
         seeds.setdefault(seed.url, seed)
     if not seeds:
-        where = path or "seeds"
-        detail = "; ".join(f"#{n} {raw!r}: {why}" for n, raw, why in rejected[:5])
-        raise ConfigError(f"{where}: no valid seed" + (f" ({detail})" if detail else ""))
-    return SeedList(seeds=tuple(seeds.values()), rejected=tuple(rejected))
+        if not entries:
+            what = f"seeds file {path}" if path else "seeds"
+            raise ConfigError(f"{what} has no seed (only blank or # lines)")
+        detail = "; ".join(f"{_where(path, n)} {raw!r}: {why}" for n, raw, why in rejected[:5])
+        raise ConfigError(f"{path or 'seeds'}: no valid seed ({detail})")
+    return SeedList(seeds=tuple(seeds.values()), rejected=tuple(rejected), source=path)
+
+
+def _where(path: str | None, number: int) -> str:
+    return f"{path}:{number}" if path else f"seeds entry #{number}"
 
 
 def parse_seed(entry: str) -> Seed:

@@ -29,6 +29,7 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from linkspider import __version__
+from linkspider.extensions.blocked_pages import blocked_summary
 from linkspider.output import utc_now
 from linkspider.reports.exports import ExportSummary, build_exports
 from linkspider.reports.sitewide import SitewideRule
@@ -42,6 +43,9 @@ _RECORDED_SETTINGS = (
     "USER_AGENT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
     "AUTOTHROTTLE_ENABLED", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "JOBDIR",
     "LINKSPIDER_SITEWIDE_MIN_PAGES", "LINKSPIDER_SITEWIDE_MIN_SHARE", "LINKSPIDER_PLACEMENT_RULES",
+    "LINKSPIDER_SSRF_GUARD", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS", "LINKSPIDER_CRAWL_DELAY_MAX",
+    "LINKSPIDER_ROBOTS_RETRIES", "LINKSPIDER_PARSE_MAX_BYTES", "LINKSPIDER_MAX_URL_LENGTH",
+    "LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN",
 )  # fmt: skip
 
 
@@ -119,7 +123,7 @@ class RunReportExtension:
             targets_found=summary.targets_found,
             sitewide_links=summary.sitewide_links,
             errors=summary.errors,
-            robots_blocked=int(stats.get_value("robotstxt/forbidden", 0) or 0),
+            **blocked_summary(self.output_dir),  # robots_blocked, ssrf_blocked, per host...
             budget_dropped=int(stats.get_value("linkspider/budget/dropped", 0) or 0),
             bad_jsonl_lines=summary.bad_lines,
             files=summary.files,

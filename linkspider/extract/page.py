@@ -34,10 +34,22 @@ class RawLink:
 
 
 class LinkPage:
-    """One fetched HTML page. ``url`` is the final URL, after redirects."""
+    """One fetched HTML page. ``url`` is the final URL, after redirects.
 
-    def __init__(self, body: bytes, url: str, content_type: str | None = None) -> None:
-        self.body = body
+    ``max_bytes`` (the parse cap): only the first ``max_bytes`` of a longer body are
+    parsed, and ``truncated`` says so. Links come first in most pages; a cut page still
+    gives the links in its start rather than none.
+    """
+
+    def __init__(
+        self,
+        body: bytes,
+        url: str,
+        content_type: str | None = None,
+        max_bytes: int | None = None,
+    ) -> None:
+        self.truncated = max_bytes is not None and 0 < max_bytes < len(body)
+        self.body = body[:max_bytes] if self.truncated else body
         self.url = url
         self.content_type = content_type
 

@@ -86,8 +86,7 @@ def refusal_reason(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address):
         inner = embedded_ipv4(address)
         if inner is not None:
-            reason = refusal_reason(inner)
-            return f"{reason} (in IPv6 {address.compressed})" if reason else None
+            return refusal_reason(inner)
         if address.scope_id:
             return "link-local"
         for network, why in _V6_NETS:
@@ -139,10 +138,14 @@ class AddressPolicy:
     networks: tuple[IPNetwork, ...] = ()
 
     def check(self, address: IPAddress) -> str | None:
-        """Why ``address`` is refused, e.g. ``loopback 127.0.0.1``; None when allowed."""
+        """Why ``address`` is refused, e.g. ``loopback 127.0.0.1``, ``link-local
+        169.254.169.254 (as IPv6 ::ffff:a9fe:a9fe)``; None when allowed."""
         reason = refusal_reason(address)
         if reason is None or self.allow_all or self._allowed(address):
             return None
+        inner = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+        if inner is not None:
+            return f"{reason} {inner} (as IPv6 {address.compressed})"
         return f"{reason} {address.compressed}"
 
     def _allowed(self, address: IPAddress) -> bool:

@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from linkspider.config.args import CrawlConfig
 from linkspider.config.sources import ConfigError
 from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
+from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.domains import registrable_domain
 from linkspider.extract.follow import same_site_links
@@ -46,6 +47,8 @@ class BacklinksSpider(Spider):
 
     config: CrawlConfig
     follow_links: bool = True
+    parse_max_bytes: int = 4 * 1024 * 1024  # LINKSPIDER_PARSE_MAX_BYTES
+    _truncated_hosts: set[str]
     placement_rules: list[PlacementRule]
 
     @classmethod
@@ -64,7 +67,11 @@ class BacklinksSpider(Spider):
         try:
             check_job(crawler.settings, job)
             config = cls.load_config(crawler, kwargs)
-            output_dir = config.args.output_dir or job_output_dir(crawler.settings, cls.name, job)
+            output_dir = (
+                config.args.output_dir
+                or job_output_dir(crawler.settings, cls.name, job)
+                or resumed_output_dir(crawler.settings)  # same JOBDIR: same run folder
+            )
         except ConfigError as exc:
             raise UsageError(f"{cls.name}: {exc}") from None
         try:
@@ -91,8 +98,10 @@ class BacklinksSpider(Spider):
             settings.set("DEPTH_LIMIT", depth, priority="cmdline")
         # depth=0 means "seeds only" (Scrapy's DEPTH_LIMIT=0 would mean "no limit").
         spider.follow_links = args_.scope == "site" and depth > 0
-        for number, raw, why in config.seeds.rejected:
-            spider.logger.warning(f"seeds: skipped entry #{number} {raw!r}: {why}")
+        spider.parse_max_bytes = settings.getint("LINKSPIDER_PARSE_MAX_BYTES", 4 * 1024 * 1024)
+        spider._truncated_hosts = set()
+        for message in config.seeds.rejection_messages():
+            spider.logger.warning(message)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -115,7 +124,9 @@ class BacklinksSpider(Spider):
         if not is_html(content_type, response.body):
             yield self._page_item(response, content_type, fetched_at, note="not-html")
             return
-        page = LinkPage(response.body, response.url, content_type)
+        page = LinkPage(response.body, response.url, content_type, self.parse_max_bytes)
+        if page.truncated:
+            self._note_truncated(response)
         ctx = FetchContext(
             status=response.status,
             depth=depth,
@@ -126,10 +137,12 @@ class BacklinksSpider(Spider):
         )
         facts = facts_for(page, ctx)
         rows = backlink_rows(page, self.config.targets, ctx, facts, self.placement_rules)
-        yield self._page_item(
-            response, content_type, fetched_at, page=page, backlinks=len(rows), facts=facts
-        )
+        # Rows first: the page row says "all its rows are written" (resumed crawls rely on it).
         yield from rows
+        yield self._page_item(
+            response, content_type, fetched_at, page=page, backlinks=len(rows), facts=facts,
+            note="truncated" if page.truncated else "",
+        )  # fmt: skip
         if self.follow_links:
             site = response.meta.get(META_SITE)
             for url in same_site_links(page):
@@ -148,11 +161,6 @@ class BacklinksSpider(Spider):
             return
         now = utc_now()
         depth = int(request.meta.get("depth", 0))
-        if isinstance(failure.value, HttpError):
-            response = failure.value.response
-            yield self._page_item(
-                response, _header(response, b"Content-Type"), now, note=failure_kind(failure)
-            )
         message = (
             f"HTTP {failure.value.response.status}"
             if isinstance(failure.value, HttpError)
@@ -165,6 +173,23 @@ class BacklinksSpider(Spider):
             depth=depth,
             occurred_at=now,
         )
+        if isinstance(failure.value, HttpError):  # after the error row: it marks the URL done
+            response = failure.value.response
+            yield self._page_item(
+                response, _header(response, b"Content-Type"), now, note=failure_kind(failure)
+            )
+
+    def _note_truncated(self, response: Response) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("linkspider/parse/truncated")
+        host = split_host(response.url)
+        if host not in self._truncated_hosts:
+            self._truncated_hosts.add(host)
+            self.logger.warning(
+                f"{response.url}: {len(response.body)} bytes of HTML, only the first "
+                f"{self.parse_max_bytes} parsed (LINKSPIDER_PARSE_MAX_BYTES); further cut "
+                f"pages of {host} are only counted, see note=truncated in pages.csv"
+            )
 
     def _page_item(
         self,

@@ -1,0 +1,136 @@
+"""``blocked_pages.jsonl`` / ``.csv``: the pages the crawl chose not to fetch, and why.
+
+Components that refuse a page request (robots.txt, the SSRF guard, the trap rules) call
+:func:`report_blocked`, which sends the :data:`page_blocked` signal. This extension writes
+one JSON line per blocked URL as it happens, flushed at once (a killed crawl keeps them),
+and turns the file into ``blocked_pages.csv`` when the crawl ends (last line per URL wins,
+so a resumed crawl lists a URL once). ``run.json`` gets the counts per reason and per host
+from :func:`blocked_summary`.
+
+Reasons: ``robots-disallowed``, ``robots-unavailable`` (robots.txt answered 429/5xx or not
+at all, even after retries), ``ssrf-blocked``, ``trap-repeated-path``, ``trap-long-url``,
+``trap-calendar``, ``trap-pagination``.
+
+Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from linkspider.extract.urls import split_host
+from linkspider.reports.tables import arrow_schema, export_jsonl
+
+logger = logging.getLogger(__name__)
+
+#: Signal sent for each page request that is refused; argument ``page`` (a BlockedPage).
+page_blocked = object()
+
+JSONL_NAME = "blocked_pages.jsonl"
+CSV_NAME = "blocked_pages.csv"
+ROBOTS_DISALLOWED = "robots-disallowed"
+ROBOTS_UNAVAILABLE = "robots-unavailable"
+SSRF_BLOCKED = "ssrf-blocked"
+
+
+@dataclass
+class BlockedPage:
+    """A URL that was not fetched on purpose (columns of ``blocked_pages.csv``)."""
+
+    url: str
+    host: str
+    reason: str
+    detail: str
+    requested_url: str  # the page first requested, when ``url`` is a redirect target
+
+
+def report_blocked(crawler: Crawler, request: Request, reason: str, detail: str = "") -> None:
+    """Tell the crawl that ``request`` is not made, and why."""
+    url = request.url
+    try:
+        host = split_host(url)
+    except ValueError:
+        host = ""
+    redirects = request.meta.get("redirect_urls") or [url]
+    page = BlockedPage(url, host, reason, detail, requested_url=str(redirects[0]))
+    crawler.signals.send_catch_log(signal=page_blocked, page=page)
+
+
+class BlockedPagesExtension:
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
+        self.handle: IO[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BlockedPagesExtension:
+        output_dir = crawler.settings.get("LINKSPIDER_OUTPUT_DIR")
+        if not output_dir:
+            raise NotConfigured("LINKSPIDER_OUTPUT_DIR is not set (not a backlinks crawl)")
+        ext = cls(Path(output_dir))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.page_blocked, signal=page_blocked)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self) -> None:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        # Append: a resumed crawl (JOBDIR) keeps the lines of its earlier part.
+        self.handle = (self.output_dir / JSONL_NAME).open("a", encoding="utf-8")
+
+    def page_blocked(self, page: BlockedPage) -> None:
+        if self.handle is None:
+            return
+        self.handle.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
+        self.handle.flush()
+
+    def spider_closed(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+        write_blocked_csv(self.output_dir)
+
+
+def write_blocked_csv(output_dir: Path) -> int:
+    """Build ``blocked_pages.csv`` from ``blocked_pages.jsonl``; return its row count."""
+    result = export_jsonl(
+        output_dir / JSONL_NAME, arrow_schema(BlockedPage), output_dir / CSV_NAME, key=("url",)
+    )
+    return result.rows
+
+
+def blocked_summary(output_dir: Path) -> dict[str, Any]:
+    """Counts for ``run.json``: per reason, robots per host, SSRF and trap totals."""
+    last: dict[str, tuple[str, str]] = {}
+    path = output_dir / JSONL_NAME
+    if path.exists():
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                try:
+                    record = json.loads(line)
+                    last[str(record["url"])] = (str(record["host"]), str(record["reason"]))
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut by a kill
+    by_reason = Counter(reason for _, reason in last.values())
+    robots_by_host: dict[str, dict[str, int]] = {}
+    for host, reason in sorted(last.values()):
+        if reason in (ROBOTS_DISALLOWED, ROBOTS_UNAVAILABLE):
+            counts = robots_by_host.setdefault(host, {"disallowed": 0, "unavailable": 0})
+            counts["disallowed" if reason == ROBOTS_DISALLOWED else "unavailable"] += 1
+    return {
+        "blocked_pages": len(last),
+        "blocked_by_reason": dict(sorted(by_reason.items())),
+        "robots_blocked": by_reason[ROBOTS_DISALLOWED],
+        "robots_unavailable": by_reason[ROBOTS_UNAVAILABLE],
+        "robots_blocked_by_host": robots_by_host,
+        "ssrf_blocked": by_reason[SSRF_BLOCKED],
+        "traps_blocked": sum(n for reason, n in by_reason.items() if reason.startswith("trap-")),
+    }

@@ -1,0 +1,267 @@
+"""Resumable crawls that lose nothing: a crash-safe journal of page requests in ``JOBDIR``.
+
+Scrapy's ``JOBDIR`` keeps the request queue and the duplicate filter, but writes the queue
+state only at a clean stop: after a ``kill -9`` (or a power cut) the queue is lost or
+inconsistent, and a request taken from it is forgotten until done. Requests waiting for
+robots.txt are not in it at all. This extension keeps its own journal, a line per event,
+flushed at once:
+
+* ``JOBDIR/linkspider/journal.jsonl``: ``{"scheduled": {...}}`` for each page request the
+  crawl accepted (URL, callbacks, priority, linkspider meta and depth), and
+  ``{"started": url, "site": site}`` when one took a page of its site's budget;
+* ``JOBDIR/linkspider/output_dir``: the run folder, so that the same command resumes into
+  the same folder (``-a output_dir`` still wins).
+
+A page request is *done* when the run folder says so: ``pages.jsonl`` (its
+``requested_url``), ``errors.jsonl`` (network errors; HTTP errors count through their page
+row) or ``blocked_pages.jsonl``. The spider writes a page's link rows before its page row,
+so a page row means all its rows are on disk (this relies on the item pipelines before
+``JsonlStreamPipeline`` being synchronous, as they are).
+
+On resume (the journal exists), before the scheduler opens, Scrapy's queue and duplicate
+filter files are removed: everything they knew is in the journal. Then the page budget
+gets back what the first part used, and every journaled request that is not done is
+scheduled again (those in flight when the crawl stopped keep their budget page). While
+crawling, a page request whose URL is done or was already accepted in this run is
+dropped (``linkspider/journal/skipped``). A page that was in flight is fetched again, so
+its rows may be in ``backlinks.jsonl`` twice: the exports keep the last copy.
+
+Settings: ``JOBDIR`` (without it the extension is off), ``LINKSPIDER_OUTPUT_DIR``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.settings import BaseSettings
+from w3lib.url import canonicalize_url
+
+from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_DIR = "linkspider"
+JOURNAL_NAME = "journal.jsonl"
+OUTPUT_DIR_NAME = "output_dir"
+META_SITE = "linkspider_site"
+META_FALLBACK = "linkspider_fallback"
+META_BUDGETED = "linkspider_budgeted"
+META_HELD = "linkspider_robots_held"
+_KEPT_META = ("depth",)  # besides every linkspider_* key
+
+
+def resumed_output_dir(settings: BaseSettings) -> str | None:
+    """The run folder of the crawl being resumed from ``JOBDIR``, if any."""
+    jobdir = settings.get("JOBDIR")
+    if not jobdir:
+        return None
+    try:
+        text = (Path(jobdir) / JOURNAL_DIR / OUTPUT_DIR_NAME).read_text("utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def page_key(url: str) -> str:
+    """What makes two page requests the same (as Scrapy's duplicate filter sees it)."""
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def done_keys(output_dir: Path) -> set[str]:
+    """Keys of the page requests the run folder has a final record for."""
+    done: set[str] = set()
+    for name, field, skip_http in (
+        ("pages.jsonl", "requested_url", False),
+        ("errors.jsonl", "url", True),
+        (BLOCKED_JSONL, "url", False),
+        (BLOCKED_JSONL, "requested_url", False),
+    ):
+        for record in _read_jsonl(output_dir / name):
+            url = record.get(field)
+            if not isinstance(url, str):
+                continue
+            if skip_http and str(record.get("error", "")).startswith("http-"):
+                continue  # done when its page row is written (it comes last)
+            done.add(page_key(url))
+    return done
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    if not path.exists():
+        return records
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line cut by a kill
+            if isinstance(record, dict):
+                records.append(record)
+    return records
+
+
+def _is_page_request(request: Request) -> bool:
+    meta = request.meta
+    return META_SITE in meta and not (
+        meta.get("redirect_times") or meta.get("retry_times") or meta.get(META_HELD)
+    )
+
+
+class CrawlJournalExtension:
+    def __init__(self, jobdir: Path, output_dir: Path, crawler: Crawler) -> None:
+        self.folder = jobdir / JOURNAL_DIR
+        self.output_dir = output_dir
+        self.crawler = crawler
+        self.resuming = (self.folder / JOURNAL_NAME).exists()
+        self.handle: IO[str] | None = None
+        self.journaled: set[str] = set()  # keys with a "scheduled" line
+        self.started: set[str] = set()  # keys with a "started" line
+        self.accepted: set[str] = set()  # keys accepted in this run
+        self.done: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlJournalExtension:
+        jobdir = crawler.settings.get("JOBDIR")
+        output_dir = crawler.settings.get("LINKSPIDER_OUTPUT_DIR")
+        if not jobdir or not output_dir:
+            raise NotConfigured  # no JOBDIR: nothing to resume (and nothing to say)
+        ext = cls(Path(jobdir), Path(output_dir), crawler)
+        if ext.resuming:
+            # Before the scheduler opens: after a kill its files may be inconsistent, and
+            # everything they knew is in the journal.
+            shutil.rmtree(Path(jobdir) / "requests.queue", ignore_errors=True)
+            (Path(jobdir) / "requests.seen").unlink(missing_ok=True)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(ext.request_reached, signal=signals.request_reached_downloader)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / OUTPUT_DIR_NAME).write_text(f"{self.output_dir}\n", "utf-8")
+        pending: dict[str, dict[str, Any]] = {}
+        budget: Counter[str] = Counter()
+        if self.resuming:
+            self.done = done_keys(self.output_dir)
+            for record in _read_jsonl(self.folder / JOURNAL_NAME):
+                if isinstance(record.get("scheduled"), dict):
+                    entry = record["scheduled"]
+                    key = page_key(str(entry.get("url", "")))
+                    self.journaled.add(key)
+                    pending.setdefault(key, entry)
+                elif isinstance(record.get("started"), str):
+                    key = page_key(record["started"])
+                    if key not in self.started:
+                        self.started.add(key)
+                        budget[str(record.get("site"))] += 1
+        self.handle = (self.folder / JOURNAL_NAME).open("a", encoding="utf-8")
+        if not self.resuming:
+            return
+        self._restore_budget(budget)
+        todo = {k: e for k, e in pending.items() if not self._entry_done(k, e)}
+        logger.info(
+            f"resuming from {self.folder}: {len(self.done)} page request(s) done, "
+            f"{len(todo)} scheduled again"
+        )
+        self.crawler.stats.set_value("linkspider/journal/rescheduled", len(todo))  # type: ignore[union-attr]
+        assert self.crawler.engine is not None
+        for key, entry in todo.items():
+            request = self._request(entry, spider)
+            if key in self.started:
+                request.meta[META_BUDGETED] = True  # it took its budget page before
+            self.crawler.engine.crawl(request)
+
+    def _entry_done(self, key: str, entry: dict[str, Any]) -> bool:
+        if key in self.done:
+            return True
+        fallback = entry.get("meta", {}).get(META_FALLBACK)
+        return isinstance(fallback, str) and page_key(fallback) in self.done
+
+    def _restore_budget(self, used: Counter[str]) -> None:
+        """Give the page budget back the pages the first part of the crawl took."""
+        from linkspider.middlewares.site_budget import SiteBudgetMiddleware
+
+        assert self.crawler.engine is not None
+        for mw in self.crawler.engine.downloader.middleware.middlewares:
+            if isinstance(mw, SiteBudgetMiddleware):
+                for site, count in used.items():
+                    for _ in range(count):
+                        mw.counter.take(site, mw.max_pages)
+
+    @staticmethod
+    def _request(entry: dict[str, Any], spider: Spider) -> Request:
+        callback = entry.get("callback")
+        errback = entry.get("errback")
+        return Request(
+            str(entry["url"]),
+            callback=getattr(spider, callback) if callback else None,
+            errback=getattr(spider, errback) if errback else None,
+            priority=int(entry.get("priority", 0)),
+            meta=dict(entry.get("meta", {})),
+            dont_filter=True,
+        )
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        if not _is_page_request(request):
+            return
+        key = page_key(request.url)
+        if key in self.done or key in self.accepted:
+            self.crawler.stats.inc_value("linkspider/journal/skipped")  # type: ignore[union-attr]
+            raise IgnoreRequest("already crawled or scheduled (journal)")
+        self.accepted.add(key)
+        if key not in self.journaled:
+            self.journaled.add(key)
+            self._write({"scheduled": self._entry(request, spider)})
+
+    def request_reached(self, request: Request) -> None:
+        meta = request.meta
+        if not meta.get(META_BUDGETED) or meta.get("redirect_times") or meta.get("retry_times"):
+            return
+        key = page_key(request.url)
+        if key not in self.started:
+            self.started.add(key)
+            self._write({"started": request.url, "site": meta.get(META_SITE)})
+
+    def spider_closed(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self.handle is not None:
+            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.handle.flush()
+
+    @staticmethod
+    def _entry(request: Request, spider: Spider) -> dict[str, Any]:
+        meta = {
+            key: value
+            for key, value in request.meta.items()
+            if (key.startswith("linkspider_") or key in _KEPT_META)
+            and key != META_BUDGETED
+            and isinstance(value, str | int | float | bool | type(None))
+        }
+        return {
+            "url": request.url,
+            "callback": _method_name(request.callback, spider),
+            "errback": _method_name(request.errback, spider),
+            "priority": request.priority,
+            "meta": meta,
+        }
+
+
+def _method_name(func: Any, spider: Spider) -> str | None:
+    name = getattr(func, "__name__", None)
+    if func is None or not isinstance(name, str) or getattr(spider, name, None) != func:
+        return None
+    return name

@@ -1,0 +1,77 @@
+"""Redirect loops and endless redirect chains become errors, not silent drops.
+
+Scrapy drops a redirect to a URL it has already requested (the duplicate filter) and
+discards a chain longer than ``REDIRECT_MAX_TIMES`` with ``IgnoreRequest``: either way the
+page vanishes without a trace. This middleware sits just before ``RedirectMiddleware``
+(it sees the 3xx response first) and fails the request instead, so the page gets an
+``errors.csv`` row: ``redirect-loop`` when the target is already in the chain,
+``too-many-redirects`` when the chain is at ``REDIRECT_MAX_TIMES``.
+
+Settings: ``REDIRECT_ENABLED``, ``REDIRECT_MAX_TIMES`` (Scrapy's own).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
+from w3lib.url import canonicalize_url, safe_url_string
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class RedirectLoopError(Exception):
+    """A redirect back to a URL already in the redirect chain."""
+
+    failure_kind = "redirect-loop"
+
+
+class TooManyRedirectsError(Exception):
+    """A redirect chain longer than ``REDIRECT_MAX_TIMES``."""
+
+    failure_kind = "too-many-redirects"
+
+
+class RedirectLoopMiddleware:
+    def __init__(self, max_times: int, stats: StatsCollector) -> None:
+        self.max_times = max_times
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
+        if not crawler.settings.getbool("REDIRECT_ENABLED", True):
+            raise NotConfigured("redirects are not followed")
+        assert crawler.stats is not None
+        return cls(crawler.settings.getint("REDIRECT_MAX_TIMES", 20), crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        meta = request.meta
+        if (
+            response.status not in _REDIRECTS
+            or meta.get("dont_redirect")
+            or meta.get("handle_httpstatus_all")
+            or response.status in meta.get("handle_httpstatus_list", ())
+        ):
+            return response
+        location = response.headers.get(b"Location")
+        if not location:
+            return response
+        target = urljoin(request.url, safe_url_string(location.decode("latin-1").strip()))
+        chain = [*meta.get("redirect_urls", []), request.url]
+        if _canonical(target) in {_canonical(url) for url in chain}:
+            self.stats.inc_value("linkspider/redirects/loop")
+            raise RedirectLoopError(f"redirect loop: {' -> '.join([*chain, target])}"[:500])
+        if meta.get("redirect_times", 0) >= self.max_times:
+            self.stats.inc_value("linkspider/redirects/too_many")
+            raise TooManyRedirectsError(
+                f"more than {self.max_times} redirects, from {chain[0]}"[:500]
+            )
+        return response
+
+
+def _canonical(url: str) -> str:
+    return canonicalize_url(url, keep_fragments=False)

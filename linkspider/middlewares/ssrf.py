@@ -1,0 +1,247 @@
+"""SSRF guard: never connect to loopback, private, link-local and other non-public addresses.
+
+Checked three times, because a URL can reach a private address in three ways:
+
+* **URL hosts** (every request, every redirect hop): IP literals in every spelling browsers
+  accept (``127.0.0.1``, ``2130706433``, ``0x7f.1``, ``[::ffff:127.0.0.1]``) and schemes
+  other than http and https.
+* **Resolved addresses**: at the first request to a host its name is resolved and refused
+  when every address is non-public. And on every connection: the reactor's name resolver,
+  whatever ``TWISTED_DNS_RESOLVER`` installed, is wrapped so that non-public addresses
+  never reach the connection (DNS names pointing at ``10.0.0.5``, DNS rebinding).
+* **The connected address** of each response (``response.ip_address``), when the download
+  handler reports it.
+
+Refused requests fail with :class:`SsrfBlocked` (an ``IgnoreRequest``); page requests are
+listed in ``blocked_pages.csv`` (reason ``ssrf-blocked``), counted in
+``linkspider/ssrf/blocked`` and logged once per host.
+
+Settings:
+
+* ``LINKSPIDER_SSRF_GUARD`` (bool, default True): switch the guard off altogether.
+* ``LINKSPIDER_ALLOW_PRIVATE_NETWORKS`` (default false): ``true`` allows every address
+  (intranet crawls); a list of networks (``127.0.0.0/8``; a list, a comma-separated
+  string or a JSON list from ``-s``) allows those. The local test web needs
+  ``127.0.0.0/8``.
+
+Request meta: ``linkspider_robots_fetch`` marks robots.txt requests (guarded, not listed).
+
+The resolved-address check covers Scrapy's Twisted HTTP handlers (the default); a handler
+that resolves names itself is covered by the URL and connected-address checks only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Sequence
+from typing import Any, cast
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet import error as net_error
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IResolutionReceiver
+from zope.interface import implementer
+
+from linkspider.extensions.blocked_pages import SSRF_BLOCKED, report_blocked
+from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
+
+logger = logging.getLogger(__name__)
+
+META_ROBOTS_FETCH = "linkspider_robots_fetch"
+_GUARDED_HANDLERS = (
+    "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+    "scrapy.core.downloader.handlers.http2.H2DownloadHandler",
+    "scrapy.core.downloader.handlers.http.HTTPDownloadHandler",
+)
+
+
+class SsrfBlocked(IgnoreRequest):
+    """A request refused by the SSRF guard."""
+
+
+def allow_setting(settings: Any) -> AddressPolicy:
+    """``LINKSPIDER_ALLOW_PRIVATE_NETWORKS`` read from settings (``ValueError`` if bad)."""
+    try:
+        return parse_allow_setting(settings.get("LINKSPIDER_ALLOW_PRIVATE_NETWORKS"))
+    except ValueError as exc:
+        raise ValueError(f"LINKSPIDER_ALLOW_PRIVATE_NETWORKS: {exc}") from None
+
+
+class SsrfGuardMiddleware:
+    def __init__(self, policy: AddressPolicy, stats: StatsCollector, crawler: Crawler) -> None:
+        self.policy = policy
+        self.stats = stats
+        self.crawler = crawler
+        #: host -> why it is refused (every address it resolved to is non-public)
+        self.refused_hosts: dict[str, str] = {}
+        self.checked_hosts: set[str] = set()
+        self._logged: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SsrfGuardMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("LINKSPIDER_SSRF_GUARD", True):
+            raise NotConfigured("LINKSPIDER_SSRF_GUARD is off")
+        assert crawler.stats is not None
+        handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
+        for scheme in ("http", "https"):
+            handler = handlers.get(scheme)
+            path = handler if isinstance(handler, str) else getattr(handler, "__qualname__", "")
+            if handler and path not in _GUARDED_HANDLERS:
+                logger.warning(
+                    f"SSRF guard: the {scheme} handler {path} resolves names itself; "
+                    "only URL hosts and connected addresses are checked"
+                )
+        return cls(allow_setting(settings), crawler.stats, crawler)
+
+    # -- the resolver ------------------------------------------------------------------
+    def install_resolver(self) -> None:
+        """Wrap the reactor's current name resolver (once; again if it was replaced)."""
+        from twisted.internet import reactor
+
+        current = reactor.nameResolver  # type: ignore[attr-defined]
+        if not isinstance(current, GuardedResolver):
+            guarded = GuardedResolver(current, self.policy, self.refused_hosts)
+            reactor.installNameResolver(guarded)  # type: ignore[attr-defined]
+
+    async def _resolve_check(self, host: str, port: int) -> str | None:
+        """Resolve ``host``; why it is refused when no address it has is allowed."""
+        from twisted.internet import reactor
+
+        done: Deferred[None] = Deferred()
+        receiver = _Collector(done)
+        cast(Any, reactor).nameResolver.resolveHostName(receiver, host, port)
+        await maybe_deferred_to_future(done)
+        self.checked_hosts.add(host)
+        return self.refused_hosts.get(host) if not receiver.addresses else None
+
+    # -- the middleware ----------------------------------------------------------------
+    async def process_request(self, request: Request) -> None:
+        self.install_resolver()
+        parsed = urlparse_cached(request)
+        if parsed.scheme not in ("http", "https"):
+            self._block(request, parsed.hostname or "", f"scheme {parsed.scheme}: not http(s)")
+        host = (parsed.hostname or "").lower()
+        address = host_address(host)
+        if address is not None:
+            reason = self.policy.check(address)
+            if reason:
+                self._block(request, host, reason)
+            return
+        reason = self.refused_hosts.get(host)
+        if reason is None and host not in self.checked_hosts:
+            port = parsed.port or (443 if parsed.scheme == "https" else 80)
+            reason = await self._resolve_check(host, port)
+        if reason:
+            self._block(request, host, f"{host} resolves to {reason}")
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        address = getattr(response, "ip_address", None)
+        if isinstance(address, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            reason = self.policy.check(address)
+            if reason:
+                self._block(
+                    request, urlparse_cached(request).hostname or "", f"connected to {reason}"
+                )
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, CannotResolveHostError | net_error.DNSLookupError):
+            host = (urlparse_cached(request).hostname or "").lower()
+            reason = self.refused_hosts.get(host)
+            if reason:
+                self._block(request, host, f"{host} resolves to {reason}")
+
+    def _block(self, request: Request, host: str, reason: str) -> None:
+        self.stats.inc_value("linkspider/ssrf/blocked")
+        if host not in self._logged:
+            self._logged.add(host)
+            logger.warning(
+                f"SSRF guard: not connecting to {host or request.url} ({reason}); further "
+                "requests to it are only counted. LINKSPIDER_ALLOW_PRIVATE_NETWORKS allows "
+                "private networks"
+            )
+        if not request.meta.get(META_ROBOTS_FETCH):
+            report_blocked(self.crawler, request, SSRF_BLOCKED, reason)
+        raise SsrfBlocked(f"SSRF guard: {reason}")
+
+
+@implementer(IHostnameResolver)
+class GuardedResolver:
+    """An ``IHostnameResolver`` passing on only the addresses the policy allows.
+
+    Hosts whose every address was refused are noted in ``refused_hosts`` (host -> reason),
+    so that the failed connection can be reported as a block, not as a DNS error.
+    """
+
+    def __init__(self, inner: Any, policy: AddressPolicy, refused_hosts: dict[str, str]) -> None:
+        self.inner = inner
+        self.policy = policy
+        self.refused_hosts = refused_hosts
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: Any,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[Any]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> IHostResolution:
+        receiver = _FilteringReceiver(resolutionReceiver, hostName, self)
+        resolution: IHostResolution = self.inner.resolveHostName(
+            receiver, hostName, portNumber, addressTypes, transportSemantics
+        )
+        return resolution
+
+
+@implementer(IResolutionReceiver)
+class _FilteringReceiver:
+    def __init__(self, inner: Any, host: str, guard: GuardedResolver) -> None:
+        self.inner = inner
+        self.host = host.lower().rstrip(".")
+        self.guard = guard
+        self.passed = 0
+        self.refused: list[str] = []
+
+    def resolutionBegan(self, resolutionInProgress: Any) -> None:
+        self.inner.resolutionBegan(resolutionInProgress)
+
+    def addressResolved(self, address: Any) -> None:
+        ip = host_address(str(getattr(address, "host", "")))
+        reason = self.guard.policy.check(ip) if ip is not None else "unknown address"
+        if reason:
+            self.refused.append(reason)
+            return
+        self.passed += 1
+        self.guard.refused_hosts.pop(self.host, None)
+        self.inner.addressResolved(address)
+
+    def resolutionComplete(self) -> None:
+        if self.refused and not self.passed:
+            self.guard.refused_hosts[self.host] = self.refused[0]
+        self.inner.resolutionComplete()
+
+
+@implementer(IResolutionReceiver)
+class _Collector:
+    """Receives one resolution and fires ``done`` when it is complete."""
+
+    def __init__(self, done: Deferred[None]) -> None:
+        self.done = done
+        self.addresses: list[Any] = []
+
+    def resolutionBegan(self, resolutionInProgress: Any) -> None:
+        pass
+
+    def addressResolved(self, address: Any) -> None:
+        self.addresses.append(address)
+
+    def resolutionComplete(self) -> None:
+        self.done.callback(None)
