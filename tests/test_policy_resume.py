@@ -7,11 +7,21 @@ uninterrupted crawl.
 
 from __future__ import annotations
 
+import csv
 import json
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-from linkspider.items import ErrorItem
+import pytest
+
+from linkspider.cli import DEMO_SETTINGS, crawl_command, crawl_env
+from linkspider.items import BACKLINK_COLUMNS, ErrorItem
 from linkspider.reports.tables import TableResult, arrow_schema, last_rows, read_jsonl_batches
+from linkspider.testweb import TestWeb
 
 
 def _write(path: Path, lines: list[str]) -> None:
@@ -42,3 +52,154 @@ def test_no_repeated_key_reads_everything(tmp_path: Path) -> None:
     _write(path, [json.dumps({"url": f"https://a.com/{n}"}) for n in range(3)])
     assert last_rows(path, ("url",)) is None
     assert last_rows(tmp_path / "missing.jsonl", ("url",)) is None
+
+
+# -- interrupted and resumed crawls of the local web ---------------------------------------
+
+HOSTS = ("resume-a.test", "resume-b.test", "resume-c.test")
+UNSTABLE = {"first_seen", "last_seen"}
+
+
+def make_web(root: Path) -> str:
+    """Three sites of 25 slow pages (2 target links each, one 404) and one whose robots.txt
+    answers 503; returns the seeds."""
+    for host in HOSTS:
+        site = root / host
+        site.mkdir(parents=True)
+        (site / "_site.toml").write_text(
+            '[[route]]\npath = "/missing.html"\nstatus = 404\n'
+            '[[route]]\npath = "/"\nprefix = true\ndelay = 0.15\n', "utf-8"
+        )  # fmt: skip
+        tree = {"index.html": [f"p{i}.html" for i in range(1, 7)]}
+        for i in range(1, 7):
+            tree[f"p{i}.html"] = [f"q{i}-{j}.html" for j in range(1, 4)]
+            tree.update({f"q{i}-{j}.html": [] for j in range(1, 4)})
+        tree["p6.html"].append("missing.html")
+        for name, children in tree.items():
+            links = " ".join(f'<a href="/{c}">{c}</a>' for c in children)
+            targets = " ".join(f'<a href="https://acme-boots.com/{host}/{name}/{n}">Acme {n}</a>'
+                               for n in (1, 2))  # fmt: skip
+            (site / name).write_text(f"<html><head><title>{host} {name}</title></head><body>"
+                                     f"{links} {targets}</body></html>\n", "utf-8")  # fmt: skip
+    down = root / "resume-down.test"
+    down.mkdir()
+    (down / "_site.toml").write_text('[[route]]\npath = "/robots.txt"\nstatus = 503\n', "utf-8")
+    (down / "index.html").write_text('<a href="https://acme-boots.com/down">x</a>', "utf-8")
+    return ",".join(f"http://{h}/" for h in (*HOSTS, "resume-down.test"))
+
+
+@pytest.fixture(scope="module")
+def resume_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestWeb, str]]:
+    root = tmp_path_factory.mktemp("resume-sites")
+    seeds = make_web(root)
+    with TestWeb([root]) as web:
+        yield web, seeds
+
+
+def command(web: TestWeb, seeds: str, *extra: str, **settings: str) -> list[str]:
+    # Few requests in flight: the rest waits in the scheduler (JOBDIR) when the crawl stops.
+    all_settings = {**DEMO_SETTINGS, **web.scrapy_settings(), "CONCURRENT_REQUESTS": "4",
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": "2", **settings}  # fmt: skip
+    return crawl_command("acme-boots.com", seeds, all_settings, list(extra))
+
+
+def finished_run(workdir: Path) -> Path:
+    """The one run folder under ``workdir/output``."""
+    (folder,) = [p for p in (workdir / "output").iterdir() if p.is_dir() and p.name != "latest"]
+    return folder
+
+
+def interrupt_after(cmd: list[str], workdir: Path, pages: int, sig: signal.Signals) -> None:
+    """Run ``cmd`` until ``pages`` page rows are on disk, then send ``sig``."""
+    process = subprocess.Popen(cmd, cwd=workdir, env=crawl_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        found = list((workdir / "output").glob("*/pages.jsonl"))
+        if found and len(found[0].read_text("utf-8").splitlines()) >= pages:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the crawl ended before it could be interrupted"
+    process.send_signal(sig)
+    process.wait(timeout=60)
+
+
+def table(folder: Path, name: str) -> list[dict[str, str]]:
+    with (folder / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def stable_rows(folder: Path) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(r[c] for c in BACKLINK_COLUMNS if c not in UNSTABLE)
+                   for r in table(folder, "backlinks.csv"))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(
+    resume_web: tuple[TestWeb, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    web, seeds = resume_web
+    workdir = tmp_path_factory.mktemp("whole")
+    done = subprocess.run(command(web, seeds), cwd=workdir, env=crawl_env(), capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return finished_run(workdir)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_resumed_crawl_has_every_row_exactly_once(
+    resume_web: tuple[TestWeb, str], uninterrupted: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    web, seeds = resume_web
+    cmd = command(web, seeds, JOBDIR=str(tmp_path / "job"))
+    interrupt_after(cmd, tmp_path, pages=20, sig=sig)
+    first = finished_run(tmp_path)
+    first_pages = len((first / "pages.jsonl").read_text("utf-8").splitlines())
+    assert first_pages < 60  # stopped early
+
+    again = subprocess.run(cmd, cwd=tmp_path, env=crawl_env(), capture_output=True, text=True,
+                           timeout=120)  # the same command  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    folder = finished_run(tmp_path)  # the same run folder, not a new one
+    assert folder == first
+    assert "resuming from" in again.stderr
+
+    expected = stable_rows(uninterrupted)
+    assert sum(expected.values()) == 150 and max(expected.values()) == 1
+    assert stable_rows(folder) == expected  # every link of every page, once
+    pages = [r["url"] for r in table(folder, "pages.csv")]
+    assert len(pages) == len(set(pages)) == 78  # 75 pages and three 404s
+    assert set(pages) == {r["url"] for r in table(uninterrupted, "pages.csv")}
+    errors = {(r["url"], r["error"]) for r in table(folder, "errors.csv")}
+    assert errors == {(r["url"], r["error"]) for r in table(uninterrupted, "errors.csv")}
+    assert {(r["url"], r["reason"]) for r in table(folder, "blocked_pages.csv")} == {
+        ("http://resume-down.test/", "robots-unavailable")
+    }
+    info = json.loads((folder / "run.json").read_text("utf-8"))
+    assert info["status"] == "finished" and info["pages_crawled"] == 78
+    assert info["backlinks"] == 150
+    # Only pages in flight when the crawl stopped (at most CONCURRENT_REQUESTS) are fetched
+    # twice; finished ones are not fetched again.
+    fetched = len((folder / "pages.jsonl").read_text("utf-8").splitlines())
+    assert 78 <= fetched <= 78 + 4
+    assert info["stats"]["linkspider/journal/rescheduled"] > 0
+
+
+def test_resumed_crawl_keeps_the_page_budget(
+    resume_web: tuple[TestWeb, str], tmp_path: Path
+) -> None:
+    web, _ = resume_web
+    cmd = command(web, "http://resume-a.test/", "-a", "max_pages_per_site=12",
+                  JOBDIR=str(tmp_path / "job"))  # fmt: skip
+    interrupt_after(cmd, tmp_path, pages=5, sig=signal.SIGKILL)
+    done_before = len((finished_run(tmp_path) / "pages.jsonl").read_text("utf-8").splitlines())
+    again = subprocess.run(cmd, cwd=tmp_path, env=crawl_env(), capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    folder = finished_run(tmp_path)
+    pages = [r["url"] for r in table(folder, "pages.csv")]
+    assert len(pages) == len(set(pages)) == 12
+    # The resumed part took only what was left of the budget (pages in flight at the kill
+    # keep the budget page they took: they are fetched again without taking another).
+    info = json.loads((folder / "run.json").read_text("utf-8"))
+    assert info["stats"]["linkspider/budget/pages"] <= 12 - done_before
