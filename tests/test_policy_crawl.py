@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import socket
 import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -254,37 +254,80 @@ def test_only_http_handlers_are_enabled() -> None:
 # -- traps, limits and broken pages -------------------------------------------------------
 
 
-class TruncatingServer:
-    """Announces 10000 bytes, sends 80 and closes: a truncated response (robots: 404)."""
+class ScriptedServer:
+    """A real HTTP server on 127.0.0.1 answering from ``answer(path, count)``, where
+    ``count`` is how many times the path was asked before. An answer is the raw bytes to
+    send; the connection is closed after each."""
 
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+    def __init__(self, answer: Callable[[str, int], bytes]) -> None:
+        counts: Counter[str] = Counter()
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                request = conn.recv(65536)
-                if b"/robots.txt" in request.split(b"\r\n", 1)[0]:
-                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-                    continue
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                             b"Content-Length: 10000\r\n\r\n<html><body><a href='https://"
-                             b"acme-boots.com/cut'>cut</a>")  # fmt: skip
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.wfile.write(answer(self.path, counts[self.path]))
+                counts[self.path] += 1
+                self.close_connection = True
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.counts = counts
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        self.sock.close()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def http_answer(status: str, body: bytes, content_type: str = "text/html",
+                length: int | None = None) -> bytes:  # fmt: skip
+    size = len(body) if length is None else length
+    head = f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {size}\r\n"
+    return head.encode() + b"Connection: close\r\n\r\n" + body
+
+
+def truncating(path: str, count: int) -> bytes:
+    """Announces 10000 bytes and sends 60: a truncated response (robots.txt: 404)."""
+    if path == "/robots.txt":
+        return http_answer("404 Not Found", b"")
+    return http_answer(
+        "200 OK", b"<html><a href='https://acme-boots.com/cut'>cut</a>", length=10000
+    )
+
+
+def test_robots_answering_later_releases_the_held_pages(
+    policy_web: TestWeb, tmp_path: Path
+) -> None:
+    def flaky(path: str, count: int) -> bytes:
+        if path == "/robots.txt":  # down at first, then up with rules
+            if count == 0:
+                return http_answer("503 Service Unavailable", b"busy")
+            return http_answer("200 OK", b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        links = b'<a href="/a.html">a</a> <a href="/private/x.html">x</a>'
+        return http_answer("200 OK", b"<html>" + links + b"<a href='https://acme-boots.com/'>A</a>")
+
+    server = ScriptedServer(flaky)
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        run = run_crawl(policy_web, tmp_path, "acme-boots.com", f"{base}/",
+                        settings={"LINKSPIDER_ROBOTS_RETRY_DELAY": "0.5"})  # fmt: skip
+    finally:
+        server.close()
+    assert run.process.returncode == 0, run.log
+    assert server.counts["/robots.txt"] == 2  # fetched again later, not at once
+    assert server.counts["/"] == 1  # the seed waited, then was crawled once
+    assert urls(run) == {f"{base}/", f"{base}/a.html"}
+    assert blocked(run) == {(f"{base}/private/x.html", "robots-disallowed")}
+    stats = run.run_info()["stats"]
+    assert (stats["linkspider/robots/held"], stats["linkspider/robots/retries"]) == (1, 1)
 
 
 def test_traps_end_on_their_own_and_broken_pages_are_errors(
     policy_web: TestWeb, tmp_path: Path
 ) -> None:
-    server = TruncatingServer()
+    server = ScriptedServer(truncating)
     seeds = tmp_path / "seeds.txt"
     seeds.write_text(f"http://trap.test/\nhttp://broken.test/\nnot a url\n"
                      f"http://127.0.0.1:{server.port}/cut\n", "utf-8")  # fmt: skip
