@@ -417,3 +417,14 @@ def test_bad_input_fails_before_crawling_with_one_line(tmp_path: Path) -> None:
     assert "LINKSPIDER_ALLOW_PRIVATE_NETWORKS: not a network" in crawl_fails(
         tmp_path, "-a", "targets=a.com", "-a", "seeds=a.com",
         "-s", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS=intranet")  # fmt: skip
+
+
+def test_blocked_pages_columns_are_documented_in_order() -> None:
+    from dataclasses import fields
+
+    from linkspider.extensions.blocked_pages import BlockedPage
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text("utf-8")
+    body = doc.split("## blocked_pages", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", body, flags=re.MULTILINE)
+    assert documented == [f.name for f in fields(BlockedPage)]
