@@ -66,6 +66,8 @@ def report_blocked(crawler: Crawler, request: Request, reason: str, detail: str 
 
 
 class BlockedPagesExtension:
+    """Writes ``blocked_pages.jsonl`` and ``.csv``. Settings: ``LINKSPIDER_OUTPUT_DIR``."""
+
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir
         self.handle: IO[str] | None = None

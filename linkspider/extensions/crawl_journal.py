@@ -117,6 +117,12 @@ def _is_page_request(request: Request) -> bool:
 
 
 class CrawlJournalExtension:
+    """The journal of a ``JOBDIR`` crawl (see the module).
+
+    Settings: ``JOBDIR``, ``LINKSPIDER_OUTPUT_DIR``. Meta it reads: ``linkspider_site``,
+    ``linkspider_fallback``, ``linkspider_budgeted``, ``linkspider_robots_held``, ``depth``.
+    """
+
     def __init__(self, jobdir: Path, output_dir: Path, crawler: Crawler) -> None:
         self.folder = jobdir / JOURNAL_DIR
         self.output_dir = output_dir

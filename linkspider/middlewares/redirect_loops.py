@@ -37,6 +37,13 @@ class TooManyRedirectsError(Exception):
 
 
 class RedirectLoopMiddleware:
+    """Fails redirect loops and over-long chains (see the module).
+
+    Settings: ``REDIRECT_ENABLED``, ``REDIRECT_MAX_TIMES``. Meta: Scrapy's
+    ``dont_redirect``, ``handle_httpstatus_all``, ``handle_httpstatus_list``,
+    ``redirect_urls``, ``redirect_times``.
+    """
+
     def __init__(self, max_times: int, stats: StatsCollector) -> None:
         self.max_times = max_times
         self.stats = stats

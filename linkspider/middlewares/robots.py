@@ -98,6 +98,14 @@ class RobotsUnreachableError(Exception):
 
 
 class RobotsPolicyMiddleware:
+    """robots.txt per RFC 9309 (see the module).
+
+    Settings: ``ROBOTSTXT_OBEY``, ``ROBOTSTXT_USER_AGENT``, ``LINKSPIDER_ROBOTS_MAX_BYTES``,
+    ``LINKSPIDER_CRAWL_DELAY_MAX``, ``LINKSPIDER_ROBOTS_RETRIES``,
+    ``LINKSPIDER_ROBOTS_RETRY_DELAY``, ``LINKSPIDER_ROBOTS_CACHE_SECONDS``.
+    Meta: ``dont_obey_robotstxt``; ``linkspider_robots_held`` (set on released requests).
+    """
+
     def __init__(
         self,
         crawler: Crawler,

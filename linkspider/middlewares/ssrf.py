@@ -75,6 +75,12 @@ def allow_setting(settings: Any) -> AddressPolicy:
 
 
 class SsrfGuardMiddleware:
+    """Refuses non-public addresses (see the module).
+
+    Settings: ``LINKSPIDER_SSRF_GUARD``, ``LINKSPIDER_ALLOW_PRIVATE_NETWORKS``.
+    Meta: ``linkspider_robots_fetch`` (guarded, not listed in ``blocked_pages.csv``).
+    """
+
     def __init__(self, policy: AddressPolicy, stats: StatsCollector, crawler: Crawler) -> None:
         self.policy = policy
         self.stats = stats

@@ -40,6 +40,12 @@ class TrapBlocked(IgnoreRequest):
 
 
 class TrapGuardMiddleware:
+    """Refuses trap URLs (see the module).
+
+    Settings: ``LINKSPIDER_MAX_URL_LENGTH``, ``LINKSPIDER_TRAP_SEGMENT_REPEATS``,
+    ``LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN``. Meta: ``linkspider_site`` (pages only).
+    """
+
     def __init__(self, limits: TrapLimits, stats: StatsCollector, crawler: Crawler) -> None:
         self.limits = limits
         self.patterns = PatternBudget(limits.max_per_pattern)
