@@ -201,9 +201,14 @@ def test_two_workers_find_exactly_what_one_process_finds(
     both = [part_pages(out, w) for w in ("w1", "w2")]
     assert all(len(p) >= 10 for p in both), [len(p) for p in both]  # both workers crawled
 
+    blocked = {(r["url"], r["reason"]) for r in rows(out, "blocked_pages.csv")}
+    assert blocked == {
+        (r["url"], r["reason"]) for r in rows(single.output_dir, "blocked_pages.csv")
+    }
+    assert ("https://trail-00.org/private/", "robots-disallowed") in blocked
     run = json.loads((out / "run.json").read_text("utf-8"))
     assert run["status"] == "finished" and run["pages_crawled"] == len(pages)
-    assert run["robots_blocked"] == single.run_info()["robots_blocked"]
+    assert run["robots_blocked"] == single.run_info()["robots_blocked"] > SITES
     assert [w["worker"] for w in run["workers"]] == ["w1", "w2"]
     for worker in ("w1", "w2"):
         info = json.loads((out / "parts" / worker / "worker.json").read_text("utf-8"))
@@ -297,12 +302,14 @@ def test_bloom_filter_remembers_requests(redis_url: str) -> None:
     with pytest.raises(FrontierError, match="over Redis' 512 MB per key"):
         bloom_size(10**10, 1e-9)
     server = connect(redis_url)
-    bloom = BloomDupeFilter(server, "test:bloom", capacity=1000, error_rate=1e-6)
+    one, other = (BloomDupeFilter(server, "test:bloom", capacity=1000, error_rate=1e-6)
+                  for _ in range(2))  # fmt: skip  # two workers
     urls = [f"https://example.com/page/{i}" for i in range(500)]
-    assert not any(bloom.request_seen(Request(url)) for url in urls)
-    assert all(bloom.request_seen(Request(url)) for url in urls)
-    assert bloom.request_seen(Request("https://example.com/page/1?"))  # canonical URL
-    assert server.strlen("test:bloom") <= bloom.bits // 8 + 1
+    assert not any(one.request_seen(Request(url)) for url in urls)
+    assert all(other.request_seen(Request(url)) for url in urls)
+    assert other.request_seen(Request("https://example.com/page/1?"))  # canonical URL
+    assert not other.request_seen(Request("https://example.com/new"))
+    assert server.strlen("test:bloom") <= one.bits // 8 + 1
     server.delete("test:bloom")
 
 
@@ -327,3 +334,20 @@ def test_a_worker_without_redis_says_so(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert f"cannot reach Redis at redis://127.0.0.1:{port}/0" in result.stderr
     assert not os.listdir(tmp_path) or not (tmp_path / "output").exists()
+
+
+def test_a_worker_holding_pages_for_robots_txt_counts_as_busy() -> None:
+    from types import SimpleNamespace
+
+    from scrapy import Request
+
+    from linkspider.distributed.worker import holds_requests
+
+    robots = SimpleNamespace(held={"https://slow.example:443": []})
+    crawler = SimpleNamespace(
+        engine=SimpleNamespace(downloader=SimpleNamespace(
+            middleware=SimpleNamespace(middlewares=[object(), robots]))))  # fmt: skip
+    assert not holds_requests(crawler)  # type: ignore[arg-type]
+    robots.held["https://slow.example:443"].append(Request("https://slow.example/"))
+    assert holds_requests(crawler)  # type: ignore[arg-type]
+    assert not holds_requests(SimpleNamespace(engine=None))  # type: ignore[arg-type]

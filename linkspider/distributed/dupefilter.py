@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from redis import Redis
 
 MAX_BITS = 2**32  # a Redis string holds at most 512 MB
+LOCAL_CACHE_SIZE = 200_000  # fingerprints a worker remembers locally (~25 MB)
 
 # Set the request's bits; it was seen (1) when all of them were already set.
 _TEST_AND_SET = """
@@ -54,15 +55,44 @@ def bloom_size(capacity: int, error_rate: float) -> tuple[int, int]:
     return bits, hashes
 
 
-class BloomDupeFilter(RFPDupeFilter):  # type: ignore[misc]  # untyped base
-    """scrapy-redis' duplicate filter with the fingerprints kept in a Redis Bloom filter."""
+class SetDupeFilter(RFPDupeFilter):  # type: ignore[misc]  # untyped base
+    """scrapy-redis' duplicate filter (a Redis set of fingerprints), asking Redis only about
+    requests new to this worker.
+
+    A page links to the same navigation URLs as its neighbours: most requests a worker
+    makes it has made before. Fingerprints this worker has already added to the shared
+    filter are remembered locally (up to ``LOCAL_CACHE_SIZE``, then forgotten at once, so
+    memory stays bounded) and answered without a round trip. The answer is the same:
+    nothing is ever removed from the shared filter.
+    """
+
+    def __init__(self, server: Redis, key: str, debug: bool = False) -> None:
+        super().__init__(server, key, debug)
+        self._local: set[str] = set()
+
+    def request_seen(self, request: Request) -> bool:
+        fingerprint: str = self.request_fingerprint(request)
+        if fingerprint in self._local:
+            return True
+        seen = self._test_and_add(fingerprint)
+        if len(self._local) >= LOCAL_CACHE_SIZE:
+            self._local.clear()
+        self._local.add(fingerprint)
+        return seen
+
+    def _test_and_add(self, fingerprint: str) -> bool:
+        return bool(self.server.sadd(self.key, fingerprint) == 0)
+
+
+class BloomDupeFilter(SetDupeFilter):
+    """The same, with the fingerprints kept in a Redis Bloom filter (see the module docs)."""
 
     def __init__(
         self, server: Redis, key: str, capacity: int, error_rate: float, debug: bool = False
     ) -> None:
         super().__init__(server, key, debug)
         self.bits, self.hashes = bloom_size(capacity, error_rate)
-        self._test_and_set = server.register_script(_TEST_AND_SET)
+        self._script = server.register_script(_TEST_AND_SET)
 
     def positions(self, fingerprint: str) -> list[int]:
         """The filter's bit offsets for one fingerprint (double hashing)."""
@@ -71,16 +101,15 @@ class BloomDupeFilter(RFPDupeFilter):  # type: ignore[misc]  # untyped base
         step = int.from_bytes(digest[8:], "big") | 1
         return [(first + i * step) % self.bits for i in range(self.hashes)]
 
-    def request_seen(self, request: Request) -> bool:
-        positions = self.positions(self.request_fingerprint(request))
-        return bool(self._test_and_set(keys=[self.key], args=positions))
+    def _test_and_add(self, fingerprint: str) -> bool:
+        return bool(self._script(keys=[self.key], args=self.positions(fingerprint)))
 
 
-def make_dupefilter(frontier: Frontier, spec: DupefilterSpec, debug: bool = False) -> RFPDupeFilter:
+def make_dupefilter(frontier: Frontier, spec: DupefilterSpec, debug: bool = False) -> SetDupeFilter:
     """The duplicate filter the crawl was queued with."""
     key = frontier.keys.dupefilter
     if spec.kind == "bloom":
         return BloomDupeFilter(frontier.server, key, spec.capacity, spec.error_rate, debug)
     if spec.kind == "set":
-        return RFPDupeFilter(frontier.server, key, debug)
+        return SetDupeFilter(frontier.server, key, debug)
     raise FrontierError(f"unknown duplicate filter {spec.kind!r} (set or bloom)")

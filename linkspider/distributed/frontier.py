@@ -76,6 +76,11 @@ end
 redis.call('SET', KEYS[3], now)
 return 1
 """
+# Mark the worker busy (it holds requests outside the frontier).
+_MARK_BUSY = """
+redis.call('HSET', KEYS[1], ARGV[1], 'busy ' .. redis.call('TIME')[1])
+return 1
+"""
 # Refresh the worker's heartbeat, keeping its state.
 _HEARTBEAT = """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -277,6 +282,7 @@ class Frontier:
         self._pop = server.register_script(_POP_AND_MARK_BUSY)
         self._idle = server.register_script(_IDLE_AND_CHECK_DONE)
         self._heartbeat = server.register_script(_HEARTBEAT)
+        self._busy = server.register_script(_MARK_BUSY)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Frontier:
@@ -323,6 +329,9 @@ class Frontier:
             args=[self.worker, int(self.worker_timeout)],
         )
         return bool(done)
+
+    def mark_busy(self) -> None:
+        self._busy(keys=[self.keys.workers], args=[self.worker])
 
     def heartbeat(self) -> None:
         self._heartbeat(keys=[self.keys.workers], args=[self.worker])

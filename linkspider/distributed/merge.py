@@ -1,12 +1,13 @@
 """``linkspider merge DIR``: build one crawl's exports from its workers' part files.
 
-Each worker of a distributed crawl streams into ``DIR/parts/<worker>/`` (``backlinks.jsonl``,
-``pages.jsonl``, ``errors.jsonl``, ``worker.json``). Merging concatenates the JSON Lines
-parts into ``DIR/*.jsonl`` (streamed, constant memory; a line cut short by a killed
-worker stays one unreadable line, counted and skipped by the export), then builds every
-export with :func:`linkspider.reports.exports.build_exports`, as a single-process crawl
-does, and writes ``DIR/run.json`` with the workers' counts summed. Parts copied from
-other machines (``rsync host:DIR/parts/ DIR/parts/``) merge alike.
+Each worker of a distributed crawl streams into ``DIR/parts/<worker>/``
+(``backlinks.jsonl``, ``pages.jsonl``, ``errors.jsonl``, ``blocked_pages.jsonl``,
+``worker.json``). Merging concatenates the JSON Lines parts into ``DIR/*.jsonl``
+(streamed, constant memory; a line cut short by a killed worker stays one unreadable line,
+counted and skipped by the export), then builds every export with
+:func:`linkspider.reports.exports.build_exports` (and ``blocked_pages.csv``), as a
+single-process crawl does, and writes ``DIR/run.json`` with the workers' counts summed.
+Parts copied from other machines (``rsync host:DIR/parts/ DIR/parts/``) merge alike.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from linkspider.config.sources import ConfigError
+from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
+from linkspider.extensions.blocked_pages import blocked_summary, write_blocked_csv
 from linkspider.output import utc_now
 from linkspider.reports.exports import ExportSummary, build_exports
 from linkspider.reports.sitewide import SitewideRule
 
-STREAMS = ("backlinks.jsonl", "pages.jsonl", "errors.jsonl")
+STREAMS = ("backlinks.jsonl", "pages.jsonl", "errors.jsonl", BLOCKED_JSONL)
 WORKER_FILE = "worker.json"
 _WORKER_KEYS = ("worker", "status", "finish_reason", "started_at", "finished_at", "pages",
                 "backlinks", "errors")  # fmt: skip
@@ -71,13 +74,14 @@ def merge_parts(folder: Path, sitewide: SitewideRule | None = None) -> MergeResu
     for name in STREAMS:
         concatenate([part / name for part in parts], folder / name)
     summary = build_exports(folder, sitewide)
+    write_blocked_csv(folder)
     workers = [_worker_info(part) for part in parts]
     run = _run_info(folder, workers, summary)
     path = folder / "run.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n", "utf-8")
     tmp.replace(path)
-    summary.files = sorted({*summary.files, "run.json"})
+    summary.files = run["files"]
     return MergeResult([part.name for part in parts], summary, run)
 
 
@@ -119,11 +123,14 @@ def _run_info(
         "referring_domains": summary.referring_domains,
         "targets_found": summary.targets_found,
         "errors": summary.errors,
-        "robots_blocked": stat_sum("robotstxt/forbidden"),
+        **blocked_summary(folder),  # robots_blocked, ssrf_blocked, per host...
         "budget_dropped": stat_sum("linkspider/budget/dropped"),
         "bad_jsonl_lines": summary.bad_lines,
         "workers": [{k: w.get(k) for k in _WORKER_KEYS} for w in workers],
-        "files": sorted({*summary.files, "run.json"}),
+        "files": sorted(
+            {p.name for p in folder.iterdir() if p.is_file() and not p.name.endswith(".tmp")}
+            | {"run.json"}
+        ),
     }
 
 

@@ -18,16 +18,16 @@ database can run code on the workers, so keep Redis private (see the README).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from linkspider.distributed.dupefilter import make_dupefilter
+from linkspider.distributed.dupefilter import SetDupeFilter, make_dupefilter
 from linkspider.distributed.frontier import Frontier, frontier_for
 
 logger = logging.getLogger(__name__)
@@ -35,11 +35,24 @@ logger = logging.getLogger(__name__)
 
 class SharedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # untyped base
     """scrapy-redis' priority queue (a sorted set, lowest depth first), popping atomically
-    with the worker's busy mark."""
+    with the worker's busy mark.
+
+    Requests of equal priority are spread pseudo-randomly (a fraction below 1 is added to
+    the score, from a hash of the URL) instead of coming out sorted by their pickled bytes,
+    that is by URL and so by site: a worker's next 64 requests then span many sites, which
+    keeps its per-site download slots busy, much as Scrapy's own
+    ``DownloaderAwarePriorityQueue`` does in one process.
+    """
 
     def __init__(self, frontier: Frontier, spider: Spider) -> None:
         super().__init__(frontier.server, spider, frontier.keys.requests)
         self.frontier = frontier
+
+    def push(self, request: Request) -> None:
+        data = self._encode_request(request)
+        spread = int.from_bytes(hashlib.blake2b(request.url.encode(), digest_size=4).digest())
+        score = -request.priority + spread / 2**32
+        self.server.execute_command("ZADD", self.key, score, data)
 
     def pop(self, timeout: int = 0) -> Request | None:
         data = self.frontier.pop_request()
@@ -53,7 +66,7 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc]  # untyped base
     """The scheduler of a ``backlinks_distributed`` worker (see the module docstring)."""
 
     def __init__(
-        self, frontier: Frontier, dupefilter: RFPDupeFilter, stats: StatsCollector | None
+        self, frontier: Frontier, dupefilter: SetDupeFilter, stats: StatsCollector | None
     ) -> None:
         super().__init__(
             server=frontier.server,

@@ -7,7 +7,8 @@ exports are built once for the whole crawl, by ``linkspider merge``).
   every ``LINKSPIDER_REDIS_POLL_INTERVAL`` seconds, wakes Scrapy's engine so that an idle
   worker picks up requests other workers queued (Scrapy itself looks every 5 s).
 * When Scrapy finds the worker idle, it closes only if the whole crawl is finished
-  (:meth:`Frontier.idle_and_check_done`); otherwise it waits for more requests.
+  (:meth:`Frontier.idle_and_check_done`); otherwise it waits for more requests. A worker
+  holding pages back for a robots.txt that has not answered yet stays busy.
 * ``worker.json`` in the worker's part folder records its id, the crawl definition,
   timings, counts and Scrapy stats; ``linkspider merge`` sums them into ``run.json``.
 
@@ -89,6 +90,11 @@ class WorkerExtension:
         _wake(self.crawler)
 
     def spider_idle(self, spider: Spider) -> None:
+        if holds_requests(self.crawler):
+            # Pages held back until their robots.txt answers are this worker's work in
+            # progress: stay busy, so that the others do not take the crawl for finished.
+            self._call_redis(self.frontier.mark_busy)
+            raise DontCloseSpider
         try:
             done = self.frontier.idle_and_check_done()
         except Exception as exc:  # Redis unreachable for a moment: wait, do not close
@@ -103,6 +109,12 @@ class WorkerExtension:
             self.finished_crawl = True
             return
         raise DontCloseSpider
+
+    def _call_redis(self, call: Any) -> None:
+        try:
+            call()
+        except Exception as exc:  # a Redis hiccup: the next tick retries
+            logger.warning(f"Redis call failed (will retry): {exc}")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._loop is not None and self._loop.running:
@@ -154,6 +166,20 @@ class WorkerExtension:
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", "utf-8")
         tmp.replace(path)
+
+
+def holds_requests(crawler: Crawler) -> bool:
+    """Whether a downloader middleware keeps requests back outside Scrapy's queues.
+
+    ``RobotsPolicyMiddleware`` holds a site's pages in ``held`` (origin -> requests) while
+    its robots.txt does not answer, and sends them on later.
+    """
+    downloader = getattr(crawler.engine, "downloader", None)
+    for middleware in getattr(getattr(downloader, "middleware", None), "middlewares", ()):
+        held = getattr(middleware, "held", None)
+        if isinstance(held, dict) and any(held.values()):
+            return True
+    return False
 
 
 def _looping_call(func: Any) -> Any:
