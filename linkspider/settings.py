@@ -37,7 +37,6 @@ RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's code-running HTTP console: off, like telnet
 
 # Breadth-first: when a page budget stops a site, the pages seen are the shallow ones.
 DEPTH_PRIORITY = 1

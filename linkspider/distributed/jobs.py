@@ -8,8 +8,9 @@ with ``SCRAPY_JOB`` and ``SCRAPY_PROJECT`` in the environment.
   ``<LINKSPIDER_OUTPUT_ROOT>/<project>/<spider>/<job id>/`` (Scrapyd's own layout for logs
   and items), so concurrent jobs never share files.
 * **Locked settings**: a job's ``setting=`` override of a safety setting
-  (:data:`LOCKED_SETTINGS`: robots.txt obedience, the SSRF guard, the download handlers and
-  middlewares that enforce them, the DNS resolver, add-ons, remote consoles) fails the
+  (:data:`LOCKED_SETTINGS`: robots.txt obedience and Crawl-delay, the SSRF guard, the
+  download handlers and middlewares that enforce them, the DNS resolver, add-ons, remote
+  consoles) fails the
   job at start with an error naming it, unless the server operator lists the setting in
   ``LINKSPIDER_JOB_OVERRIDABLE_SETTINGS`` in the deployed settings. Failing loudly beats
   reverting silently: the user learns at once that the job did not run as asked.
@@ -36,6 +37,8 @@ LOCKED_SETTINGS = (
     "ROBOTSTXT_OBEY",
     "ROBOTSTXT_USER_AGENT",
     "ROBOTSTXT_PARSER",
+    "LINKSPIDER_ROBOTS_MAX_BYTES",  # a tiny limit would parse no rules at all
+    "LINKSPIDER_CRAWL_DELAY_MAX",  # 0 would ignore the sites' Crawl-delay
     "LINKSPIDER_SSRF_GUARD",
     "LINKSPIDER_ALLOW_PRIVATE_NETWORKS",
     "DOWNLOAD_HANDLERS",
