@@ -56,7 +56,8 @@ def robots_run(policy_web: TestWeb, tmp_path_factory: pytest.TempPathFactory) ->
     seeds = ",".join(f"http://{h}.test/" for h in ROBOTS_HOSTS) + ",rnotls.test"
     run = run_crawl(
         policy_web, tmp_path_factory.mktemp("robots"), "acme-boots.com", seeds,
-        settings={"DOWNLOAD_TIMEOUT": "1", "LINKSPIDER_ROBOTS_RETRY_DELAY": "0.3",
+        settings={"DOWNLOAD_TIMEOUT": "1", "LINKSPIDER_ROBOTS_RETRIES": "1",
+                  "LINKSPIDER_ROBOTS_RETRY_DELAY": "0.3",
                   "LINKSPIDER_CRAWL_DELAY_MAX": "1", "AUTOTHROTTLE_ENABLED": "True",
                   "AUTOTHROTTLE_START_DELAY": "0", "LOG_LEVEL": "DEBUG",
                   "LOG_FORMAT": "%(created)f [%(name)s] %(levelname)s: %(message)s"},
@@ -248,7 +249,9 @@ def test_only_http_handlers_are_enabled() -> None:
     assert {s for s in ("file", "data", "ftp", "s3") if handlers.get(s)} == set()
     assert handlers.get("http") and handlers.get("https")
     assert not settings.getbool("TELNETCONSOLE_ENABLED")
-    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
+    extensions = settings.getwithbase("EXTENSIONS")
+    assert extensions["scrapy.extensions.telnet.TelnetConsole"] is None
+    assert extensions["scrapy.extensions.remote_control.RemoteControl"] is None
 
 
 # -- traps, limits and broken pages -------------------------------------------------------
@@ -312,7 +315,8 @@ def test_robots_answering_later_releases_the_held_pages(
     base = f"http://127.0.0.1:{server.port}"
     try:
         run = run_crawl(policy_web, tmp_path, "acme-boots.com", f"{base}/",
-                        settings={"LINKSPIDER_ROBOTS_RETRY_DELAY": "0.5"})  # fmt: skip
+                        settings={"LINKSPIDER_ROBOTS_RETRIES": "1",
+                                  "LINKSPIDER_ROBOTS_RETRY_DELAY": "0.5"})  # fmt: skip
     finally:
         server.close()
     assert run.process.returncode == 0, run.log
