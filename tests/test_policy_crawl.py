@@ -152,6 +152,7 @@ def test_ssrf_every_redirect_hop_and_literal_is_checked(
     assert set(rows) == {
         "http://10.0.0.1/", "http://[fd00::1]/", "http://169.254.169.254/",
         "http://169.254.169.254/latest/meta-data/", "http://2852039166/latest/meta-data/",
+        "http://0xa9fea9fe/latest/",
         "http://[::ffff:a9fe:a9fe]/latest/", "http://10.0.0.1/admin", "http://100.64.0.1/",
         "http://0.0.0.0/", "http://[::1]/", "http://[64:ff9b::a9fe:a9fe]/",
     }  # fmt: skip
@@ -168,7 +169,7 @@ def test_ssrf_every_redirect_hop_and_literal_is_checked(
         ("http://ssrf.test/to-file", "http-302")
     }
     info = run.run_info()
-    assert info["ssrf_blocked"] == 11 and info["stats"]["linkspider/ssrf/blocked"] == 11
+    assert info["ssrf_blocked"] == 12 and info["stats"]["linkspider/ssrf/blocked"] == 12
     assert run.log.count("SSRF guard: not connecting to 169.254.169.254") == 1  # once per host
 
 
@@ -240,7 +241,7 @@ def test_guarded_resolver_passes_only_allowed_addresses() -> None:
     ]
 
 
-def test_only_http_handlers_are_enabled() -> None:
+def test_safe_and_polite_defaults() -> None:
     from scrapy.settings import Settings
 
     settings = Settings()
@@ -252,6 +253,18 @@ def test_only_http_handlers_are_enabled() -> None:
     extensions = settings.getwithbase("EXTENSIONS")
     assert extensions["scrapy.extensions.telnet.TelnetConsole"] is None
     assert extensions["scrapy.extensions.remote_control.RemoteControl"] is None
+    # Politeness for third-party sites: adaptive, few requests per host, many hosts.
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") and settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getfloat("DOWNLOAD_DELAY") > 0
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
+    assert settings.getint("CONCURRENT_REQUESTS") == 64
+    assert settings.getint("DOWNLOAD_MAXSIZE") == 32 * 1024 * 1024
+    assert settings.getbool("LINKSPIDER_SSRF_GUARD")
+    assert not settings.get("LINKSPIDER_ALLOW_PRIVATE_NETWORKS")
+    assert settings.getint("LINKSPIDER_ROBOTS_MAX_BYTES") == 500 * 1024
+    assert settings.getfloat("LINKSPIDER_CRAWL_DELAY_MAX") == 30
+    middlewares = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
+    assert middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
 
 
 # -- traps, limits and broken pages -------------------------------------------------------

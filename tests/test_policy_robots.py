@@ -145,9 +145,10 @@ def test_cache_answer_after_waiting_resets_attempts() -> None:
 
 def test_entries_expire_after_max_age() -> None:
     cache = RobotsCache(max_age=86400)
-    cache.store_allow_all("o", 0, "HTTP 404")
+    entry = cache.store_allow_all("o", 0, "HTTP 404")
     assert cache.get("o", 86399) is not None
     assert cache.get("o", 86400) is None
+    assert cache.peek("o") is entry  # what a fetch in progress hands its waiters
 
 
 def test_crawl_delay_is_capped() -> None:

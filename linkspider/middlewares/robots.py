@@ -187,6 +187,9 @@ class RobotsPolicyMiddleware:
             if first:
                 deferred_from_coro(self._fetch(origin))
             await maybe_deferred_to_future(waiter)
+            fetched = self.cache.peek(origin)
+            if fetched is not None:  # the answer of the fetch waited for, even if already
+                return fetched  # expired (LINKSPIDER_ROBOTS_CACHE_SECONDS=0)
 
     async def _fetch(self, origin: str) -> None:
         try:

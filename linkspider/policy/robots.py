@@ -171,6 +171,10 @@ class RobotsCache:
             return None
         return entry
 
+    def peek(self, origin: str) -> Entry | None:
+        """The entry last stored for ``origin``, expired or not."""
+        return self._entries.get(origin)
+
     def due(self, origin: str, now: float) -> bool:
         """True when a WAITING origin's retry time has come."""
         entry = self._entries.get(origin)
