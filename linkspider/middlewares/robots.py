@@ -79,6 +79,9 @@ _META_DONT_FILTER = "linkspider_robots_dont_filter"  # a held request's own dont
 NETWORK_KINDS = frozenset(
     {"timeout", "dns-error", "connection-refused", "tls-error", "connection-lost"}
 )
+#: Of those, the ones after which a bare-domain seed tries http (linkspider.failures).
+FALLBACK_KINDS = NETWORK_KINDS - {"dns-error"}
+META_FALLBACK = "linkspider_fallback"  # the spider's http URL for a bare-domain https seed
 
 
 class RobotsBlocked(IgnoreRequest):
@@ -303,7 +306,9 @@ class RobotsPolicyMiddleware:
         self._log_once(
             origin, "gave-up", logging.WARNING, f"{origin}: {detail}; its pages are not crawled"
         )
-        report_blocked(self.crawler, request, ROBOTS_UNAVAILABLE, detail)
+        # A seed about to fall back to http is not lost yet: its fallback is reported if needed.
+        if not (request.meta.get(META_FALLBACK) and entry.error_kind in FALLBACK_KINDS):
+            report_blocked(self.crawler, request, ROBOTS_UNAVAILABLE, detail)
         if entry.error_kind:
             raise RobotsUnreachableError(entry.error_kind, f"{detail}; page not requested")
         raise RobotsBlocked(detail)
