@@ -1,6 +1,7 @@
 """Scrapyd, for real: deploy the project with ``scrapyd-deploy`` to a ``scrapyd`` process on
 loopback (basic auth on), schedule crawls of the local test web over HTTP, poll
-``listjobs.json``, and read each job's exports in its own folder.
+``listjobs.json``, and read each job's exports in its own folder; and two
+``backlinks_distributed`` jobs as the workers of a crawl queued in Redis.
 
 The deployed settings are the project's, plus what a server operator would add: an
 absolute export root, and the two test-web settings in ``LINKSPIDER_JOB_OVERRIDABLE_SETTINGS``
@@ -30,7 +31,8 @@ import pytest
 
 from linkspider.cli import DEMO_SETTINGS, SAMPLE_DIR
 from linkspider.testweb import TestWeb
-from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, run_crawl
+from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, CrawlRun, run_crawl
+from tests.test_distributed import REDIS_SERVER, redis_url  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "linkspider"
@@ -162,6 +164,14 @@ def _rows(folder: Path) -> set[tuple[str, ...]]:
         return {tuple(row[k] for k in KEY) for row in csv.DictReader(handle)}
 
 
+@pytest.fixture(scope="module")
+def cli_crawl(sample_web: TestWeb, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """The sample crawl run from the command line, to compare the jobs with."""
+    run = run_crawl(sample_web, tmp_path_factory.mktemp("cli"))
+    assert run.process.returncode == 0, run.log
+    return run
+
+
 def test_the_api_wants_basic_auth(scrapyd: Scrapyd) -> None:
     with pytest.raises(urllib.error.HTTPError) as info:
         scrapyd.call("daemonstatus.json", auth=False)
@@ -169,7 +179,7 @@ def test_the_api_wants_basic_auth(scrapyd: Scrapyd) -> None:
 
 
 def test_jobs_crawl_like_the_command_line_each_into_its_own_folder(
-    scrapyd: Scrapyd, sample_web: TestWeb, tmp_path: Path
+    scrapyd: Scrapyd, sample_web: TestWeb, cli_crawl: CrawlRun
 ) -> None:
     inline_targets = (SAMPLE_DIR / "targets.toml").read_text("utf-8")  # TOML text
     inline_seeds = ",".join(
@@ -181,8 +191,7 @@ def test_jobs_crawl_like_the_command_line_each_into_its_own_folder(
     # Two jobs at once (max_proc = 2): inline values, and paths on the server.
     _schedule(scrapyd, "inline-values", inline_targets, inline_seeds, settings)
     _schedule(scrapyd, "server-paths", SAMPLE_TARGETS, SAMPLE_SEEDS, settings)
-    cli = run_crawl(sample_web, tmp_path)  # the same crawl from the command line
-    assert cli.process.returncode == 0, cli.log
+    cli = cli_crawl  # the same crawl from the command line
     scrapyd.wait_finished({"inline-values", "server-paths"})
 
     jobs_root = scrapyd.exports / PROJECT / "backlinks"
@@ -221,3 +230,30 @@ def test_a_job_cannot_switch_off_robots_or_the_ssrf_guard(
     jobs_root = scrapyd.exports / PROJECT / "backlinks"
     assert not (jobs_root / "no-robots").exists()
     assert not (jobs_root / "self-unlock").exists()
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+def test_distributed_workers_as_scrapyd_jobs(
+    scrapyd: Scrapyd,
+    sample_web: TestWeb,
+    redis_url: str,  # noqa: F811  (the fixture imported above)
+    cli_crawl: CrawlRun,
+) -> None:
+    enqueue = subprocess.run(
+        [sys.executable, "-m", "linkspider.cli", "enqueue", SAMPLE_TARGETS, SAMPLE_SEEDS,
+         "--redis", redis_url, "--crawl", "agency"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert enqueue.returncode == 0, enqueue.stderr
+    settings = _job_settings(sample_web, LINKSPIDER_REDIS_URL=redis_url)
+    for job in ("worker-a", "worker-b"):
+        data = [("project", PROJECT), ("spider", "backlinks_distributed"), ("jobid", job),
+                ("crawl", "agency"), *settings]  # fmt: skip
+        assert scrapyd.call("schedule.json", data)["status"] == "ok"
+    scrapyd.wait_finished({"worker-a", "worker-b"})
+    crawl_dir = scrapyd.exports / "agency"  # <LINKSPIDER_OUTPUT_ROOT>/<crawl>/parts/<job>
+    assert sorted(p.name for p in (crawl_dir / "parts").iterdir()) == ["worker-a", "worker-b"]
+    merged = subprocess.run([sys.executable, "-m", "linkspider.cli", "merge", str(crawl_dir)],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert merged.returncode == 0, merged.stderr + scrapyd.log("worker-a", "backlinks_distributed")
+    assert _rows(crawl_dir) == _rows(cli_crawl.output_dir)

@@ -1,6 +1,6 @@
 """Running linkspider on servers: Scrapyd jobs and distributed crawls over Redis.
 
-* ``jobs`` - Scrapyd support: a export folder per job, safety settings a job may not change;
+* ``jobs`` - Scrapyd support: an export folder per job, safety settings a job may not change;
 * ``frontier`` - the shared crawl in Redis: key names, the crawl definition, worker states;
 * ``scheduler`` - scrapy-redis' scheduler and queue, adapted to Scrapy 2.13+ and to
   knowing when a crawl shared by many workers is finished;
