@@ -181,10 +181,21 @@ def _add_distributed_commands(sub: Any) -> None:
     p_enqueue.add_argument("--crawl", default="backlinks", help="crawl name (default: backlinks)")
     p_enqueue.add_argument("--scope", default="site", choices=["site", "page"])
     p_enqueue.add_argument("--depth", type=int, help="link depth (default: LINKSPIDER_DEPTH)")
-    p_enqueue.add_argument("--max-pages-per-site", type=int, metavar="N")
-    p_enqueue.add_argument("--dupefilter", default="set", choices=["set", "bloom"])
-    p_enqueue.add_argument("--bloom-capacity", type=int, default=100_000_000, metavar="N")
-    p_enqueue.add_argument("--bloom-error-rate", type=float, default=1e-4, metavar="P")
+    p_enqueue.add_argument(
+        "--max-pages-per-site", type=int, metavar="N", help="default: LINKSPIDER_MAX_PAGES_PER_SITE"
+    )
+    p_enqueue.add_argument(
+        "--dupefilter",
+        default="set",
+        choices=["set", "bloom"],
+        help="set: exact (~90 bytes a URL in Redis); bloom: fixed size, may skip new URLs",
+    )
+    p_enqueue.add_argument(
+        "--bloom-capacity", type=int, default=100_000_000, metavar="N", help="URLs (1e8)"
+    )
+    p_enqueue.add_argument(
+        "--bloom-error-rate", type=float, default=1e-4, metavar="P", help="at capacity (1e-4)"
+    )
     p_enqueue.add_argument(
         "--reset", action="store_true", help="delete the crawl's frontier and state first"
     )

@@ -105,7 +105,9 @@ def _run_info(
     elapsed = None
     if started and finished:
         elapsed = (_parse_time(max(finished)) - _parse_time(min(started))).total_seconds()
-    definition: dict[str, Any] = next((w["definition"] for w in workers if w.get("definition")), {})
+    definition: dict[str, Any] = next(
+        (w["definition"] for w in workers if "crawl" in (w.get("definition") or {})), {}
+    )
     statuses = {w.get("status") for w in workers}
     return {
         "spider": "backlinks_distributed",

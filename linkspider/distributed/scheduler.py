@@ -50,7 +50,8 @@ class SharedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # untyped base
 
     def push(self, request: Request) -> None:
         data = self._encode_request(request)
-        spread = int.from_bytes(hashlib.blake2b(request.url.encode(), digest_size=4).digest())
+        digest = hashlib.blake2b(request.url.encode(), digest_size=4).digest()
+        spread = int.from_bytes(digest, "big")
         score = -request.priority + spread / 2**32
         self.server.execute_command("ZADD", self.key, score, data)
 

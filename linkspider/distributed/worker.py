@@ -150,13 +150,16 @@ class WorkerExtension:
         logger.info(message)
 
     def _write(self, spider: Spider, extra: dict[str, Any]) -> None:
-        definition = self.frontier.load_definition()
+        try:
+            definition = json.loads(self.frontier.load_definition().to_json())
+        except Exception as exc:  # Redis gone: still record what this worker did
+            definition = {"error": f"could not read the crawl definition: {exc}"}
         info = {
             "worker": self.frontier.worker,
             "crawl": self.frontier.keys.crawl,
             "redis": redact_url(self.frontier.url),
             "spider": spider.name,
-            "definition": json.loads(definition.to_json()),
+            "definition": definition,
             "versions": versions(),
             "started_at": self.started_at,
             **extra,
