@@ -17,7 +17,10 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linkspider.reports.options import ExportOptions
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "testweb" / "sample"
 
@@ -73,15 +76,35 @@ def demo(args: argparse.Namespace) -> int:
     return result.returncode
 
 
+def export_options(args: argparse.Namespace) -> ExportOptions:
+    """Export options from the project settings, ``-s NAME=VALUE`` and the sitewide flags."""
+    from scrapy.settings import Settings
+    from scrapy.utils.project import get_project_settings
+
+    from linkspider.reports.options import ExportOptions
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "linkspider.settings")
+    settings: Settings = get_project_settings()
+    for pair in args.set or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"error: -s expects NAME=VALUE, got {pair!r}")
+        settings.set(name, value, priority="cmdline")
+    if args.sitewide_min_pages is not None:
+        settings.set("LINKSPIDER_SITEWIDE_MIN_PAGES", args.sitewide_min_pages, "cmdline")
+    if args.sitewide_min_share is not None:
+        settings.set("LINKSPIDER_SITEWIDE_MIN_SHARE", args.sitewide_min_share, "cmdline")
+    return ExportOptions.from_settings(settings)
+
+
 def export(args: argparse.Namespace) -> int:
     from linkspider.reports.exports import build_exports
-    from linkspider.reports.sitewide import SitewideRule
 
     folder = Path(args.folder)
     if not (folder / "backlinks.jsonl").exists():
         print(f"error: {folder} has no backlinks.jsonl", file=sys.stderr)
         return 2
-    summary = build_exports(folder, SitewideRule(args.sitewide_min_pages, args.sitewide_min_share))
+    summary = build_exports(folder, export_options(args))
     print(
         f"{folder}: {summary.backlinks} backlinks, {summary.pages} pages, "
         f"{summary.errors} errors, {summary.referring_domains} referring domains"
@@ -129,11 +152,10 @@ def enqueue(args: argparse.Namespace) -> int:
 def merge(args: argparse.Namespace) -> int:
     from linkspider.config.sources import ConfigError
     from linkspider.distributed.merge import merge_parts
-    from linkspider.reports.sitewide import SitewideRule
 
     folder = Path(args.folder)
     try:
-        result = merge_parts(folder, SitewideRule(args.sitewide_min_pages, args.sitewide_min_share))
+        result = merge_parts(folder, export_options(args))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -149,6 +171,15 @@ def merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sitewide-min-pages", type=int, default=None, metavar="N")
+    parser.add_argument("--sitewide-min-share", type=float, default=None, metavar="X")
+    parser.add_argument(
+        "-s", "--set", action="append", metavar="NAME=VALUE",
+        help="a setting for the exports (e.g. LINKSPIDER_REPORT_EXACT_SHARE=0.1); repeatable",
+    )  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="linkspider", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,8 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_demo.set_defaults(func=demo)
     p_export = sub.add_parser("export", help="rebuild exports of a run folder from its JSONL")
     p_export.add_argument("folder")
-    p_export.add_argument("--sitewide-min-pages", type=int, default=3, metavar="N")
-    p_export.add_argument("--sitewide-min-share", type=float, default=0.5, metavar="X")
+    _export_flags(p_export)
     p_export.set_defaults(func=export)
     _add_distributed_commands(sub)
     args = parser.parse_args(argv)
@@ -202,8 +232,7 @@ def _add_distributed_commands(sub: Any) -> None:
     p_enqueue.set_defaults(func=enqueue)
     p_merge = sub.add_parser("merge", help="build a distributed crawl's exports from its parts")
     p_merge.add_argument("folder", help="the workers' output_dir (it holds parts/)")
-    p_merge.add_argument("--sitewide-min-pages", type=int, default=3, metavar="N")
-    p_merge.add_argument("--sitewide-min-share", type=float, default=0.5, metavar="X")
+    _export_flags(p_merge)
     p_merge.set_defaults(func=merge)
 
 

@@ -3,11 +3,16 @@
 # This is the README's test command; .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# redis-server for the distributed-crawl tests (Debian package; Scrapyd comes from pip).
-if ! command -v redis-server >/dev/null; then
+# Debian packages: redis-server for the distributed-crawl tests, chromium for rendering
+# (scrapy-playwright drives it; `playwright install` cannot download here) and for the
+# report.html test. Scrapyd comes from pip.
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
     SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
     $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 python3 -m pip install -q -e '.[test]'
 exec python3 -m pytest "$@"

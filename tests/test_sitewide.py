@@ -11,6 +11,7 @@ import pytest
 
 from linkspider.items import BacklinkItem, PageItem
 from linkspider.reports.exports import build_exports
+from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import SitewideRule
 
 
@@ -70,7 +71,7 @@ def test_half_of_the_pages_and_at_least_three(tmp_path: Path) -> None:
                                                 (SitewideRule(3, 0.25), False)])  # fmt: skip
 def test_thresholds_are_settings(tmp_path: Path, rule: SitewideRule, expected: bool) -> None:
     write(tmp_path, [page("b.com", n) for n in range(4)], [link("b.com", n) for n in range(2)])
-    build_exports(tmp_path, rule)
+    build_exports(tmp_path, ExportOptions(sitewide=rule))
     assert flags(tmp_path)[("https://b.com/0", "T", "footer")][0] is expected
 
 

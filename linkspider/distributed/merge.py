@@ -23,7 +23,7 @@ from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
 from linkspider.extensions.blocked_pages import blocked_summary, write_blocked_csv
 from linkspider.output import utc_now
 from linkspider.reports.exports import ExportSummary, build_exports
-from linkspider.reports.sitewide import SitewideRule
+from linkspider.reports.options import ExportOptions
 
 STREAMS = ("backlinks.jsonl", "pages.jsonl", "errors.jsonl", BLOCKED_JSONL)
 WORKER_FILE = "worker.json"
@@ -66,14 +66,14 @@ def concatenate(sources: list[Path], target: Path) -> None:
     tmp.replace(target)
 
 
-def merge_parts(folder: Path, sitewide: SitewideRule | None = None) -> MergeResult:
+def merge_parts(folder: Path, options: ExportOptions | None = None) -> MergeResult:
     """Merge ``folder/parts/*`` into ``folder`` and build its exports."""
     parts = find_parts(folder)
     if not parts:
         raise ConfigError(f"{folder} has no parts/<worker>/ folders with rows to merge")
     for name in STREAMS:
         concatenate([part / name for part in parts], folder / name)
-    summary = build_exports(folder, sitewide)
+    summary = build_exports(folder, options)
     write_blocked_csv(folder)
     workers = [_worker_info(part) for part in parts]
     run = _run_info(folder, workers, summary)

@@ -32,7 +32,7 @@ from linkspider import __version__
 from linkspider.extensions.blocked_pages import blocked_summary
 from linkspider.output import utc_now
 from linkspider.reports.exports import ExportSummary, build_exports
-from linkspider.reports.sitewide import SitewideRule
+from linkspider.reports.options import ExportOptions
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +65,12 @@ class RunReportExtension:
         output_dir: Path,
         settings: dict[str, Any],
         crawler: Crawler,
-        sitewide: SitewideRule | None = None,
+        options: ExportOptions | None = None,
     ) -> None:
         self.output_dir = output_dir
         self.settings = settings
         self.crawler = crawler
-        self.sitewide = sitewide or SitewideRule()
+        self.options = options or ExportOptions()
         self.started_at = ""
         self.started_clock = 0.0
 
@@ -79,11 +79,8 @@ class RunReportExtension:
         output_dir = crawler.settings.get("LINKSPIDER_OUTPUT_DIR")
         if not output_dir:
             raise NotConfigured("LINKSPIDER_OUTPUT_DIR is not set (not a backlinks crawl)")
-        sitewide = SitewideRule(
-            min_pages=crawler.settings.getint("LINKSPIDER_SITEWIDE_MIN_PAGES", 3),
-            min_share=crawler.settings.getfloat("LINKSPIDER_SITEWIDE_MIN_SHARE", 0.5),
-        )
-        ext = cls(Path(output_dir), _settings_snapshot(crawler.settings), crawler, sitewide)
+        options = ExportOptions.from_settings(crawler.settings)
+        ext = cls(Path(output_dir), _settings_snapshot(crawler.settings), crawler, options)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -102,7 +99,7 @@ class RunReportExtension:
         info = self._base(spider)
         summary = ExportSummary()
         try:
-            summary = build_exports(self.output_dir, self.sitewide)
+            summary = build_exports(self.output_dir, self.options)
             info["status"] = "finished" if reason == "finished" else "stopped"
         except Exception as exc:  # keep the JSONL files and say what failed
             logger.exception("building exports failed; run `linkspider export %s`", self.output_dir)

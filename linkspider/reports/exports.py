@@ -13,7 +13,8 @@ import pandas as pd
 
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
 from linkspider.reports import aggregates
-from linkspider.reports.sitewide import SitewideRule, apply_sitewide
+from linkspider.reports.options import ExportOptions
+from linkspider.reports.sitewide import apply_sitewide
 from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
 
 #: What identifies a row: a link element of a page, a fetch, a failed URL.
@@ -40,8 +41,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def build_exports(output_dir: Path, sitewide: SitewideRule | None = None) -> ExportSummary:
+def build_exports(output_dir: Path, options: ExportOptions | None = None) -> ExportSummary:
     """Write CSV/Parquet tables and aggregate reports into ``output_dir``."""
+    options = options or ExportOptions()
     summary = ExportSummary()
     results: dict[str, TableResult] = {}
     # A resumed crawl fetches again the pages it was fetching when it stopped: the last
@@ -60,7 +62,7 @@ def build_exports(output_dir: Path, sitewide: SitewideRule | None = None) -> Exp
         output_dir / "backlinks.parquet",
         output_dir / "backlinks.csv",
         output_dir / "pages.csv",
-        sitewide or SitewideRule(),
+        options.sitewide,
     )
     results["errors"] = export_jsonl(
         output_dir / "errors.jsonl",
