@@ -7,6 +7,7 @@
 * ``linkspider enqueue TARGETS SEEDS --redis URL --crawl NAME``: queue a distributed crawl
   in Redis for ``scrapy crawl backlinks_distributed`` workers.
 * ``linkspider merge DIR``: build a distributed crawl's exports from its workers' parts.
+* ``linkspider diff OLD NEW``: new, lost and changed links between two run folders.
 """
 
 from __future__ import annotations
@@ -171,6 +172,25 @@ def merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def diff(args: argparse.Namespace) -> int:
+    from linkspider.monitor import NotARunFolder, diff_folders
+
+    old, new = Path(args.old), Path(args.new)
+    out = Path(args.out) if args.out else new / f"diff-{old.resolve().name}"
+    try:
+        result = diff_folders(old, new, out)
+    except NotARunFolder as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    counts = result.counts()
+    print(
+        f"{old} -> {new}: {counts['new']} new, {counts['lost']} lost "
+        f"({counts['not_crawled']} more on pages not crawled), {counts['changed']} changed "
+        f"-> {out}/new_links.csv, lost_links.csv, changed_links.csv"
+    )
+    return 0
+
+
 def _export_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sitewide-min-pages", type=int, default=None, metavar="N")
     parser.add_argument("--sitewide-min-share", type=float, default=None, metavar="X")
@@ -192,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _export_flags(p_export)
     p_export.set_defaults(func=export)
     _add_distributed_commands(sub)
+    p_diff = sub.add_parser("diff", help="new, lost and changed links between two run folders")
+    p_diff.add_argument("old", help="the earlier run folder")
+    p_diff.add_argument("new", help="the later run folder")
+    p_diff.add_argument("--out", help="where the CSV files go (default: NEW/diff-<OLD name>/)")
+    p_diff.set_defaults(func=diff)
     args = parser.parse_args(argv)
     code: int = args.func(args)
     return code

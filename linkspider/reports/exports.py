@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
+from linkspider.monitor import update_monitoring
 from linkspider.reports import aggregates
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import apply_sitewide
@@ -81,6 +82,9 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
     _write_csv(aggregates.target_pages(frame), output_dir / "target_pages.csv")
     summary.referring_domains = int(frame["source_domain"].nunique())
     summary.targets_found = int(frame["target"].nunique())
+    if options.history:  # new/lost/changed links against the target set's history
+        history_dir = options.history_dir or output_dir.absolute().parent / "history"
+        update_monitoring(output_dir, history_dir, options.history_lock_timeout)
     summary.files = sorted(
         p.name for p in output_dir.iterdir() if p.is_file() and not p.name.endswith(".tmp")
     )
