@@ -14,6 +14,7 @@ import pandas as pd
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
 from linkspider.monitor import update_monitoring
 from linkspider.reports import aggregates
+from linkspider.reports.html_report import write_reports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import apply_sitewide
 from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
@@ -33,6 +34,7 @@ class ExportSummary:
     targets_found: int = 0
     bad_lines: int = 0
     sitewide_links: int = 0
+    report_error: str = ""  # report.html / disavow_candidates.txt failed (logged); "" if fine
     files: list[str] = field(default_factory=list)
 
 
@@ -85,6 +87,8 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
     if options.history:  # new/lost/changed links against the target set's history
         history_dir = options.history_dir or output_dir.absolute().parent / "history"
         update_monitoring(output_dir, history_dir, options.history_lock_timeout)
+    # Last: it reads every file above; a failure is logged and loses no other export.
+    summary.report_error = write_reports(output_dir, options)
     summary.files = sorted(
         p.name for p in output_dir.iterdir() if p.is_file() and not p.name.endswith(".tmp")
     )

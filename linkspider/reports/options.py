@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linkspider.reports.disavow import DisavowRules
+from linkspider.reports.risk import ReportRules
 from linkspider.reports.sitewide import SitewideRule
 
 
@@ -23,6 +25,10 @@ class ExportOptions:
     #: run folder (``output/history`` for default run folders).
     history_dir: Path | None = None
     history_lock_timeout: float = 60.0
+    #: report.html warning thresholds and disavow_candidates.txt rules (LINKSPIDER_REPORT_*,
+    #: LINKSPIDER_DISAVOW_*); bad values stop at once with a message naming the rule.
+    report: ReportRules = field(default_factory=ReportRules)
+    disavow: DisavowRules = field(default_factory=DisavowRules)
 
     @classmethod
     def from_settings(cls, settings: Any) -> ExportOptions:
@@ -35,7 +41,26 @@ class ExportOptions:
             history=settings.getbool("LINKSPIDER_HISTORY", True),
             history_dir=_history_dir(settings),
             history_lock_timeout=settings.getfloat("LINKSPIDER_HISTORY_LOCK_TIMEOUT", 60.0),
+            report=ReportRules(
+                exact_share=settings.getfloat("LINKSPIDER_REPORT_EXACT_SHARE", 0.10),
+                domain_share=settings.getfloat("LINKSPIDER_REPORT_DOMAIN_SHARE", 0.25),
+                nonindexable_share=settings.getfloat("LINKSPIDER_REPORT_NONINDEXABLE_SHARE", 0.20),
+                money_categories=_names(settings.get("LINKSPIDER_REPORT_MONEY_ANCHORS")),
+                top_n=settings.getint("LINKSPIDER_REPORT_TOP_N", 25),
+            ),
+            disavow=DisavowRules(
+                min_links=settings.getint("LINKSPIDER_DISAVOW_MIN_LINKS", 3),
+                min_share=settings.getfloat("LINKSPIDER_DISAVOW_MIN_SHARE", 1.0),
+            ),
         )
+
+
+def _names(value: Any, default: tuple[str, ...] = ("exact", "compound")) -> tuple[str, ...]:
+    """A comma-separated text or a list of names; unset: ``default``."""
+    if value is None or value == "":
+        return default
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(str(item).strip().lower() for item in items if str(item).strip())
 
 
 def _history_dir(settings: Any) -> Path | None:

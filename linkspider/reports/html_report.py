@@ -1,0 +1,741 @@
+"""``report.html`` and ``disavow_candidates.txt``: the last step of every export.
+
+The report is one self-contained HTML file: inline CSS, inline SVG charts drawn here, no
+script, no font, image or stylesheet fetched at view time. It reads well on a laptop and a
+phone (wide tables scroll inside their box) and prints. Every string from the web (anchors,
+titles, URLs) is escaped; only http(s) URLs become links.
+
+It is built from the files of the run folder (see :mod:`linkspider.reports.report_data`),
+so ``linkspider export DIR`` rebuilds it, and it holds top rows only: its size does not grow
+with the backlink table. Sections for the monitoring and verification files (new, lost and
+changed links, placement status, broken backlinks) appear when those files exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from linkspider.reports import disavow, svg
+from linkspider.reports.options import ExportOptions
+from linkspider.reports.report_data import (
+    LinkSummary,
+    Row,
+    column_sum,
+    count_by,
+    count_true,
+    csv_batches,
+    csv_columns,
+    read_run_info,
+    risk_input,
+    summarise_links,
+    top_rows,
+)
+from linkspider.reports.risk import CHROME_PLACEMENTS, RiskWarning, display_domain, evaluate
+
+logger = logging.getLogger(__name__)
+
+REPORT_FILE = "report.html"
+CHART_ROWS = 10
+FOLLOW_COLOURS = ("#0072B2", "#E69F00")  # followed, not followed
+PLACE_COLOURS = {"content": "#009E73", **dict.fromkeys(CHROME_PLACEMENTS, "#7F7F7F")}
+
+#: Optional files written by the monitoring and verification steps:
+#: (file, title, column counted, preferred columns for the sample rows, what it is).
+OPTIONAL_SECTIONS = (
+    ("new_links.csv", "New links", "source_domain",
+     ["source_url", "target_url", "anchor", "follow", "placement", "first_seen"],
+     "Links found in this crawl that the previous crawl of the same targets did not have."),
+    ("lost_links.csv", "Lost links", "lost_reason",
+     ["source_url", "target_url", "anchor", "lost_reason", "lost_detail", "last_seen"],
+     "Links the previous crawl had that this crawl did not find, with the reason."),
+    ("changed_links.csv", "Changed links", "change",
+     ["source_url", "target_url", "anchor", "change", "old_value", "new_value"],
+     "Links found in both crawls whose anchor, target or follow verdict changed."),
+    ("placements_status.csv", "Placed links", "status",
+     ["source_url", "target_url", "expected_anchor", "status", "found_anchor", "http_status",
+      "error", "note"],
+     "Each link you expect (-a expect=...), checked on its page."),
+    ("broken_backlinks.csv", "Broken backlinks", "target_status",
+     ["source_url", "target_url", "anchor_text", "target_status", "target_error", "follow"],
+     "Backlinks whose target page answered 4xx or 5xx or failed: links worth reclaiming."),
+)  # fmt: skip
+
+
+def write_reports(output_dir: Path, options: ExportOptions) -> str:
+    """Write ``report.html`` and ``disavow_candidates.txt``; never raises.
+
+    Called last by ``build_exports``: a failure here is logged and returned as text, and
+    leaves every other export (and any earlier report) as it was.
+    """
+    try:
+        page, disavow_text = build_report(output_dir, options)
+        _atomic_write(output_dir / disavow.FILE_NAME, disavow_text)
+        _atomic_write(output_dir / REPORT_FILE, page)
+    except Exception as exc:  # the CSV exports must survive a report bug
+        logger.exception("report.html / disavow_candidates.txt not written in %s", output_dir)
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# --- small HTML helpers ------------------------------------------------------------------
+
+
+def esc(value: object) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(float(str(value)))
+    except ValueError:
+        return 0
+
+
+def _num(value: object) -> str:
+    return f"{_int(value):,}"
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
+
+
+def _share(value: object) -> str:
+    try:
+        return f"{100 * float(str(value)):.1f}%"
+    except ValueError:
+        return esc(value)
+
+
+def _bool(value: object) -> str:
+    return "yes" if str(value).strip().lower() in ("true", "1", "yes") else "no"
+
+
+def _url(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text.lower().startswith(("http://", "https://")):
+        return f'<a href="{esc(text)}" rel="noopener noreferrer nofollow">{esc(text)}</a>'
+    return esc(text)
+
+
+def _anchor(value: object) -> str:
+    text = "" if value is None else str(value)
+    return f"<q>{esc(text)}</q>" if text else '<span class="muted">(none)</span>'
+
+
+Cell = Callable[[object], str]
+NUMERIC: dict[str, Cell] = {}
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    render: Cell = esc
+    numeric: bool = False
+    wide: bool = False
+
+
+def num(key: str, label: str) -> Column:
+    return Column(key, label, _num, numeric=True)
+
+
+def table(columns: Sequence[Column], rows: Iterable[Row], caption: str = "") -> str:
+    rows = list(rows)
+    if not rows:
+        return '<p class="muted">Nothing to show.</p>'
+    head = "".join(
+        f'<th scope="col"{" class=num" if c.numeric else ""}>{esc(c.label)}</th>' for c in columns
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for c in columns:
+            classes = " ".join(k for k, on in (("num", c.numeric), ("wide", c.wide)) if on)
+            attr = f' class="{classes}"' if classes else ""
+            cells.append(f"<td{attr}>{c.render(row.get(c.key, ''))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return (
+        f'<div class="table-wrap" tabindex="0"><table>{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def figure(chart: str, caption: str) -> str:
+    return f'<figure class="chart-box">{chart}<figcaption>{esc(caption)}</figcaption></figure>'
+
+
+def section(ident: str, title: str, body: str, intro: str = "") -> str:
+    lead = f'<p class="lead">{intro}</p>' if intro else ""
+    return f'<section id="{ident}"><h2>{esc(title)}</h2>{lead}{body}</section>'
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+@dataclass
+class ReportContext:
+    folder: Path
+    options: ExportOptions
+    info: dict[str, Any]
+    links: LinkSummary
+    referring_domains: int = 0
+    linking_pages: int = 0
+    sitewide_domains: int = 0
+    warnings: list[RiskWarning] = field(default_factory=list)
+    candidates: list[disavow.Candidate] = field(default_factory=list)
+
+    def top(self, name: str, order: Sequence[str], n: int | None = None) -> list[Row]:
+        return top_rows(self.folder / name, order, n or self.options.report.top_n)
+
+
+def build_report(folder: Path, options: ExportOptions, now: str | None = None) -> tuple[str, str]:
+    """The report page and the disavow file's text, from the files in ``folder``."""
+    now = now or _now()
+    rules = options.report
+    links = summarise_links(folder / "backlinks.parquet", rules)
+    domains_csv = folder / "referring_domains.csv"
+    ctx = ReportContext(folder, options, read_run_info(folder), links)
+    ctx.referring_domains = count_by(domains_csv, "")[0] if csv_columns(domains_csv) else 0
+    ctx.referring_domains = ctx.referring_domains or len(links.domains)
+    ctx.linking_pages = column_sum(domains_csv, "linking_pages")
+    ctx.sitewide_domains = count_true(domains_csv, "sitewide")
+    ctx.warnings = evaluate(risk_input(links, ctx.referring_domains), rules)
+    groups: dict[str, list[Any]] = {}
+    for g in links.sitewide_money:
+        groups.setdefault(g.domain, []).append(g)
+    found = disavow.candidates(links.domains, groups, options.disavow)
+    pages = _values_for(domains_csv, "source_domain", "linking_pages", {c.domain for c in found})
+    ctx.candidates = disavow.candidates(links.domains, groups, options.disavow, pages)
+    disavow_text = disavow.render(
+        ctx.candidates, options.disavow, rules.money_categories, now, str(folder)
+    )
+    return _page(ctx, now), disavow_text
+
+
+def _values_for(path: Path, key: str, value: str, keys: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    if not keys:
+        return found
+    for batch in csv_batches(path, [key, value]):
+        for k, v in zip(
+            batch.column(key).to_pylist(), batch.column(value).to_pylist(), strict=True
+        ):
+            if k in keys:
+                found[k] = _int(v)
+    return found
+
+
+def _title(ctx: ReportContext) -> str:
+    listed = str(ctx.info.get("targets") or "")
+    names = [t.strip() for t in listed.split(",") if t.strip()]
+    names = names or [t.target for t in ctx.links.targets]
+    if not names:
+        return ctx.folder.name
+    shown = ", ".join(display_domain(n).split(" (")[0] for n in names[:6])
+    return shown + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+
+
+def _page(ctx: ReportContext, now: str) -> str:
+    parts = [
+        ("summary", "Summary", _summary(ctx)),
+        ("warnings", f"Warnings ({len(ctx.warnings)})", _warnings(ctx)),
+        ("anchors", "Anchor profile", _anchors(ctx)),
+        ("domains", "Referring domains", _domains(ctx)),
+        ("targets", "Target pages", _target_pages(ctx)),
+        ("placement", "Link placement", _placement(ctx)),
+    ]
+    for name, title, counted, preferred, intro in OPTIONAL_SECTIONS:
+        body = _optional(ctx, name, counted, preferred, intro)
+        if body:
+            parts.append((name.removesuffix(".csv").replace("_", "-"), title, body))
+    if any(r["target_status"] for r in ctx.links.target_status):
+        parts.append(("target-status", "Target status", _target_status(ctx)))
+    parts.append(("disavow", "Disavow candidates", _disavow(ctx)))
+    parts.append(("crawl", "Crawl", _crawl(ctx)))
+    nav = "".join(f'<a href="#{i}">{esc(t)}</a>' for i, t, _ in parts)
+    sections = "".join(section(i, t, b) for i, t, b in parts)
+    title = _title(ctx)
+    started = esc(ctx.info.get("started_at") or "")
+    meta = [f"Report generated {esc(now)}"]
+    if started:
+        meta.append(f"crawl started {started}")
+    meta.append(f"folder <code>{esc(ctx.folder.name)}</code>")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        # No network at view time, whatever a string in the page might try.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\">"
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>Backlink report: {esc(title)}</title><style>{CSS}</style></head><body>"
+        f'<header class="top"><div><p class="kicker">linkspider backlink report</p>'
+        f'<h1>{esc(title)}</h1><p class="muted">{" · ".join(meta)}</p></div></header>'
+        f'<nav class="toc" aria-label="Sections">{nav}</nav><main>{sections}</main>'
+        '<footer class="foot muted">Built by linkspider from the files in this folder '
+        "(backlinks.parquet and the CSV reports, which hold every row). Top "
+        f"{ctx.options.report.top_n} rows per table.</footer></body></html>"
+    )
+
+
+def _card(label: str, value: str, note: str = "", tone: str = "") -> str:
+    small = f'<span class="card-note">{esc(note)}</span>' if note else ""
+    return (
+        f'<div class="card {tone}"><span class="card-label">{esc(label)}</span>'
+        f'<span class="card-value">{value}</span>{small}</div>'
+    )
+
+
+def _summary(ctx: ReportContext) -> str:
+    links = ctx.links
+    high = sum(w.level == "high" for w in ctx.warnings)
+    pages, _ = count_by(ctx.folder / "pages.csv", "")
+    errors, _ = count_by(ctx.folder / "errors.csv", "")
+    cards = [
+        _card("Backlinks", _num(links.backlinks)),
+        _card("Referring domains", _num(ctx.referring_domains)),
+        _card("Linking pages", _num(ctx.linking_pages)),
+        _card("Followed", _pct(links.followed, links.backlinks), f"{links.followed:,} links"),
+        _card("In content", _pct(links.content, links.backlinks), f"{links.content:,} links"),
+        _card("Sitewide", _num(links.sitewide), f"links, from {ctx.sitewide_domains} domains"),
+        _card("Pages crawled", _num(pages), f"{errors:,} errors"),
+        _card(
+            "Warnings",
+            _num(len(ctx.warnings)),
+            f"{high} high" if high else "",
+            "tone-bad" if high else ("tone-warn" if ctx.warnings else "tone-good"),
+        ),
+    ]
+    return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _warnings(ctx: ReportContext) -> str:
+    if not ctx.warnings:
+        return (
+            '<p class="ok">No warnings: no rule of this report found a risk in these links '
+            "(rules and thresholds in the README).</p>"
+        )
+    blocks = []
+    for w in ctx.warnings:
+        evidence = ""
+        if w.evidence:
+            columns = [
+                Column(str(i), label, _cell_for(label), numeric=label in _NUMERIC_LABELS)
+                for i, label in enumerate(w.columns)
+            ]
+            rows = [{str(i): v for i, v in enumerate(row)} for row in w.evidence]
+            evidence = table(columns, rows)
+        note = f'<p class="note">{esc(w.note)}</p>' if w.note else ""
+        blocks.append(
+            f'<article class="warning level-{esc(w.level)}"><h3>'
+            f'<span class="badge">{esc(w.level)}</span> {esc(w.title)}</h3>'
+            f"<p>{esc(w.explanation)}</p>{note}{evidence}</article>"
+        )
+    return "".join(blocks)
+
+
+_NUMERIC_LABELS = {"referring domains", "backlinks", "followed", "in content", "sitewide", "links",
+                   "share"}  # fmt: skip
+
+
+def _cell_for(label: str) -> Cell:
+    if label in ("e.g. on", "target"):
+        return _url
+    if label == "anchor":
+        return _anchor
+    if label in _NUMERIC_LABELS and label != "share":
+        return _num
+    return esc
+
+
+def _anchors(ctx: ReportContext) -> str:
+    categories = ctx.top("anchor_categories.csv", [], 50)
+    chart = svg.donut_chart(
+        [(str(r["anchor_category"]), _int(r.get("backlinks"))) for r in categories],
+        "Anchor categories by backlinks",
+        "backlinks",
+        svg.CATEGORY_COLOURS,
+    )
+    category_table = table(
+        [
+            Column("anchor_category", "category"),
+            num("backlinks", "backlinks"),
+            Column("share_of_backlinks", "% of backlinks", _share, numeric=True),
+            num("referring_domains", "referring domains"),
+            Column("share_of_referring_domains", "% of domains", _share, numeric=True),
+        ],
+        categories,
+    )
+    top = ctx.top("anchors.csv", ["referring_domains", "backlinks"])
+    anchors_table = table(
+        [
+            Column("anchor", "anchor", _anchor, wide=True),
+            Column("anchor_category", "category"),
+            num("referring_domains", "referring domains"),
+            num("backlinks", "backlinks"),
+            num("dofollow", "followed"),
+            Column("share_of_referring_domains", "% of domains", _share, numeric=True),
+        ],
+        top,
+    )
+    money = ", ".join(ctx.options.report.money_categories)
+    return (
+        f'<p class="lead">Which words link to you. Keyword-rich anchors ({esc(money)}) are '
+        "drawn in warm colours; a natural profile is mostly branded, URL and generic "
+        "anchors.</p>"
+        f'<div class="grid2">{figure(chart, "Anchor categories (share of backlinks)")}'
+        f"<div>{category_table}</div></div>"
+        f"<h3>Top anchors by referring domains</h3>{anchors_table}"
+    )
+
+
+def _domains(ctx: ReportContext) -> str:
+    links = ctx.links
+    top = ctx.top("referring_domains.csv", ["dofollow", "backlinks"])
+    chart_rows = top[:CHART_ROWS]
+    stacked = svg.stacked_bar_chart(
+        [str(r["source_domain"]) for r in chart_rows],
+        [
+            ("followed", [_int(r.get("dofollow")) for r in chart_rows]),
+            ("not followed", [_int(r.get("nofollow")) for r in chart_rows]),
+        ],
+        "Top referring domains: followed and not followed backlinks",
+        "backlinks",
+        FOLLOW_COLOURS,
+    )
+    follow = svg.donut_chart(
+        [("followed", links.followed), ("not followed", links.backlinks - links.followed)],
+        "Backlinks: followed vs nofollow, ugc or sponsored",
+        "backlinks",
+        FOLLOW_COLOURS,
+    )
+    content = svg.donut_chart(
+        [("in content", links.content), ("boilerplate", links.backlinks - links.content)],
+        "Backlinks: in the content vs in the page template",
+        "backlinks",
+        ("#009E73", "#7F7F7F"),
+    )
+    rows = table(
+        [
+            Column("source_domain", "domain", wide=True),
+            num("backlinks", "backlinks"),
+            num("linking_pages", "pages"),
+            num("dofollow", "followed"),
+            num("nofollow", "not followed"),
+            num("content_backlinks", "in content"),
+            Column("sitewide", "sitewide", _bool),
+            Column("top_anchor", "top anchor", _anchor),
+        ],
+        top,
+    )
+    return (
+        f'<p class="lead">{ctx.referring_domains:,} sites link to you; '
+        f"{ctx.sitewide_domains:,} of them with at least one sitewide link (the same link on "
+        "most of their pages). Followed links pass value; boilerplate links sit in the "
+        "navigation, header, footer, sidebar or comments.</p>"
+        f'<div class="grid2">{figure(follow, "Follow verdict")}'
+        f"{figure(content, 'Content vs boilerplate')}</div>"
+        f"{figure(stacked, f'Top {len(chart_rows)} referring domains by followed backlinks')}"
+        f"<h3>Top referring domains</h3>{rows}"
+    )
+
+
+def _target_pages(ctx: ReportContext) -> str:
+    top = ctx.top("target_pages.csv", ["referring_domains", "backlinks"])
+    chart = svg.bar_chart(
+        [(str(r["target_url"]), _int(r.get("referring_domains"))) for r in top[:CHART_ROWS]],
+        "Target pages with the most referring domains",
+        "referring domains",
+        svg.PALETTE[2],
+    )
+    rows = table(
+        [
+            Column("target_url", "target page", _url, wide=True),
+            num("referring_domains", "referring domains"),
+            num("backlinks", "backlinks"),
+            num("dofollow", "followed"),
+            num("content_backlinks", "in content"),
+        ],
+        top,
+    )
+    return (
+        '<p class="lead">Your pages that attract links, by the number of sites linking.</p>'
+        f"{figure(chart, 'Best target pages by referring domains')}{rows}"
+    )
+
+
+def _placement(ctx: ReportContext) -> str:
+    rows = ctx.links.placements
+    chart = svg.stacked_bar_chart(
+        [str(r["placement"] or "unknown") for r in rows],
+        [
+            ("followed", [r["followed"] for r in rows]),
+            ("not followed", [r["_n"] - r["followed"] for r in rows]),
+        ],
+        "Backlinks by placement on the linking page",
+        "backlinks",
+        FOLLOW_COLOURS,
+    )
+    total = ctx.links.backlinks
+    data = [
+        {
+            "placement": r["placement"] or "unknown",
+            "links": r["_n"],
+            "share": _pct(r["_n"], total),
+            "followed": r["followed"],
+        }
+        for r in rows
+    ]
+    listing = table(
+        [
+            Column("placement", "placement"),
+            num("links", "backlinks"),
+            Column("share", "share", numeric=True),
+            num("followed", "followed"),
+        ],
+        data,
+    )
+    return (
+        '<p class="lead">Where links sit on the linking page. Links in the content are '
+        "editorial and count most; template links (navigation, header, footer, sidebar) "
+        "repeat across a site and count little.</p>"
+        f'<div class="grid2">{figure(chart, "Placement and follow verdict")}'
+        f"<div>{listing}</div></div>"
+    )
+
+
+def _optional(ctx: ReportContext, name: str, counted: str, preferred: list[str], intro: str) -> str:
+    path = ctx.folder / name
+    columns = csv_columns(path)
+    if not columns:
+        return ""
+    total, by_value = count_by(path, counted)
+    parts = [f'<p class="lead">{esc(intro)} <strong>{total:,}</strong> rows in '
+             f"<code>{esc(name)}</code>.</p>"]  # fmt: skip
+    if by_value:
+        chart = svg.bar_chart(by_value[:CHART_ROWS], f"{name}: rows by {counted}", "rows")
+        counts = table(
+            [Column("value", counted.replace("_", " ")), num("rows", "rows")],
+            [{"value": v, "rows": n} for v, n in by_value[:50]],
+        )
+        parts.append(
+            f'<div class="grid2">{figure(chart, f"By {counted}")}<div>{counts}</div></div>'
+        )
+    shown = [c for c in preferred if c in columns] or columns[:6]
+    sample = top_rows(path, [], ctx.options.report.top_n, shown)
+    parts.append(
+        f"<h3>First {len(sample)} rows</h3>" + table([_column_for(c) for c in shown], sample)
+    )
+    return "".join(parts)
+
+
+def _column_for(name: str) -> Column:
+    label = name.replace("_", " ")
+    if name.endswith("url"):
+        return Column(name, label, _url, wide=True)
+    if name.startswith("anchor") or name.endswith("anchor"):
+        return Column(name, label, _anchor)
+    return Column(name, label)
+
+
+def _target_status(ctx: ReportContext) -> str:
+    rows = [
+        {"status": r["target_status"] or "(not checked)", "links": r["_n"]}
+        for r in ctx.links.target_status
+    ]
+    chart = svg.bar_chart(
+        [(str(r["status"]), int(r["links"])) for r in rows[:CHART_ROWS]],
+        "Backlinks by status of the target page",
+        "backlinks",
+    )
+    return (
+        '<p class="lead">What your linked pages answered when checked.</p>'
+        f'<div class="grid2">{figure(chart, "Backlinks by target status")}<div>'
+        + table([Column("status", "target status"), num("links", "backlinks")], rows)
+        + "</div></div>"
+    )
+
+
+def _disavow(ctx: ReportContext) -> str:
+    intro = (
+        f"<code>{disavow.FILE_NAME}</code> lists referring domains whose followed links are "
+        "all sitewide template links with keyword-rich anchors and never editorial. It is a "
+        "list to review by hand, not a file to upload as it is: disavowing throws away "
+        "whatever those links are worth."
+    )
+    if not ctx.candidates:
+        return f'<p class="lead">{intro}</p><p class="ok">No candidates in this crawl.</p>'
+    rows = [
+        {
+            "domain": c.domain,
+            "followed": c.followed,
+            "risky": c.risky,
+            "pages": c.pages,
+            "example": c.examples[0].example_url if c.examples else "",
+            "anchor": c.examples[0].anchor if c.examples else "",
+        }
+        for c in ctx.candidates[: ctx.options.report.top_n]
+    ]
+    return f'<p class="lead">{intro}</p>' + table(
+        [
+            Column("domain", "domain"),
+            num("followed", "followed links"),
+            num("risky", "sitewide money links"),
+            num("pages", "linking pages"),
+            Column("anchor", "e.g. anchor", _anchor),
+            Column("example", "e.g. on", _url, wide=True),
+        ],
+        rows,
+    )
+
+
+def _crawl(ctx: ReportContext) -> str:
+    errors, by_error = count_by(ctx.folder / "errors.csv", "error")
+    blocked, by_reason = count_by(ctx.folder / "blocked_pages.csv", "reason")
+    pages, _ = count_by(ctx.folder / "pages.csv", "")
+    info = ctx.info
+    facts = [
+        ("pages crawled", f"{pages:,}"),
+        ("errors", f"{errors:,}"),
+        ("not fetched on purpose", f"{blocked:,}"),
+    ]
+    for key in ("status", "started_at", "finished_at", "elapsed_seconds", "command"):
+        value = info.get(key)
+        if isinstance(value, list):
+            value = shlex.join(str(v) for v in value)
+        if value not in (None, ""):
+            facts.append((key.replace("_", " "), str(value)))
+    listing = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
+    charts = []
+    if by_error:
+        chart = svg.bar_chart(by_error[:CHART_ROWS], "Errors by kind", "URLs", svg.PALETTE[5])
+        charts.append(figure(chart, "Errors by kind"))
+    if by_reason:
+        chart = svg.bar_chart(by_reason[:CHART_ROWS], "Not fetched, by reason", "URLs",
+                              svg.PALETTE[7])  # fmt: skip
+        charts.append(figure(chart, "Not fetched, by reason"))
+    grid = f'<div class="grid2">{"".join(charts)}</div>' if charts else ""
+    return f'<dl class="facts">{listing}</dl>{grid}'
+
+
+CSS = """
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa;--accent:#0072B2;
+--bad:#B3470F;--warn:#8A6100;--good:#00734F;color-scheme:light}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",
+"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:#fff}
+main,.top,.toc,.foot{max-width:1120px;margin:0 auto;padding:0 24px}
+.top{padding-top:28px;padding-bottom:8px}
+.kicker{margin:0;text-transform:uppercase;letter-spacing:.08em;font-size:12px;
+color:var(--accent);font-weight:600}
+h1{font-size:26px;line-height:1.25;margin:4px 0 4px;overflow-wrap:anywhere}
+h2{font-size:20px;margin:0 0 12px;padding-bottom:6px;border-bottom:2px solid var(--line)}
+h3{font-size:16px;margin:22px 0 8px}
+section{padding:22px 0 8px}
+.toc{display:flex;flex-wrap:wrap;gap:6px 8px;padding-top:8px;padding-bottom:8px;
+position:sticky;top:0;background:rgba(255,255,255,.96);border-bottom:1px solid var(--line);
+z-index:2}
+.toc a{font-size:13px;color:var(--accent);text-decoration:none;padding:3px 9px;
+border:1px solid var(--line);border-radius:999px;white-space:nowrap}
+.toc a:hover{background:var(--soft)}
+.muted{color:var(--muted)}
+.lead{margin:0 0 14px;color:var(--muted);max-width:80ch}
+code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);
+padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}
+.cards{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:12px}
+.card{border:1px solid var(--line);border-radius:10px;padding:12px 14px;background:#fff;
+display:flex;flex-direction:column;gap:2px;border-top:4px solid var(--accent)}
+.card-label{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
+.card-value{font-size:26px;font-weight:650;line-height:1.2;font-variant-numeric:tabular-nums}
+.card-note{font-size:12px;color:var(--muted)}
+.tone-bad{border-top-color:var(--bad)}.tone-warn{border-top-color:#E69F00}
+.tone-good{border-top-color:#009E73}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));
+gap:16px;align-items:start}
+.chart-box{margin:0 0 12px;border:1px solid var(--line);border-radius:10px;padding:14px;
+background:#fff}
+section>.chart-box{max-width:720px}
+.chart-box figcaption{font-size:13px;color:var(--muted);margin-top:6px}
+svg.chart{display:block;width:100%;height:auto;max-width:640px;font-size:13px;
+font-family:inherit;fill:var(--fg)}
+svg.chart .muted{fill:var(--muted)}
+svg.chart .value{fill:var(--muted);font-variant-numeric:tabular-nums}
+svg.chart .donut-total{font-size:22px;font-weight:650}
+.table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:10px;margin:0 0 12px;
+-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;width:100%;font-size:14px}
+caption{text-align:left;padding:8px 10px;color:var(--muted)}
+th,td{padding:7px 10px;text-align:left;vertical-align:top;border-bottom:1px solid var(--line)}
+thead th{background:var(--soft);font-size:12px;text-transform:uppercase;letter-spacing:.04em;
+color:var(--muted);white-space:nowrap;position:sticky;top:0}
+tbody tr:last-child td{border-bottom:0}
+tbody tr:nth-child(even) td{background:#fbfcfd}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.wide{min-width:16ch;max-width:60ch;overflow-wrap:anywhere}
+td a{color:var(--accent);overflow-wrap:anywhere}
+q{quotes:"\\201C" "\\201D"}
+.warning{border:1px solid var(--line);border-left:6px solid #E69F00;border-radius:10px;
+padding:4px 16px 8px;margin:0 0 14px;background:#fff}
+.warning.level-high{border-left-color:#D55E00}
+.warning.level-info{border-left-color:#56B4E9}
+.warning h3{margin:12px 0 6px;display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
+.warning p{max-width:85ch}
+.badge{font-size:11px;text-transform:uppercase;letter-spacing:.06em;padding:2px 8px;
+border-radius:999px;background:#FCEBD9;color:#7A3200;font-weight:700}
+.level-medium .badge{background:#FDF3D6;color:#6B4A00}
+.level-info .badge{background:#E3F1FB;color:#004C77}
+.note{font-size:13px;color:var(--muted);border-left:3px solid var(--line);padding-left:10px}
+.ok{padding:10px 14px;border-radius:10px;background:#E6F4EF;color:#00513A}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0 0 16px}
+.facts dt{color:var(--muted)}
+.facts dd{margin:0;overflow-wrap:anywhere}
+.foot{padding-top:24px;padding-bottom:32px;font-size:13px}
+@media (max-width:640px){
+body{font-size:14px}
+main,.top,.toc,.foot{padding-left:12px;padding-right:12px}
+h1{font-size:21px}
+.cards{grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}
+.card{padding:10px}
+.card-value{font-size:21px}
+.toc{position:static}
+.chart-box{padding:10px}
+svg.chart{font-size:15px}
+.warning{padding:2px 10px 6px}
+table{font-size:13px}
+th,td{padding:6px 8px}
+}
+@media print{
+@page{margin:14mm}
+body{font-size:10.5pt}
+.toc{display:none}
+main,.top,.foot{max-width:none;padding:0}
+section{padding-top:12px}
+h2{break-after:avoid}
+h3{break-after:avoid}
+.card,.chart-box,.warning,tr,figure{break-inside:avoid}
+.cards{grid-template-columns:repeat(4,1fr)}
+.table-wrap{overflow:visible;border:0}
+thead th{position:static}
+table{font-size:9pt}
+td a{color:inherit;text-decoration:none}
+svg.chart{max-width:520px}
+}
+"""
