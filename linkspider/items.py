@@ -50,6 +50,7 @@ class BacklinkItem:
     links_in_group: int = 0
     context_before: str = ""
     context_after: str = ""
+    target_status: str = ""
 
 
 @dataclass

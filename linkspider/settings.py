@@ -56,6 +56,10 @@ DOWNLOADER_MIDDLEWARES = {
     "linkspider.middlewares.site_budget.SiteBudgetMiddleware": 120,
     "linkspider.middlewares.redirect_loops.RedirectLoopMiddleware": 610,  # before Redirect (600)
 }
+# Before DepthMiddleware (900) in the output chain: target checks are not depth-limited.
+SPIDER_MIDDLEWARES = {
+    "linkspider.middlewares.target_check.TargetCheckMiddleware": 850,  # -a check_targets=true
+}
 ITEM_PIPELINES = {
     "linkspider.pipelines.jsonl_stream.JsonlStreamPipeline": 800,
 }
@@ -63,6 +67,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
     "linkspider.extensions.blocked_pages.BlockedPagesExtension": 400,  # closes before the report
+    "linkspider.extensions.placement_status.PlacementStatusExtension": 420,  # with -a expect
     "linkspider.extensions.crawl_journal.CrawlJournalExtension": 450,  # with JOBDIR only
     "linkspider.extensions.run_report.RunReportExtension": 500,
 }
@@ -74,6 +79,7 @@ LINKSPIDER_DEPTH = 5
 LINKSPIDER_SITEWIDE_MIN_PAGES = 3
 LINKSPIDER_SITEWIDE_MIN_SHARE = 0.5
 LINKSPIDER_PLACEMENT_RULES: list[dict[str, str]] = []
+LINKSPIDER_CHECK_TARGETS = False  # -a check_targets=true: HEAD each linked target URL
 # Crawl policy and safety (README, "Crawling responsibly and safely").
 LINKSPIDER_SSRF_GUARD = True
 LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False  # true, or networks: "127.0.0.0/8,10.0.0.0/8"

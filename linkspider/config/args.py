@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from linkspider.config.seeds import SeedList, load_seeds
+from linkspider.config.placements import PlacementList, load_placements
+from linkspider.config.seeds import Seed, SeedList, load_seeds
 from linkspider.config.sources import ConfigError
 from linkspider.config.targets import TargetSet, load_targets
 
@@ -19,12 +20,30 @@ class CrawlArgs(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    targets: str = Field(description="TOML file or text, comma list of domains, or '*'")
-    seeds: str = Field(description="file with one URL/domain per line, or a comma list")
+    targets: str | None = Field(
+        default=None, description="TOML file or text, comma list of domains, or '*'"
+    )
+    seeds: str | None = Field(
+        default=None, description="file with one URL/domain per line, or a comma list"
+    )
     scope: Literal["site", "page"] = "site"
     max_pages_per_site: int | None = Field(default=None, ge=1)
     depth: int | None = Field(default=None, ge=0)
     output_dir: str | None = None
+    expect: str | None = Field(default=None, description="CSV of placed links to verify")
+    check_targets: bool = False
+
+    @field_validator("check_targets", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("true", "1", "yes", "on"):
+                return True
+            if lowered in ("false", "0", "no", "off", ""):
+                return False
+            raise ValueError(f"expected true/false (1/0, yes/no), got {value!r}")
+        return value
 
     @field_validator("scope", mode="before")
     @classmethod
@@ -35,13 +54,22 @@ class CrawlArgs(BaseModel):
 class CrawlConfig:
     """Parsed arguments: the target set and the seed list, ready to use."""
 
-    def __init__(self, args: CrawlArgs, targets: TargetSet, seeds: SeedList) -> None:
+    def __init__(
+        self,
+        args: CrawlArgs,
+        targets: TargetSet,
+        seeds: SeedList,
+        placements: PlacementList | None = None,
+    ) -> None:
         self.args = args
         self.targets = targets
         self.seeds = seeds
+        self.placements = placements  # with -a expect=...
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> CrawlConfig:
+        if kwargs.get("expect"):
+            return expect_config(kwargs)
         missing = [name for name in ("targets", "seeds") if not kwargs.get(name)]
         if missing:
             raise ConfigError(
@@ -49,11 +77,40 @@ class CrawlConfig:
                 + ", ".join(f"-a {m}=..." for m in missing)
                 + " (e.g. -a targets=acme-boots.com -a seeds=seeds.txt)"
             )
-        try:
-            args = CrawlArgs(**kwargs)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-            )
-            raise ConfigError(f"invalid argument: {problems}") from None
+        args = validated_args(kwargs)
+        assert args.targets is not None and args.seeds is not None
         return cls(args, load_targets(args.targets), load_seeds(args.seeds))
+
+
+def validated_args(kwargs: dict[str, Any]) -> CrawlArgs:
+    try:
+        return CrawlArgs(**kwargs)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid argument: {problems}") from None
+
+
+def expect_config(kwargs: dict[str, Any]) -> CrawlConfig:
+    """``-a expect=placements.csv``: fetch exactly the expectation's source pages.
+
+    Seeds come from the file (giving ``seeds`` too is an error), the scope is ``page``, and
+    the targets default to the registrable domains of the expected targets (``targets`` may
+    still be given, for brand terms and keywords in backlinks.csv).
+    """
+    if kwargs.get("seeds"):
+        raise ConfigError("-a expect=... fetches the source pages of the file: drop -a seeds")
+    if str(kwargs.get("scope") or "page").strip().lower() != "page":
+        raise ConfigError("-a expect=... fetches only the listed pages: scope must be page")
+    placements = load_placements(str(kwargs["expect"]))
+    pages = placements.source_pages()
+    targets_spec = kwargs.get("targets") or ",".join(placements.target_sites())
+    seeds = SeedList(
+        seeds=tuple(Seed(url, rows[0].fallback_url) for url, rows in pages.items()),
+        source=placements.source,
+    )
+    args = validated_args(
+        {**kwargs, "targets": targets_spec, "seeds": "(from expect)", "scope": "page"}
+    )
+    return CrawlConfig(args, load_targets(targets_spec), seeds, placements)

@@ -18,6 +18,7 @@ from linkspider.reports.html_report import write_reports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import apply_sitewide
 from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
+from linkspider.reports.verification import VerificationSummary, build_verification
 
 #: What identifies a row: a link element of a page, a fetch, a failed URL.
 BACKLINK_KEY = ("source_url", "link_index", "href", "anchor_text")
@@ -34,6 +35,7 @@ class ExportSummary:
     targets_found: int = 0
     bad_lines: int = 0
     sitewide_links: int = 0
+    verification: VerificationSummary = field(default_factory=VerificationSummary)
     report_error: str = ""  # report.html / disavow_candidates.txt failed (logged); "" if fine
     files: list[str] = field(default_factory=list)
 
@@ -87,6 +89,7 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
     if options.history:  # new/lost/changed links against the target set's history
         history_dir = options.history_dir or output_dir.absolute().parent / "history"
         update_monitoring(output_dir, history_dir, options.history_lock_timeout)
+    summary.verification = build_verification(output_dir)  # -a expect, -a check_targets
     # Last: it reads every file above; a failure is logged and loses no other export.
     summary.report_error = write_reports(output_dir, options)
     summary.files = sorted(

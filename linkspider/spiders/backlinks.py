@@ -5,7 +5,8 @@ The spider only schedules: extraction lives in :mod:`linkspider.extract`, budget
 :mod:`linkspider.extensions`.
 
 Arguments (``-a name=value``): ``targets``, ``seeds``, ``scope`` (``site``/``page``),
-``max_pages_per_site``, ``depth``, ``output_dir``. See the README.
+``max_pages_per_site``, ``depth``, ``output_dir``, ``expect`` (placed links to verify),
+``check_targets``. See the README.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from linkspider.config.args import CrawlConfig
+from linkspider.config.placements import Placement
 from linkspider.config.sources import ConfigError
 from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extensions.crawl_journal import resumed_output_dir
@@ -31,6 +33,7 @@ from linkspider.extract.html import is_html, media_type
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, parse_rules
+from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
 from linkspider.extract.urls import split_host
 from linkspider.failures import can_fall_back, failure_kind, is_policy_drop
 from linkspider.items import ErrorItem, PageItem
@@ -40,6 +43,7 @@ from linkspider.output import prepare_output_dir, utc_now
 META_SITE = "linkspider_site"  # the seed site a request belongs to (budget key)
 META_FALLBACK = "linkspider_fallback"  # http URL to try when a bare-domain https seed fails
 META_SEED = "linkspider_seed"  # True on seed requests
+META_EXPECT = "linkspider_expect"  # with -a expect: the source URL whose placements to check
 
 
 class BacklinksSpider(Spider):
@@ -50,6 +54,7 @@ class BacklinksSpider(Spider):
     parse_max_bytes: int = 4 * 1024 * 1024  # LINKSPIDER_PARSE_MAX_BYTES
     _truncated_hosts: set[str]
     placement_rules: list[PlacementRule]
+    _expected: dict[str, list[Placement]]  # -a expect: source URL -> its expected links
 
     @classmethod
     def check_arguments(cls, kwargs: dict[str, Any]) -> None:
@@ -102,10 +107,16 @@ class BacklinksSpider(Spider):
         spider._truncated_hosts = set()
         for message in config.seeds.rejection_messages():
             spider.logger.warning(message)
+        spider._expected = config.placements.source_pages() if config.placements else {}
+        if spider._expected and args_.max_pages_per_site is None:  # every listed page counts
+            settings.set("LINKSPIDER_MAX_PAGES_PER_SITE", 0, priority="spider")
+        if args_.check_targets:
+            settings.set("LINKSPIDER_CHECK_TARGETS", True, priority="cmdline")
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
         for seed in self.config.seeds.seeds:
+            expect = {META_EXPECT: seed.url} if self._expected else {}
             yield Request(
                 seed.url,
                 callback=self.parse,
@@ -114,7 +125,9 @@ class BacklinksSpider(Spider):
                     META_SITE: registrable_domain(split_host(seed.url)),
                     META_FALLBACK: seed.fallback_url,
                     META_SEED: True,
+                    **expect,
                 },
+                dont_filter=bool(expect),  # two listed URLs may redirect to one page
             )
 
     def parse(self, response: Response) -> Iterator[Any]:
@@ -123,6 +136,7 @@ class BacklinksSpider(Spider):
         content_type = _header(response, b"Content-Type")
         if not is_html(content_type, response.body):
             yield self._page_item(response, content_type, fetched_at, note="not-html")
+            yield from self._check_placements(response, None, None, "not-html")
             return
         page = LinkPage(response.body, response.url, content_type, self.parse_max_bytes)
         if page.truncated:
@@ -143,6 +157,7 @@ class BacklinksSpider(Spider):
             response, content_type, fetched_at, page=page, backlinks=len(rows), facts=facts,
             note="truncated" if page.truncated else "",
         )  # fmt: skip
+        yield from self._check_placements(response, page, facts)
         if self.follow_links:
             site = response.meta.get(META_SITE)
             for url in same_site_links(page):
@@ -173,11 +188,41 @@ class BacklinksSpider(Spider):
             depth=depth,
             occurred_at=now,
         )
+        if not isinstance(failure.value, HttpError):
+            yield from self._placements_failed(request, failure_kind(failure), message)
         if isinstance(failure.value, HttpError):  # after the error row: it marks the URL done
             response = failure.value.response
             yield self._page_item(
                 response, _header(response, b"Content-Type"), now, note=failure_kind(failure)
             )
+            yield from self._check_placements(response, None, None, failure_kind(failure))
+
+    # -- -a expect: one status per expected link of the page ----------------------------
+    def _check_placements(
+        self,
+        response: Response,
+        page: LinkPage | None,
+        facts: PageFacts | None,
+        error: str = "",
+    ) -> Iterator[PlacementStatus]:
+        expected = self._expected.get(response.meta.get(META_EXPECT, ""))
+        if expected:
+            outcome = page_outcome(
+                str(response.meta[META_EXPECT]), response.url, response.status, page, facts,
+                redirect_urls=response.meta.get("redirect_urls") or (),
+                redirect_statuses=response.meta.get("redirect_reasons") or (),
+                error=error, checked_at=utc_now(),
+            )  # fmt: skip
+            yield from outcome_rows(expected, outcome, page, self.placement_rules)
+
+    def _placements_failed(self, request: Request, kind: str, message: str) -> Iterator[Any]:
+        expected = self._expected.get(request.meta.get(META_EXPECT, ""))
+        if expected:
+            outcome = page_outcome(
+                str(request.meta[META_EXPECT]), "", 0, None, None, error=kind, detail=message,
+                checked_at=utc_now(),
+            )  # fmt: skip
+            yield from outcome_rows(expected, outcome)
 
     def _note_truncated(self, response: Response) -> None:
         assert self.crawler.stats is not None

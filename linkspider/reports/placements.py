@@ -1,0 +1,81 @@
+"""``placements_status.csv``: one status per expected link, in the order of the input file.
+
+Built from two JSON Lines files of the run folder: ``placements_expected.jsonl`` (the
+input rows, written when the crawl starts) and ``placements.jsonl`` (a status line per row
+as its page is checked; the last line of a row wins, so a resumed crawl reports a row
+once). A row without a status line gets ``not-checked``: the crawl stopped before its
+page. ``linkspider export DIR`` rebuilds the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from linkspider.config.placements import Placement
+from linkspider.extract.placement_check import PlacementStatus, outcome_rows
+
+EXPECTED_NAME = "placements_expected.jsonl"
+JSONL_NAME = "placements.jsonl"
+CSV_NAME = "placements_status.csv"
+COLUMNS = tuple(f.name for f in fields(PlacementStatus))
+
+
+def write_expected(output_dir: Path, placements: tuple[Placement, ...]) -> None:
+    """Record the input rows (replaced atomically: a resumed crawl writes the same rows)."""
+    path = output_dir / EXPECTED_NAME
+    tmp = path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for placement in placements:
+            handle.write(json.dumps(asdict(placement), ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Records of a JSON Lines file; lines cut by a kill are skipped."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield record
+
+
+def write_placements_status(output_dir: Path) -> Counter[str] | None:
+    """Write ``placements_status.csv``; return the count per status (None: no expect run)."""
+    expected_path = output_dir / EXPECTED_NAME
+    if not expected_path.exists():
+        return None
+    checked: dict[int, dict[str, Any]] = {}
+    for record in read_jsonl(output_dir / JSONL_NAME):
+        if isinstance(record.get("row"), int):
+            checked[record["row"]] = record
+    counts: Counter[str] = Counter()
+    path = output_dir / CSV_NAME
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for record in read_jsonl(expected_path):
+            placement = Placement(**record)
+            row = checked.get(placement.row) or asdict(outcome_rows([placement], None)[0])
+            counts[str(row.get("status"))] += 1
+            writer.writerow({name: csv_cell(row.get(name)) for name in COLUMNS})
+    tmp.replace(path)
+    return counts
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as the CSV exports write it: booleans ``true``/``false``, None empty."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
