@@ -45,9 +45,9 @@ therefore unambiguous, so the path identifies exactly one element (XPath 1.0 sem
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -66,7 +66,14 @@ from linkspider.extract._placement_signals import (
 
 PLACEMENTS: Final = (CONTENT, NAVIGATION, HEADER, FOOTER, SIDEBAR, COMMENTS)
 
-__all__ = ["PLACEMENTS", "Placement", "PlacementRule", "classify_placements", "parse_rules"]
+__all__ = [
+    "PLACEMENTS",
+    "Placement",
+    "PlacementClassifier",
+    "PlacementRule",
+    "classify_placements",
+    "parse_rules",
+]
 
 
 @dataclass(frozen=True)
@@ -202,43 +209,6 @@ def _own_signal(node: LexborNode, tag: str) -> tuple[str | None, bool]:
     return attrs_signal(attrs.get("class"), attrs.get("id")), False
 
 
-def _combine(parent: _State, pos: int, stats: PageStats) -> _State:
-    """State of element ``pos`` from its parent's state and its own signal (see module doc)."""
-    node = stats.nodes[pos]
-    tag = stats.tag[pos]
-    region, scoped = parent
-    if tag in ("html", "body"):
-        return parent
-    sig, semantic = _own_signal(node, tag)
-    scoped = scoped or tag in _SCOPING_TAGS
-    if sig is None:
-        return region, scoped
-    if region in _STRONG:
-        if region == NAVIGATION and sig in (FOOTER, SIDEBAR, COMMENTS) and not semantic:
-            return region, scoped
-        if region == NAVIGATION and sig in (FOOTER, SIDEBAR, COMMENTS):
-            return sig, scoped
-        return region, scoped
-    if sig == HEADER and (region == CONTENT or scoped):
-        # A header scoped to an article or section is that block's heading, not the banner.
-        return region, scoped
-    if sig == FOOTER and region == HEADER:
-        return region, scoped
-    # A class-named boilerplate region cannot hold the page's main prose: such a class sits
-    # on a page wrapper ("site-header-wrap" around everything).
-    if (
-        not semantic
-        and sig != CONTENT
-        and stats.main >= 0
-        and stats.main_score >= 20
-        and stats.contains(pos, stats.main)
-    ):
-        return region, scoped
-    if region == HEADER and sig == CONTENT:
-        return region, scoped
-    return sig, scoped
-
-
 # Elements that delimit a "block" of text around a link (its paragraph, list item, cell).
 _BLOCK_TAGS: Final = frozenset(
     {
@@ -356,62 +326,205 @@ def _density_region(stats: PageStats, pos: int, hinted_content: bool) -> str:
     return FOOTER
 
 
-class _Classifier:
-    """Per-page caches: one resolved state and one xpath per element, by document position.
+# A link and its element ancestors, innermost first, up to ``html``.
+_Chain = list[LexborNode]
 
-    Ancestors are walked through the position lists of :class:`PageStats` (list look-ups, no
-    DOM calls), and each walk stops at the first ancestor already resolved, so a page costs
-    one visit per distinct ancestor of its links.
+
+def _chain(node: LexborNode) -> _Chain:
+    out: _Chain = []
+    cur: LexborNode | None = node
+    while cur is not None and not cur.is_document_node:
+        out.append(cur)
+        cur = cur.parent
+    return out
+
+
+_T = TypeVar("_T")
+
+
+def _innermost_cached(chain: _Chain, cache: Mapping[int, _T]) -> tuple[_T | None, int]:
+    """(cached value, its index) of the innermost element of ``chain`` in ``cache``."""
+    for i, node in enumerate(chain):
+        hit = cache.get(node.mem_id)
+        if hit is not None:
+            return hit, i
+    return None, len(chain)
+
+
+_INVISIBLE_CSS: Final = "script, style, noscript, template, svg, iframe, select, textarea"
+
+
+def _visible_text(node: LexborNode) -> int:
+    """Visible text length of ``node``'s subtree (each text node stripped), measured in C."""
+    n = len(node.text(deep=True, strip=True))
+    if n:
+        for hidden in node.css(_INVISIBLE_CSS):
+            n -= len(hidden.text(deep=True, strip=True))
+    return max(n, 0)
+
+
+class PlacementClassifier:
+    """Placement of link elements of one parsed page, computed lazily and cached.
+
+    ``classify(link)`` walks the link's ancestor chain: user rules and markup decide most
+    boilerplate links (menus, footers, sidebars, comments) from that chain alone, with one
+    cached state per distinct ancestor. The page-level text statistics (one pass over the
+    DOM, ``_placement_density``) and the main-content block are computed only when a link's
+    markup leaves its region open or calls it content, once per page; the product/teaser
+    grid test runs only for links that density does not already call content. A page whose
+    classified links all sit in marked-up boilerplate never pays for the density pass.
     """
 
-    def __init__(self, tree: LexborHTMLParser, host: str, rules: Sequence[PlacementRule]):
-        self.stats = page_stats(tree)
-        n = len(self.stats.tag)
-        self.states: list[_State | None] = [None] * n
-        self.paths: list[str | None] = [None] * n
-        self.steps: dict[int, dict[int, str]] = {}
-        self.cards: frozenset[int] | None = None
-        self._choose_main()
+    def __init__(
+        self, tree: LexborHTMLParser, rules: Sequence[PlacementRule] = (), host: str = ""
+    ) -> None:
+        self.tree = tree
         self.rules = [r for r in rules if r.applies_to_host(host)]
-        self.rule_sets: list[frozenset[int] | None] = []
-        pos_of = self.stats.pos_of
-        for rule in self.rules:
-            if rule.selector:
-                matched = (pos_of.get(m.mem_id, -1) for m in tree.css(rule.selector))
-                self.rule_sets.append(frozenset(p for p in matched if p >= 0))
-            else:
-                self.rule_sets.append(None)
+        self._rule_ids: dict[int, frozenset[int]] = {}
+        self._states: dict[int, _State] = {}
+        # States resolved before the main block is known (used to choose it).
+        self._early: dict[int, _State] = {}
+        self._paths: dict[int, str] = {}
+        self._steps: dict[int, dict[int, str]] = {}
+        self._stats: PageStats | None = None
+        self._cards: frozenset[int] | None = None
+        self._page_text = -1
 
-    def _choose_main(self) -> None:
-        """The best density candidate that markup does not place in a boilerplate region."""
-        stats = self.stats
-        for score, pos in stats.candidates:
-            region = self.state(pos)[0]
+    # -- public -------------------------------------------------------------------------
+
+    def classify(self, link: LexborNode) -> Placement:
+        """Placement of ``link`` (any element of the tree)."""
+        chain = _chain(link)
+        if not chain or chain[-1].tag != "html":
+            # Not part of a document (a detached node): no context.
+            return Placement(CONTENT, True, "")
+        xpath = self._xpath(chain)
+        region: str | None = None
+        if self.rules:
+            region = self._rule_region(chain)
+        if region is None:
+            region = self._state(chain, final=True)[0]
             if region is None or region == CONTENT:
+                stats = self.stats
+                pos = stats.pos_of.get(link.mem_id)
+                if pos is None:
+                    return Placement(CONTENT, True, xpath)
+                region = _density_region(stats, pos, region == CONTENT)
+                if region != CONTENT and self._in_card(pos):
+                    region = CONTENT
+        return Placement(region, region == CONTENT, xpath)
+
+    @property
+    def stats(self) -> PageStats:
+        """Text statistics and the main block, computed on first use."""
+        if self._stats is None:
+            self._stats = page_stats(self.tree)
+            self._choose_main(self._stats)
+        return self._stats
+
+    # -- markup regions -----------------------------------------------------------------
+
+    def _state(self, chain: _Chain, final: bool) -> _State:
+        """Resolved state of ``chain[0]``, from the innermost cached ancestor downwards."""
+        cache = self._states if final else self._early
+        hit, start = _innermost_cached(chain, cache)
+        st: _State = _ROOT_STATE if hit is None else hit
+        for j in range(start - 1, -1, -1):
+            node = chain[j]
+            st = self._combine(st, node, final)
+            cache[node.mem_id] = st
+        return st
+
+    def _combine(self, parent: _State, node: LexborNode, final: bool) -> _State:
+        """State of ``node`` from its parent's state and its own signal (see module doc)."""
+        tag = node.tag or ""
+        region, scoped = parent
+        if tag in ("html", "body"):
+            return parent
+        sig, semantic = _own_signal(node, tag)
+        scoped = scoped or tag in _SCOPING_TAGS
+        if sig is None:
+            return region, scoped
+        if region in _STRONG:
+            if region == NAVIGATION and sig in (FOOTER, SIDEBAR, COMMENTS) and semantic:
+                return sig, scoped
+            return region, scoped
+        if sig == HEADER and (region == CONTENT or scoped):
+            # A header scoped to an article or section is that block's heading, not the banner.
+            return region, scoped
+        if sig == FOOTER and region == HEADER:
+            return region, scoped
+        # A class-named boilerplate region cannot hold most of the page's text: such a class
+        # sits on a page wrapper ("site-header-wrap" around everything).
+        if not semantic and sig != CONTENT and final and self._is_wrapper(node):
+            return region, scoped
+        if region == HEADER and sig == CONTENT:
+            return region, scoped
+        return sig, scoped
+
+    def _is_wrapper(self, node: LexborNode) -> bool:
+        """Does ``node`` hold at least half of the page's visible text (measured in C)?"""
+        if self._page_text < 0:
+            body = self.tree.body
+            self._page_text = _visible_text(body) if body is not None else 0
+        return _visible_text(node) * 2 >= self._page_text > 0
+
+    def _rule_region(self, chain: _Chain) -> str | None:
+        ids = {n.mem_id for n in chain}
+        for i, rule in enumerate(self.rules):
+            if rule.selector:
+                matched = self._rule_ids.get(i)
+                if matched is None:
+                    matched = frozenset(m.mem_id for m in self.tree.css(rule.selector))
+                    self._rule_ids[i] = matched
+                if ids.isdisjoint(matched):
+                    continue
+            if rule.contains:
+                needle = rule.contains.lower()
+                if not any(
+                    needle in (n.attributes.get("class") or "").lower()
+                    or needle in (n.attributes.get("id") or "").lower()
+                    for n in chain
+                ):
+                    continue
+            return rule.region
+        return None
+
+    # -- the main-content block ----------------------------------------------------------
+
+    def _region_at(self, stats: PageStats, pos: int, final: bool) -> str | None:
+        return self._state(_chain(stats.nodes[pos]), final)[0]
+
+    def _choose_main(self, stats: PageStats) -> None:
+        """The best density candidate that markup does not place in a boilerplate region.
+
+        It then grows over its wrappers while what they add is text, not links: an article
+        split into sections, a doc page whose intro sits beside its longest section.
+        """
+        for score, pos in stats.candidates:
+            if self._region_at(stats, pos, False) in (None, CONTENT):
                 stats.main, stats.main_score = pos, score
                 break
-        # Grow the block over its wrappers while what they add is text, not links: an
-        # article split into sections, a doc page whose intro sits beside its longest section.
         main = stats.main
         while main >= 0:
             up = stats.parent[main]
             if up < 0 or stats.tag[up] in ("body", "html"):
                 break
-            if self.state(up)[0] not in (None, CONTENT):
+            if self._region_at(stats, up, False) not in (None, CONTENT):
                 break
             added = stats.text[up] - stats.text[main]
             if added and (stats.link_text[up] - stats.link_text[main]) > _GROW_LINK_SHARE * added:
                 break
             main = up
         stats.main = main
-        # States were resolved without knowing the main block (see ``_combine``): redo them.
-        self.states = [None] * len(self.states)
+
+    # -- product / teaser grids ----------------------------------------------------------
 
     def _in_card(self, pos: int) -> bool:
         """Is the link inside a card of the page's product/teaser grid (see ``_find_cards``)?"""
-        cards = self.cards
+        cards = self._cards
         if cards is None:
-            cards = self.cards = self._find_cards()
+            cards = self._cards = self._find_cards()
         if not cards:
             return False
         parent = self.stats.parent
@@ -467,104 +580,34 @@ class _Classifier:
                     continue
                 if sum(1 for c in ok if "img" in tag[c : end[c] + 1]) < 0.5 * len(ok):
                     continue
-                if self.state(grid)[0] not in (None, CONTENT):
+                if self._region_at(stats, grid, True) not in (None, CONTENT):
                     continue
                 cards.update(ok)
         return frozenset(cards)
 
-    def ancestors(self, pos: int) -> list[int]:
-        """``pos`` and its element ancestors, innermost first, up to ``html``."""
-        parent = self.stats.parent
-        out: list[int] = []
-        while pos >= 0:
-            out.append(pos)
-            pos = parent[pos]
-        return out
+    # -- xpath ----------------------------------------------------------------------------
 
-    def state(self, pos: int) -> _State:
-        states = self.states
-        cached = states[pos]
-        if cached is not None:
-            return cached
-        # Climb to the innermost resolved ancestor, then resolve downwards.
-        parent = self.stats.parent
-        pending: list[int] = []
-        st: _State = _ROOT_STATE
-        cur = pos
-        while cur >= 0:
-            found = states[cur]
-            if found is not None:
-                st = found
-                break
-            pending.append(cur)
-            cur = parent[cur]
-        for p in reversed(pending):
-            st = _combine(st, p, self.stats)
-            states[p] = st
-        return st
-
-    def rule_region(self, pos: int) -> str | None:
-        chain = self.ancestors(pos)
-        nodes = self.stats.nodes
-        for rule, ids in zip(self.rules, self.rule_sets, strict=True):
-            if ids is not None and not any(p in ids for p in chain):
-                continue
-            if rule.contains:
-                needle = rule.contains.lower()
-                found = False
-                for p in chain:
-                    attrs = nodes[p].attributes
-                    cls = attrs.get("class") or ""
-                    ident = attrs.get("id") or ""
-                    if needle in cls.lower() or needle in ident.lower():
-                        found = True
-                        break
-                if not found:
-                    continue
-            return rule.region
-        return None
-
-    def xpath(self, pos: int) -> str:
-        paths = self.paths
-        cached = paths[pos]
-        if cached is not None:
-            return cached
-        parent = self.stats.parent
-        pending: list[int] = []
-        prefix = ""
-        cur = pos
-        while cur >= 0:
-            found = paths[cur]
-            if found is not None:
-                prefix = found
-                break
-            pending.append(cur)
-            cur = parent[cur]
-        for p in reversed(pending):
-            prefix = prefix + "/" + self._step(p)
-            paths[p] = prefix
+    def _xpath(self, chain: _Chain) -> str:
+        paths = self._paths
+        hit, start = _innermost_cached(chain, paths)
+        prefix = hit or ""
+        for j in range(start - 1, -1, -1):
+            node = chain[j]
+            if j == len(chain) - 1:
+                prefix = "/" + (node.tag or "")
+            else:
+                prefix = prefix + "/" + self._step(chain[j + 1], node)
+            paths[node.mem_id] = prefix
         return prefix
 
-    def _step(self, pos: int) -> str:
-        stats = self.stats
-        pp = stats.parent[pos]
-        name = stats.tag[pos]
-        if pp < 0:
-            return name
-        steps = self.steps.get(pp)
+    def _step(self, parent: LexborNode, node: LexborNode) -> str:
+        steps = self._steps.get(parent.mem_id)
         if steps is None:
             # Number all element children of this parent at once: siblings of one link are
             # usually siblings of the next (menus, lists), so each parent is scanned once.
-            # Children are found in the position lists: the next child starts right after
-            # the previous child's subtree.
-            end = stats.end
-            tags = stats.tag
-            children: list[tuple[int, str]] = []
-            c = pp + 1
-            last = end[pp]
-            while c <= last:
-                children.append((c, tags[c]))
-                c = end[c] + 1
+            children = [
+                (c.mem_id, c.tag or "") for c in parent.iter() if not c.tag or c.tag[0] != "-"
+            ]
             counts: dict[str, int] = {}
             for _, t in children:
                 counts[t] = counts.get(t, 0) + 1
@@ -576,25 +619,8 @@ class _Classifier:
                 else:
                     seen[t] = seen.get(t, 0) + 1
                     steps[cid] = f"{t}[{seen[t]}]"
-            self.steps[pp] = steps
-        return steps.get(pos, name)
-
-    def classify(self, link: LexborNode) -> Placement:
-        pos = self.stats.pos_of.get(link.mem_id)
-        if pos is None:
-            # Not an element of this tree's document (a detached node): no context.
-            return Placement(CONTENT, True, "")
-        xpath = self.xpath(pos)
-        region: str | None = None
-        if self.rules:
-            region = self.rule_region(pos)
-        if region is None:
-            region = self.state(pos)[0]
-            if region is None or region == CONTENT:
-                region = _density_region(self.stats, pos, region == CONTENT)
-                if region != CONTENT and self._in_card(pos):
-                    region = CONTENT
-        return Placement(region, region == CONTENT, xpath)
+            self._steps[parent.mem_id] = steps
+        return steps.get(node.mem_id, node.tag or "")
 
 
 def classify_placements(
@@ -606,10 +632,11 @@ def classify_placements(
 ) -> list[Placement]:
     """Placement of each link element, in the order given.
 
-    ``links`` are ``tree.css("a[href], area[href]")`` (any elements of ``tree`` work). ``host``
-    selects host-scoped user rules; ``rules`` are tried first, in order.
+    ``links`` are elements of ``tree`` (usually some of ``tree.css("a[href], area[href]")``).
+    ``host`` selects host-scoped user rules; ``rules`` are tried first, in order. Work is done
+    for the given links only (see :class:`PlacementClassifier`).
     """
     if not links:
         return []
-    clf = _Classifier(tree, host, rules)
+    clf = PlacementClassifier(tree, rules, host)
     return [clf.classify(link) for link in links]
