@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from linkspider.reports.risk import (
     CHROME_PLACEMENTS,
+    EVIDENCE_ROWS,
     AnchorUse,
     DomainLinks,
     LinkGroup,
@@ -34,6 +35,8 @@ from linkspider.reports.risk import (
 )
 
 BATCH_ROWS = 131_072
+#: Rows of a summary kept for evidence when only the largest matter.
+KEPT_ROWS = 100
 #: Columns read from the backlink table, with the value used when a file lacks one.
 LINK_COLUMNS: dict[str, Any] = {
     "source_domain": "",
@@ -84,7 +87,7 @@ class GroupSums:
         part = self._group(table.select([*self.keys, *self.sums, *self.mins]))
         self.parts.append(part)
         self.pending += part.num_rows
-        if self.pending > max(4 * self.merged_rows, BATCH_ROWS):
+        if self.pending > max(2 * self.merged_rows, BATCH_ROWS):
             self._merge()
 
     def _merge(self) -> None:
@@ -92,11 +95,18 @@ class GroupSums:
         self.parts = [merged] if merged is not None else []
         self.merged_rows = self.pending = merged.num_rows if merged is not None else 0
 
-    def rows(self) -> list[Row]:
+    def table(self) -> pa.Table | None:
         self._merge()
-        if not self.parts:
+        return self.parts[0] if self.parts else None
+
+    def rows(self, top: int | None = None, by: str = "_n") -> list[Row]:
+        """The groups as dicts; with ``top``, only the ``top`` largest by ``by``."""
+        table = self.table()
+        if table is None:
             return []
-        rows: list[Row] = self.parts[0].to_pylist()
+        if top is not None:
+            table = table.sort_by([(by, "descending")]).slice(0, top)
+        rows: list[Row] = table.to_pylist()
         return rows
 
 
@@ -191,7 +201,7 @@ def summarise_links(parquet: Path, rules: ReportRules) -> LinkSummary:
         if has_status:
             statuses.add(table)
     summary.placements = sorted(placements.rows(), key=lambda r: (-r["_n"], r["placement"]))
-    summary.targets = _target_anchors(profile.rows(), money_anchors.rows())
+    summary.targets = _target_anchors(profile.table(), money_anchors.table(), EVIDENCE_ROWS)
     summary.domains = [
         DomainLinks(
             domain=r["source_domain"],
@@ -202,7 +212,7 @@ def summarise_links(parquet: Path, rules: ReportRules) -> LinkSummary:
             followed_content=r["followed_content"],
             risky=r["risky"],
         )
-        for r in domains.rows()
+        for r in _domain_rows(domains)
     ]
     summary.sitewide_money = [
         LinkGroup(
@@ -224,43 +234,77 @@ def summarise_links(parquet: Path, rules: ReportRules) -> LinkSummary:
             followed=r["followed"],
             example_url=r["source_url"],
         )
-        for r in nonindexable.rows()
+        for r in nonindexable.rows(top=KEPT_ROWS)
     ]
     summary.target_status = sorted(statuses.rows(), key=lambda r: -r["_n"]) if has_status else []
     return summary
 
 
-def _target_anchors(profile: list[Row], money_rows: list[Row]) -> list[TargetAnchors]:
-    """Per target: referring domains, those with a money anchor, its money anchors."""
-    domains: dict[str, set[str]] = defaultdict(set)
-    money_domains: dict[str, set[str]] = defaultdict(set)
-    for r in profile:
-        domains[r["target"]].add(r["source_domain"])
-        if r["money"]:
-            money_domains[r["target"]].add(r["source_domain"])
-    uses: dict[tuple[str, str, str], list[Any]] = {}
-    for r in money_rows:
-        key = (r["target"], r["anchor_key"], r["anchor_category"])
-        use = uses.setdefault(key, [r["anchor"], 0, 0])
-        use[0] = min(use[0], r["anchor"])
-        use[1] += 1
-        use[2] += r["_n"]
+def _target_anchors(
+    profile: pa.Table | None, money_rows: pa.Table | None, top: int
+) -> list[TargetAnchors]:
+    """Per target: referring domains, those with a money anchor, its top money anchors."""
+    if profile is None:
+        return []
+    domains = profile.group_by("target").aggregate([("source_domain", "count_distinct")])
+    money = profile.filter(pc.field("money"))
+    money_domains = money.group_by("target").aggregate([("source_domain", "count_distinct")])
+    with_money = dict(
+        zip(
+            money_domains.column("target").to_pylist(),
+            money_domains.column("source_domain_count_distinct").to_pylist(),
+            strict=True,
+        )
+    )
     anchors: dict[str, list[AnchorUse]] = defaultdict(list)
-    for (target, _, category), (anchor, n_domains, links) in uses.items():
-        anchors[target].append(AnchorUse(anchor, category, n_domains, links))
+    if money_rows is not None:
+        per_anchor = money_rows.group_by(["target", "anchor_key", "anchor_category"]).aggregate(
+            [("source_domain", "count"), ("_n", "sum"), ("anchor", "min")]
+        )
+        per_anchor = per_anchor.sort_by(
+            [
+                ("source_domain_count", "descending"),
+                ("_n_sum", "descending"),
+                ("anchor_min", "ascending"),
+            ]
+        )
+        for r in per_anchor.to_batches(max_chunksize=BATCH_ROWS):
+            for row in r.to_pylist():
+                kept = anchors[row["target"]]
+                if len(kept) < top:
+                    kept.append(
+                        AnchorUse(row["anchor_min"], row["anchor_category"],
+                                  row["source_domain_count"], row["_n_sum"])
+                    )  # fmt: skip
     return [
         TargetAnchors(
             target=target,
-            referring_domains=len(domains[target]),
-            money_domains=len(money_domains[target]),
-            anchors=tuple(sorted(anchors[target], key=_most_used)),
+            referring_domains=n,
+            money_domains=with_money.get(target, 0),
+            anchors=tuple(anchors[target]),
         )
-        for target in sorted(domains)
+        for target, n in sorted(
+            zip(
+                domains.column("target").to_pylist(),
+                domains.column("source_domain_count_distinct").to_pylist(),
+                strict=True,
+            )
+        )
     ]
 
 
-def _most_used(use: AnchorUse) -> tuple[int, int, str]:
-    return (-use.referring_domains, -use.backlinks, use.anchor)
+def _domain_rows(domains: GroupSums) -> list[Row]:
+    """The largest domains (for the concentration rule) and every one with a sitewide
+    money link (for the disavow rules): not all of them."""
+    table = domains.table()
+    if table is None:
+        return []
+    largest = table.sort_by([("_n", "descending")]).slice(0, KEPT_ROWS)
+    risky = table.filter(pc.greater(table.column("risky"), 0))
+    rows: dict[str, Row] = {r["source_domain"]: r for r in largest.to_pylist()}
+    for batch in risky.to_batches(max_chunksize=BATCH_ROWS):
+        rows.update((r["source_domain"], r) for r in batch.to_pylist())
+    return list(rows.values())
 
 
 def risk_input(links: LinkSummary, referring_domains: int) -> RiskInput:

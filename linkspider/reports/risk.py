@@ -140,6 +140,10 @@ def display_domain(domain: str) -> str:
     return f"{readable} ({domain})" if readable != domain else domain
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _pct(share: float) -> str:
     return f"{100 * share:.0f}%" if share >= 0.1 or share == 0 else f"{100 * share:.1f}%"
 
@@ -208,11 +212,11 @@ def domain_concentration_warnings(
     names = ", ".join(d.domain for d in heavy[:3]) + (" and others" if len(heavy) > 3 else "")
     sitewide = sum(d.sitewide for d in heavy)
     if len(heavy) == 1:
-        lead = f"{names} provides {_pct(top_share)} of your {total_backlinks:,} backlinks"
+        lead = f"{names} provides {_pct(top_share)} of your {_count(total_backlinks, 'backlink')}"
     else:
         lead = (
             f"{names} each provide {_pct(rules.domain_share)} or more of your "
-            f"{total_backlinks:,} backlinks"
+            f"{_count(total_backlinks, 'backlink')}"
         )
     explanation = (
         f"{lead} (limit {_pct(rules.domain_share)}). Search engines count linking sites far more "
@@ -291,8 +295,8 @@ def nonindexable_warnings(
             level="medium",
             title=f"Links from non-indexable pages: {_pct(share)} of all backlinks",
             explanation=(
-                f"{nonindexable_links:,} of your {total_backlinks:,} backlinks are on pages "
-                "that are not indexed: they say noindex, point their canonical URL at "
+                f"{nonindexable_links:,} of your {_count(total_backlinks, 'backlink')} are on "
+                "pages that are not indexed: they say noindex, point their canonical URL at "
                 "another page, or answer with an error status. Search engines rarely count "
                 "links they do not index, so your real link profile is smaller than the "
                 f"totals suggest (limit {_pct(rules.nonindexable_share)}). Check the reason "
