@@ -1,0 +1,184 @@
+"""render=off|auto|always end to end: real crawls of tests/render_sites with real Chromium.
+
+The sites: static-news.com (server-rendered, a script for analytics only), spa-shop.com
+(an empty app root filled by a bundle; /deals is reachable only through a rendered link),
+hybrid-blog.com (server-rendered; a script keeps one link, marks one nofollow, rewrites
+two hrefs, removes one and adds one), lazy-comments.com (a comment with a link appears when
+the thread scrolls into view), noscript-app.com ("please enable JavaScript"),
+guarded-app.com (scripts and a fetch aimed at private addresses, an image).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CrawlRun, run_crawl
+
+from linkspider.testweb import TestWeb
+
+SITES = Path(__file__).resolve().parent / "render_sites"
+TARGETS = str(SITES / "targets.toml")
+SEEDS = str(SITES / "seeds.txt")
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (tests/install-and-run.sh installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def render_web() -> TestWeb:
+    with TestWeb([SITES]) as web:
+        yield web  # type: ignore[misc]
+
+
+def crawl(web: TestWeb, tmp: Path, mode: str, *extra: str) -> CrawlRun:
+    run = run_crawl(web, tmp, TARGETS, SEEDS, "-a", f"render={mode}", *extra, output_dir=tmp / mode)
+    assert run.process.returncode == 0, run.log[-3000:]
+    return run
+
+
+@pytest.fixture(scope="module")
+def always(render_web: TestWeb, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    return crawl(render_web, tmp_path_factory.mktemp("always"), "always")
+
+
+@pytest.fixture(scope="module")
+def auto(render_web: TestWeb, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    return crawl(render_web, tmp_path_factory.mktemp("auto"), "auto")
+
+
+def by_target(run: CrawlRun) -> dict[str, dict[str, str]]:
+    rows = run.rows()
+    found = {r["target_url"]: r for r in rows}
+    assert len(found) == len(rows), "one row per target URL on these sites"
+    return found
+
+
+def pages(run: CrawlRun) -> dict[str, dict[str, str]]:
+    return {r["url"]: r for r in run.rows("pages.csv")}
+
+
+@pytest.mark.parametrize("mode", ["always", "auto"])
+def test_injected_links_are_found_with_origin_rendered(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    run: CrawlRun = request.getfixturevalue(mode)
+    rows = by_target(run)
+    for target, source in [
+        ("https://acme-boots.com/spa", "https://spa-shop.com/"),
+        ("https://acme-boots.com/deals", "https://spa-shop.com/deals"),  # followed from the DOM
+        ("https://acme-boots.com/care/wax", "https://lazy-comments.com/"),  # after scrolling
+        ("https://acme-boots.com/planner-pick", "https://noscript-app.com/"),
+        ("https://acme-boots.com/guarded", "https://guarded-app.com/"),
+    ]:
+        assert rows[target]["origin"] == "rendered", target
+        assert rows[target]["source_url"] == source
+    assert rows["https://acme-boots.com/care/wax"]["rel"] == "ugc"
+    assert rows["https://acme-boots.com/care/wax"]["ugc"] == "true"
+
+
+def test_auto_renders_only_client_rendered_pages(auto: CrawlRun) -> None:
+    seen = pages(auto)
+    rendered = {url for url, page in seen.items() if page["rendered"] == "true"}
+    assert rendered == {
+        "https://spa-shop.com/", "https://spa-shop.com/deals", "https://lazy-comments.com/",
+        "https://noscript-app.com/", "https://guarded-app.com/",
+    }  # fmt: skip
+    assert seen["https://static-news.com/"]["render_reason"] == ""
+    assert seen["https://lazy-comments.com/"]["render_reason"] == "auto: empty-widget"
+    assert "empty-app-root" in seen["https://spa-shop.com/"]["render_reason"]
+    rows = by_target(auto)
+    # Plain pages are not rendered: their links are raw, the script's changes unseen.
+    assert rows["https://acme-boots.com/ridge-gtx"]["origin"] == "raw"
+    assert rows["https://acme-boots.com/sale"]["origin"] == "raw"
+    assert rows["https://acme-boots.com/sale"]["nofollow"] == "false"
+    info = auto.run_info()
+    assert info["rendered_pages"] == 5
+    assert info["render_failed"] == 0
+    assert info["settings"]["LINKSPIDER_RENDER"] == "auto"
+    assert info["stats"]["linkspider/render/reason/empty-app-root"] == 3
+
+
+def test_always_merges_raw_and_rendered_links(always: CrawlRun) -> None:
+    rows = by_target(always)
+    kept = rows["https://acme-boots.com/"]
+    assert (kept["origin"], kept["rendered_changes"]) == ("both", "")
+    paid = rows["https://acme-boots.com/sale"]
+    assert (paid["origin"], paid["rendered_changes"]) == ("both", 'rel: "" -> "nofollow"')
+    assert (paid["rel"], paid["nofollow"], paid["follow"]) == ("nofollow", "true", "false")
+    moved = rows["https://acme-boots.com/reviews/first-boot"]
+    assert moved["origin"] == "both"
+    assert moved["rendered_changes"] == (
+        'href: "https://acme-boots.com/old-review" -> "https://acme-boots.com/reviews/first-boot"'
+    )
+    assert "https://acme-boots.com/old-review" not in rows
+    assert rows["https://acme-boots.com/readers-choice"]["origin"] == "rendered"
+    assert (
+        rows["https://acme-boots.com/offer-2019"]["origin"],
+        rows["https://acme-boots.com/offer-2019"]["rendered_changes"],
+    ) == ("raw", "")
+    tracked = rows["https://acme-boots.com/partner"]
+    assert tracked["origin"] == "raw"
+    assert tracked["rendered_changes"] == (
+        'href: "https://acme-boots.com/partner" -> "https://clicks.example.net/go?to=acme"'
+    )
+    # A plain page rendered anyway: the same link, found in both.
+    assert rows["https://acme-boots.com/ridge-gtx"]["origin"] == "both"
+    seen = pages(always)
+    html_pages = {u for u, p in seen.items() if p["status"] == "200"}
+    assert {u for u in html_pages if seen[u]["rendered"] == "true"} == html_pages
+    assert all(seen[u]["render_reason"] == "always" for u in html_pages)
+    assert always.run_info()["rendered_pages"] == len(html_pages) == 7
+
+
+def test_browser_requests_follow_the_ssrf_policy_and_skip_images(always: CrawlRun) -> None:
+    stats = always.run_info()["stats"]
+    # guarded-app.com: two scripts (10.0.0.1, 169.254.169.254) and a fetch (192.168.0.1)
+    assert stats["linkspider/render/ssrf_blocked"] == 3
+    assert stats["linkspider/render/aborted/image"] == 1
+    assert "the browser may not request http://169.254.169.254/" in always.log
+    # The raw HTML is served to the browser: each page is fetched once, by Scrapy.
+    assert stats.get("linkspider/render/refetched", 0) == 0
+    assert stats["playwright/request_count/navigation"] == 7
+
+
+def test_render_off_never_starts_a_browser(render_web: TestWeb, tmp_path: Path) -> None:
+    run = crawl(render_web, tmp_path, "off")
+    assert "scrapy-playwright" not in run.log
+    assert {r["origin"] for r in run.rows()} == {"raw"}
+    assert "https://acme-boots.com/spa" not in by_target(run)
+    assert run.run_info()["rendered_pages"] == 0
+
+
+def test_render_timeout_keeps_the_raw_links(render_web: TestWeb, tmp_path: Path) -> None:
+    # A page timeout far too short for the browser: every render fails, nothing is lost.
+    run = crawl(
+        render_web, tmp_path, "always", "-a", "seeds=hybrid-blog.com",
+        "-s", "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=1",
+    )  # fmt: skip
+    rows = by_target(run)
+    assert rows["https://acme-boots.com/sale"]["origin"] == "raw"
+    page = pages(run)["https://hybrid-blog.com/"]
+    assert page["rendered"] == "false"
+    assert page["render_reason"].startswith("failed: ")
+    assert run.run_info()["render_failed"] == 1
+
+
+def test_bad_render_argument_fails_at_start(render_web: TestWeb, tmp_path: Path) -> None:
+    run = run_crawl(render_web, tmp_path, TARGETS, SEEDS, "-a", "render=sometimes")
+    assert run.process.returncode != 0
+    assert "invalid argument: render: Input should be 'off', 'auto' or 'always'" in run.log
+    run = run_crawl(render_web, tmp_path, TARGETS, SEEDS, settings={"LINKSPIDER_RENDER": "x"})
+    assert run.process.returncode != 0
+    assert "LINKSPIDER_RENDER: render must be one of off, auto, always, got 'x'" in run.log
+
+
+def test_missing_browser_is_an_error_when_asked_for(render_web: TestWeb, tmp_path: Path) -> None:
+    run = run_crawl(
+        render_web, tmp_path, TARGETS, SEEDS, "-a", "render=always",
+        settings={"LINKSPIDER_CHROMIUM_PATH": "/nonexistent/chromium"},
+    )  # fmt: skip
+    assert run.process.returncode != 0
+    assert "needs Chromium, not found at /nonexistent/chromium" in run.log
