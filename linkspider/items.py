@@ -50,6 +50,8 @@ class BacklinkItem:
     links_in_group: int = 0
     context_before: str = ""
     context_after: str = ""
+    origin: str = "raw"  # raw, rendered or both (linkspider.extract.rendered)
+    rendered_changes: str = ""
     target_status: str = ""
 
 
@@ -75,6 +77,8 @@ class PageItem:
     index_reason: str = ""
     canonical: str = ""
     lang: str = ""
+    rendered: bool = False
+    render_reason: str = ""
 
 
 @dataclass

@@ -30,6 +30,7 @@ class CrawlArgs(BaseModel):
     max_pages_per_site: int | None = Field(default=None, ge=1)
     depth: int | None = Field(default=None, ge=0)
     output_dir: str | None = None
+    render: Literal["off", "auto", "always"] | None = None  # None: LINKSPIDER_RENDER (auto)
     expect: str | None = Field(default=None, description="CSV of placed links to verify")
     check_targets: bool = False
 
@@ -45,7 +46,7 @@ class CrawlArgs(BaseModel):
             raise ValueError(f"expected true/false (1/0, yes/no), got {value!r}")
         return value
 
-    @field_validator("scope", mode="before")
+    @field_validator("scope", "render", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

@@ -45,7 +45,8 @@ _RECORDED_SETTINGS = (
     "LINKSPIDER_SITEWIDE_MIN_PAGES", "LINKSPIDER_SITEWIDE_MIN_SHARE", "LINKSPIDER_PLACEMENT_RULES",
     "LINKSPIDER_SSRF_GUARD", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS", "LINKSPIDER_CRAWL_DELAY_MAX",
     "LINKSPIDER_ROBOTS_RETRIES", "LINKSPIDER_PARSE_MAX_BYTES", "LINKSPIDER_MAX_URL_LENGTH",
-    "LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN",
+    "LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN", "LINKSPIDER_RENDER", "LINKSPIDER_RENDER_TIMEOUT",
+    "LINKSPIDER_RENDER_MAX_PAGES",
 )  # fmt: skip
 
 
@@ -122,6 +123,12 @@ class RunReportExtension:
             errors=summary.errors,
             **blocked_summary(self.output_dir),  # robots_blocked, ssrf_blocked, per host...
             budget_dropped=int(stats.get_value("linkspider/budget/dropped", 0) or 0),
+            rendered_pages=int(stats.get_value("linkspider/render/pages", 0) or 0),
+            render_failed=sum(
+                int(v or 0)
+                for k, v in stats.get_stats().items()
+                if k.startswith("linkspider/render/failed/")
+            ),
             bad_jsonl_lines=summary.bad_lines,
             files=summary.files,
             stats={k: _jsonable(v) for k, v in sorted(stats.get_stats().items())},

@@ -6,7 +6,7 @@ The spider only schedules: extraction lives in :mod:`linkspider.extract`, budget
 
 Arguments (``-a name=value``): ``targets``, ``seeds``, ``scope`` (``site``/``page``),
 ``max_pages_per_site``, ``depth``, ``output_dir``, ``expect`` (placed links to verify),
-``check_targets``. See the README.
+``check_targets``, ``render`` (``off``/``auto``/``always``). See the README.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response
+from scrapy.settings import get_settings_priority
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -34,15 +35,19 @@ from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, parse_rules
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
+from linkspider.extract.rendered import rendered_page_rows
 from linkspider.extract.urls import split_host
 from linkspider.failures import can_fall_back, failure_kind, is_policy_drop
 from linkspider.items import ErrorItem, PageItem
+from linkspider.middlewares.render import META_DOM, META_REASON, rendered_dom
 from linkspider.output import prepare_output_dir, utc_now
+from linkspider.render.browser import RenderConfigError, configure_rendering
 
 #: Request meta keys used by linkspider components.
 META_SITE = "linkspider_site"  # the seed site a request belongs to (budget key)
 META_FALLBACK = "linkspider_fallback"  # http URL to try when a bare-domain https seed fails
 META_SEED = "linkspider_seed"  # True on seed requests
+_PROJECT_PRIORITY = get_settings_priority("project")
 META_EXPECT = "linkspider_expect"  # with -a expect: the source URL whose placements to check
 
 
@@ -104,6 +109,13 @@ class BacklinksSpider(Spider):
         # depth=0 means "seeds only" (Scrapy's DEPTH_LIMIT=0 would mean "no limit").
         spider.follow_links = args_.scope == "site" and depth > 0
         spider.parse_max_bytes = settings.getint("LINKSPIDER_PARSE_MAX_BYTES", 4 * 1024 * 1024)
+        if args_.render is not None:
+            settings.set("LINKSPIDER_RENDER", args_.render, priority="cmdline")
+        try:  # render=auto|always: scrapy-playwright and the browser (never with render=off)
+            explicit = (settings.getpriority("LINKSPIDER_RENDER") or 0) > _PROJECT_PRIORITY
+            configure_rendering(crawler, explicit=explicit)
+        except (RenderConfigError, ValueError) as exc:
+            raise UsageError(f"{cls.name}: {exc}") from None
         spider._truncated_hosts = set()
         for message in config.seeds.rejection_messages():
             spider.logger.warning(message)
@@ -149,8 +161,13 @@ class BacklinksSpider(Spider):
             redirect_urls=response.meta.get("redirect_urls") or (),
             redirect_statuses=response.meta.get("redirect_reasons") or (),
         )
-        facts = facts_for(page, ctx)
-        rows = backlink_rows(page, self.config.targets, ctx, facts, self.placement_rules)
+        dom = self._rendered_dom(response)  # render=auto|always: the DOM after scripts ran
+        if dom is None:
+            facts = facts_for(page, ctx)
+            rows = backlink_rows(page, self.config.targets, ctx, facts, self.placement_rules)
+        else:
+            targets, rules = self.config.targets, self.placement_rules
+            rows, facts = rendered_page_rows(page, dom, targets, ctx, rules)
         # Rows first: the page row says "all its rows are written" (resumed crawls rely on it).
         yield from rows
         yield self._page_item(
@@ -160,7 +177,7 @@ class BacklinksSpider(Spider):
         yield from self._check_placements(response, page, facts)
         if self.follow_links:
             site = response.meta.get(META_SITE)
-            for url in same_site_links(page):
+            for url in same_site_links(page) + (same_site_links(dom) if dom else []):
                 yield Request(
                     url, callback=self.parse, errback=self.on_error, meta={META_SITE: site}
                 )
@@ -224,6 +241,10 @@ class BacklinksSpider(Spider):
             )  # fmt: skip
             yield from outcome_rows(expected, outcome)
 
+    def _rendered_dom(self, response: Response) -> LinkPage | None:
+        found = rendered_dom(response.meta)
+        return None if found is None else LinkPage(*found, max_bytes=self.parse_max_bytes)
+
     def _note_truncated(self, response: Response) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("linkspider/parse/truncated")
@@ -268,6 +289,8 @@ class BacklinksSpider(Spider):
             index_reason=facts.index_reason if facts is not None else (note or "not-parsed"),
             canonical=facts.canonical if facts is not None else "",
             lang=facts.lang if facts is not None else "",
+            rendered=META_DOM in response.meta,
+            render_reason=str(response.meta.get(META_REASON, "")),
         )
 
 

@@ -14,9 +14,10 @@ share the frontier and the duplicate filter (scrapy-redis) and the per-site page
 robots decisions are a pure function of the file, so every worker decides alike.
 
 Arguments: ``crawl`` (default ``backlinks``); ``worker`` (default ``<host>-<pid>``, or the
-job id under Scrapyd); ``output_dir`` (default ``<LINKSPIDER_OUTPUT_ROOT>/<crawl>``). A
-worker streams its rows into ``<output_dir>/parts/<worker>/``; ``linkspider merge
-<output_dir>`` builds the exports of the whole crawl from all parts.
+job id under Scrapyd); ``render`` (``off``/``auto``/``always``, as for ``backlinks``);
+``output_dir`` (default ``<LINKSPIDER_OUTPUT_ROOT>/<crawl>``). A worker streams its rows
+into ``<output_dir>/parts/<worker>/``; ``linkspider merge <output_dir>`` builds the exports
+of the whole crawl from all parts.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from linkspider.extensions.run_report import RunReportExtension
 from linkspider.spiders.backlinks import BacklinksSpider
 
 #: Arguments a worker takes; the crawl's own arguments come from ``linkspider enqueue``.
-WORKER_ARGUMENTS = ("crawl", "worker", "output_dir")
+WORKER_ARGUMENTS = ("crawl", "worker", "output_dir", "render")
 
 
 class BacklinksDistributedSpider(BacklinksSpider):
@@ -106,6 +107,7 @@ class BacklinksDistributedSpider(BacklinksSpider):
             seeds=definition.seeds_spec or "(queued in Redis)",
             scope=definition.scope,  # type: ignore[arg-type]  # checked at enqueue
             output_dir=str(Path(base) / "parts" / worker),
+            render=kwargs.get("render"),  # per worker: a worker without Chromium can say off
         )
         return CrawlConfig(args, definition.targets, SeedList(seeds=()))
 

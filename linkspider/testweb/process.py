@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import ssl
@@ -179,8 +180,36 @@ class TestWeb:
         return Path(self.web_state.ca_file)
 
     def scrapy_settings(self) -> dict[str, str]:
-        """Settings that route a crawl's DNS to this test web."""
-        return {"TWISTED_DNS_RESOLVER": RESOLVER_PATH, STATE_SETTING: str(self.state_file)}
+        """Settings that route a crawl's DNS, and its browser's, to this test web."""
+        return {
+            "TWISTED_DNS_RESOLVER": RESOLVER_PATH,
+            STATE_SETTING: str(self.state_file),
+            **self.browser_settings(),
+        }
+
+    def browser_settings(self) -> dict[str, str]:
+        """Chromium switches (``render=auto|always``) that map the sites to this web.
+
+        Chromium resolves names itself: ``--host-resolver-rules`` sends each served
+        ``host:80``/``host:443`` to the real ports (refused and hanging hosts to theirs) and
+        makes every other name fail, like ``TestWebResolver``. The per-host certificates
+        are signed by a CA made at start-up, which Chromium does not know.
+        """
+        state = self.web_state
+        address = f"[{state.address}]" if ":" in state.address else state.address
+        rules = [
+            rule
+            for host in state.hosts
+            for rule in (
+                f"MAP {host}:80 {address}:{state.http_port}",
+                f"MAP {host}:443 {address}:{state.https_port}",
+            )
+        ]
+        rules += [f"MAP {host} {address}:{state.refused_port}" for host in state.refused_hosts]
+        rules += [f"MAP {host} {address}:{state.hang_port}" for host in state.hang_hosts]
+        rules += ["MAP * ~NOTFOUND", "EXCLUDE localhost"]
+        args = [f"--host-resolver-rules={', '.join(rules)}", "--ignore-certificate-errors"]
+        return {"LINKSPIDER_BROWSER_ARGS": json.dumps(args)}
 
     def scrapy_args(self) -> list[str]:
         """``scrapy_settings`` as ``-s K=V`` command-line arguments."""
