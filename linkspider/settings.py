@@ -66,6 +66,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
+    "linkspider.extensions.progress.ProgressExtension": 100,  # its last line before the summary
     "linkspider.extensions.blocked_pages.BlockedPagesExtension": 400,  # closes before the report
     "linkspider.extensions.placement_status.PlacementStatusExtension": 420,  # with -a expect
     "linkspider.extensions.crawl_journal.CrawlJournalExtension": 450,  # with JOBDIR only
@@ -80,6 +81,8 @@ LINKSPIDER_SITEWIDE_MIN_PAGES = 3
 LINKSPIDER_SITEWIDE_MIN_SHARE = 0.5
 LINKSPIDER_PLACEMENT_RULES: list[dict[str, str]] = []
 LINKSPIDER_CHECK_TARGETS = False  # -a check_targets=true: HEAD each linked target URL
+LINKSPIDER_PROGRESS = "auto"  # live line on a terminal, log lines otherwise; live, log, off
+LINKSPIDER_PROGRESS_INTERVAL = 60.0  # seconds between progress log lines
 # Crawl policy and safety (README, "Crawling responsibly and safely").
 LINKSPIDER_SSRF_GUARD = True
 LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False  # true, or networks: "127.0.0.0/8,10.0.0.0/8"

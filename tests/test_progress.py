@@ -1,0 +1,138 @@
+"""Crawl progress: periodic log lines without a terminal, a live line on one (a real
+pseudo-terminal running a real crawl), and the settings' values."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkspider.cli import DEMO_SETTINGS, crawl_command, crawl_env
+from linkspider.extensions.progress import Snapshot, format_progress, progress_mode
+from linkspider.testweb import TestWeb
+from tests.conftest import run_crawl
+
+PAGES = 5
+#: One request at a time and a 0.7 s answer per page: a crawl of a few seconds.
+SLOW = {"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "LINKSPIDER_PROGRESS_INTERVAL": "1"}
+LINE = re.compile(
+    r"linkspider: (\d+) pages crawled, (\d+) queued, (\d+) links, (\d+) backlinks, "
+    r"(\d+\.\d) pages/s, (\d+:\d\d:\d\d) elapsed"
+)
+
+
+@pytest.fixture(scope="module")
+def slow_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestWeb]:
+    site = tmp_path_factory.mktemp("sites") / "slow-pages.test"
+    site.mkdir()
+    links = "".join(f'<a href="/p{n}.html">p{n}</a> ' for n in range(1, PAGES))
+    (site / "index.html").write_text(
+        f'<html><body>{links}<a href="https://acme-boots.com/">Acme</a></body></html>', "utf-8"
+    )
+    for n in range(1, PAGES):
+        (site / f"p{n}.html").write_text(f"<html><body>page {n}</body></html>", "utf-8")
+    (site / "_site.toml").write_text('[[route]]\npath = "/"\nprefix = true\ndelay = 0.7\n', "utf-8")
+    with TestWeb([site.parent]) as web:
+        yield web
+
+
+def test_log_lines_when_not_a_terminal(slow_web: TestWeb, tmp_path: Path) -> None:
+    run = run_crawl(slow_web, tmp_path, "acme-boots.com", "http://slow-pages.test/",
+                    settings=SLOW)  # fmt: skip
+    assert run.process.returncode == 0, run.log[-3000:]
+    lines = [line for line in run.log.splitlines() if "[linkspider.extensions.progress]" in line]
+    elapsed = run.run_info()["elapsed_seconds"]
+    assert 2 <= len(lines) <= elapsed + 1  # one per interval (1 s), no more
+    assert "\r" not in run.log and "\x1b" not in run.log  # plain lines in a log file
+    counts = [LINE.search(line) for line in lines]
+    assert all(counts), lines
+    pages = [int(m.group(1)) for m in counts if m]
+    assert pages == sorted(pages) and pages[-1] <= PAGES
+
+
+def test_no_progress_when_off(slow_web: TestWeb, tmp_path: Path) -> None:
+    run = run_crawl(slow_web, tmp_path, "acme-boots.com", "http://slow-pages.test/",
+                    settings={**SLOW, "LINKSPIDER_PROGRESS": "off"})  # fmt: skip
+    assert run.process.returncode == 0, run.log[-3000:]
+    assert "[linkspider.extensions.progress]" not in run.log
+    assert "linkspider: 5 pages crawled, " in run.log  # the run summary only
+
+
+def run_on_terminal(web: TestWeb, workdir: Path) -> str:
+    """The crawl with its stderr on a pseudo-terminal; everything the terminal received."""
+    settings = {**DEMO_SETTINGS, **web.scrapy_settings(), **SLOW}
+    command = crawl_command("acme-boots.com", "http://slow-pages.test/", settings,
+                            ["-a", f"output_dir={workdir / 'out'}"])  # fmt: skip
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the crawl ended and closed the terminal
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        process = subprocess.run(command, cwd=workdir, env=crawl_env(), stdout=subprocess.DEVNULL,
+                                 stderr=slave, stdin=subprocess.DEVNULL, timeout=120)  # fmt: skip
+    finally:
+        os.close(slave)
+        reader.join(timeout=10)
+        os.close(master)
+    assert process.returncode == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_live_line_on_a_terminal(slow_web: TestWeb, tmp_path: Path) -> None:
+    out = run_on_terminal(slow_web, tmp_path).replace("\r\n", "\n")  # the tty's newlines
+    redraws = out.split("\r\x1b[K")
+    lines = [LINE.match(chunk) for chunk in redraws[1:]]
+    drawn = [m for m in lines if m]
+    assert len(drawn) >= 3, out[-2000:]  # updated in place while crawling, and at the end
+    # The last draw is the final state, ended by a newline.
+    final = (
+        redraws[-1]
+        if LINE.match(redraws[-1])
+        else next(c for c in reversed(redraws) if LINE.match(c))
+    )
+    last = LINE.match(final)
+    assert last is not None and int(last.group(1)) == PAGES and last.group(2) == "0"
+    assert final.split("\n", 1)[0] == last.group(0)
+    # A log line never runs into the live line: it is erased first.
+    for chunk in redraws:
+        assert not re.search(r"elapsed[^\n]*\d{4}-\d\d-\d\d \d\d:", chunk), chunk
+    assert "linkspider: 5 pages crawled, " in out  # the run summary is still logged
+
+
+@pytest.mark.parametrize(
+    ("value", "isatty", "mode"),
+    [("auto", True, "live"), ("auto", False, "log"), ("AUTO ", False, "log"),
+     (True, True, "live"), ("true", False, "log"), ("false", True, "off"), (False, True, "off"),
+     ("live", False, "live"), ("log", True, "log"), ("off", True, "off")],
+)  # fmt: skip
+def test_progress_modes(value: object, isatty: bool, mode: str) -> None:
+    assert progress_mode(value, isatty) == mode
+
+
+def test_bad_mode_is_named() -> None:
+    with pytest.raises(ValueError, match="LINKSPIDER_PROGRESS must be auto, live, log or off"):
+        progress_mode("sometimes", True)
+
+
+def test_format() -> None:
+    line = format_progress(Snapshot(1204, 310, 48112, 95, 3725.9), 3.14)
+    assert line == ("linkspider: 1,204 pages crawled, 310 queued, 48,112 links, 95 backlinks, "
+                    "3.1 pages/s, 1:02:05 elapsed")  # fmt: skip
+    assert ", queued" not in format_progress(Snapshot(1, None, 0, 0, 0.0), 0.0)
