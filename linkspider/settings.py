@@ -50,6 +50,7 @@ URLLENGTH_LIMIT = 0  # long URLs are refused (and listed) by TrapGuardMiddleware
 # Order: SSRF guard, traps, robots.txt, then the budget, so that refused URLs never use it.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "linkspider.middlewares.render.RenderMiddleware": 40,  # last to see responses (render=)
     "linkspider.middlewares.ssrf.SsrfGuardMiddleware": 50,
     "linkspider.middlewares.traps.TrapGuardMiddleware": 80,
     "linkspider.middlewares.robots.RobotsPolicyMiddleware": 100,
@@ -95,6 +96,14 @@ LINKSPIDER_PARSE_MAX_BYTES = 4 * 1024 * 1024
 LINKSPIDER_MAX_URL_LENGTH = 2048
 LINKSPIDER_TRAP_SEGMENT_REPEATS = 3
 LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN = 50
+# JavaScript rendering (README, "Rendering JavaScript pages"; linkspider.render.browser).
+LINKSPIDER_RENDER = "auto"  # off, auto or always; -a render=... sets it per run
+LINKSPIDER_CHROMIUM_PATH = ""  # "": /usr/bin/chromium, else chromium/google-chrome on PATH
+LINKSPIDER_BROWSER_ARGS: list[str] = []
+LINKSPIDER_RENDER_TIMEOUT = 20.0
+LINKSPIDER_RENDER_MAX_PAGES = 4
+LINKSPIDER_RENDER_SETTLE = 2.0
+LINKSPIDER_RENDER_BLOCK_RESOURCES = ["image", "media", "font"]
 
 # Scrapyd jobs may not override robots obedience, the SSRF guard and the other safety
 # settings with setting=...; list here the ones a server lets jobs change

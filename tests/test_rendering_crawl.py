@@ -152,6 +152,13 @@ def test_render_off_never_starts_a_browser(render_web: TestWeb, tmp_path: Path) 
     assert run.run_info()["rendered_pages"] == 0
 
 
+def test_auto_on_static_sites_starts_no_browser(render_web: TestWeb, tmp_path: Path) -> None:
+    run = crawl(render_web, tmp_path, "auto", "-a", "seeds=static-news.com,hybrid-blog.com")
+    assert "Starting download handler" not in run.log  # not even the Playwright driver
+    assert run.run_info()["rendered_pages"] == 0
+    assert {r["origin"] for r in run.rows()} == {"raw"}
+
+
 def test_render_timeout_keeps_the_raw_links(render_web: TestWeb, tmp_path: Path) -> None:
     # A page timeout far too short for the browser: every render fails, nothing is lost.
     run = crawl(
