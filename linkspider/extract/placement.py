@@ -326,6 +326,20 @@ def _density_region(stats: PageStats, pos: int, hinted_content: bool) -> str:
     return FOOTER
 
 
+def _card_targets(stats: PageStats, card: int) -> int:
+    """Distinct link targets in ``card``, ignoring query and fragment (swatches, anchors)."""
+    if stats.links[card] <= _MAX_CARD_LINKS:
+        return stats.links[card]
+    targets = set()
+    tag = stats.tag
+    nodes = stats.nodes
+    for i in range(card, stats.end[card] + 1):
+        if tag[i] == "a":
+            href = nodes[i].attributes.get("href") or ""
+            targets.add(href.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
+    return len(targets)
+
+
 # A link and its element ancestors, innermost first, up to ``html``.
 _Chain = list[LexborNode]
 
@@ -541,7 +555,8 @@ class PlacementClassifier:
         """Cards of link grids that outweigh the page's prose: the content of a listing.
 
         A card is one of at least ``_MIN_CARDS`` sibling elements with the same tag and first
-        class that each hold a few links (1 to ``_MAX_CARD_LINKS``), some text and some
+        class that each link to a few places (1 to ``_MAX_CARD_LINKS`` distinct URLs, ignoring
+        query and fragment: colour swatches of one product are one place), some text and some
         structure (an image, a title, a price): a product grid, a list of post teasers. A
         menu's items are single links and hold no structure; a mega-menu item holds many
         links. On an article a related-posts grid is smaller than the article's text, so a
@@ -558,6 +573,7 @@ class PlacementClassifier:
             if p >= 0 and links[i]:
                 kids.setdefault(p, []).append(i)
         cards: set[int] = set()
+        inside: set[int] = set()
         nodes = stats.nodes
         for grid, children in kids.items():
             if len(children) < _MIN_CARDS:
@@ -572,17 +588,24 @@ class PlacementClassifier:
                 ok = [
                     c
                     for c in members
-                    if end[c] - c >= 3 and text[c] >= 20 and links[c] <= _MAX_CARD_LINKS
+                    if end[c] - c >= 3
+                    and text[c] >= 20
+                    and _card_targets(stats, c) <= _MAX_CARD_LINKS
                 ]
                 if len(ok) < _MIN_CARDS or len(ok) < 0.7 * len(members):
-                    continue
-                if sum(text[c] for c in ok) < prose:
                     continue
                 if sum(1 for c in ok if "img" in tag[c : end[c] + 1]) < 0.5 * len(ok):
                     continue
                 if self._region_at(stats, grid, True) not in (None, CONTENT):
                     continue
-                cards.update(ok)
+                weight = sum(text[c] for c in ok)
+                if weight >= prose:
+                    cards.update(ok)
+                elif main >= 0 and stats.contains(main, grid):
+                    inside.update(ok)
+        # Grids inside the main block add up (an awards page with one grid per year).
+        if sum(text[c] for c in inside) >= prose:
+            cards.update(inside)
         return frozenset(cards)
 
     # -- xpath ----------------------------------------------------------------------------
