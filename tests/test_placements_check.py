@@ -337,6 +337,18 @@ def test_evidence_end_to_end(expect_run: CrawlRun) -> None:
     assert not (expect_run.output_dir / "broken_backlinks.csv").exists()
 
 
+def test_listed_pages_are_not_limited_like_crawled_ones(
+    placement_web: TestWeb, tmp_path: Path
+) -> None:
+    """60 listed pages of one pagination pattern: more than the trap rules let a crawl
+    follow (50), but these were asked for, one by one."""
+    rows = [f"http://pl-blog.test/ok.html?page={n},{TARGET}" for n in range(1, 61)]
+    (tmp_path / "placements.csv").write_text("source_url,target_url\n" + "\n".join(rows), "utf-8")
+    run = run_expect(placement_web, tmp_path, "-a", "max_pages_per_site=100")
+    assert run.process.returncode == 0, run.log[-3000:]
+    assert [r["status"] for r in run.rows("placements_status.csv")] == ["ok"] * 60
+
+
 def test_rebuild_after_a_kill_marks_missing_rows_not_checked(
     expect_run: CrawlRun, tmp_path: Path
 ) -> None:

@@ -120,8 +120,10 @@ class BacklinksSpider(Spider):
         for message in config.seeds.rejection_messages():
             spider.logger.warning(message)
         spider._expected = config.placements.source_pages() if config.placements else {}
-        if spider._expected and args_.max_pages_per_site is None:  # every listed page counts
-            settings.set("LINKSPIDER_MAX_PAGES_PER_SITE", 0, priority="spider")
+        if spider._expected:  # every listed page is wanted: no budget, no pattern limit
+            if args_.max_pages_per_site is None:
+                settings.set("LINKSPIDER_MAX_PAGES_PER_SITE", 0, priority="spider")
+            settings.set("LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN", 0, priority="spider")
         if args_.check_targets:
             settings.set("LINKSPIDER_CHECK_TARGETS", True, priority="cmdline")
         return spider
