@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -331,7 +332,10 @@ def test_evidence_end_to_end(expect_run: CrawlRun) -> None:
     # The pages were crawled like any page: their backlinks are in backlinks.csv.
     sources = {r["source_url"] for r in expect_run.rows()}
     assert "http://pl-blog.test/ok.html" in sources
-    assert expect_run.run_info()["targets"] == "acme-shop.test"
+    info = expect_run.run_info()
+    assert info["targets"] == "acme-shop.test"
+    assert info["placements"] == Counter(case[3] for case in E2E)
+    assert info["broken_backlinks"] is None
     # Targets were not checked: no target_status, no broken_backlinks.csv.
     assert {r["target_status"] for r in expect_run.rows()} == {""}
     assert not (expect_run.output_dir / "broken_backlinks.csv").exists()

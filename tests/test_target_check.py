@@ -169,4 +169,5 @@ def test_broken_backlinks_one_row_per_link(target_run: CrawlRun, head_shy: HeadS
         "connection-refused",
         "connection-refused",
     )
+    assert target_run.run_info()["broken_backlinks"] == len(broken) == 7
     assert "target checks: 9 target URL(s) answered, 5 broken, 1 not requested" in target_run.log

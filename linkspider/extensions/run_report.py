@@ -129,6 +129,8 @@ class RunReportExtension:
                 for k, v in stats.get_stats().items()
                 if k.startswith("linkspider/render/failed/")
             ),
+            placements=dict(summary.verification.placements),  # -a expect: rows per status
+            broken_backlinks=summary.verification.broken_backlinks,  # None: targets not checked
             bad_jsonl_lines=summary.bad_lines,
             files=summary.files,
             stats={k: _jsonable(v) for k, v in sorted(stats.get_stats().items())},
