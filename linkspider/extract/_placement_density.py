@@ -118,7 +118,7 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
         while cur is not None:
             t = cur.tag
             if t == "-text":
-                if pp >= 0 and not invisible[pp]:
+                if pp >= 0:
                     raw = cur.text_content
                     # Whitespace between tags is most text nodes.
                     if raw and not raw.isspace():
@@ -134,10 +134,12 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
             nodes.append(cur)
             parent.append(pp)
             text.append(0)
-            # Descendants of invisible elements are invisible too.
-            invisible.append(t in _INVISIBLE or (pp >= 0 and invisible[pp]))
+            hidden = t in _INVISIBLE
+            invisible.append(hidden)
             in_code.append(pp >= 0 and (in_code[pp] or tags[pp] == "pre"))
-            child = cur.child
+            # Nothing inside an invisible element is text or a visible link: skip its subtree
+            # (inline SVG paths, option lists, script bodies are a large share of nodes).
+            child = None if hidden else cur.child
             if child is None:
                 cur = cur.next
                 continue

@@ -365,18 +365,6 @@ def _innermost_cached(chain: _Chain, cache: Mapping[int, _T]) -> tuple[_T | None
     return None, len(chain)
 
 
-_INVISIBLE_CSS: Final = "script, style, noscript, template, svg, iframe, select, textarea"
-
-
-def _visible_text(node: LexborNode) -> int:
-    """Visible text length of ``node``'s subtree (each text node stripped), measured in C."""
-    n = len(node.text(deep=True, strip=True))
-    if n:
-        for hidden in node.css(_INVISIBLE_CSS):
-            n -= len(hidden.text(deep=True, strip=True))
-    return max(n, 0)
-
-
 class PlacementClassifier:
     """Placement of link elements of one parsed page, computed lazily and cached.
 
@@ -402,7 +390,6 @@ class PlacementClassifier:
         self._steps: dict[int, dict[int, str]] = {}
         self._stats: PageStats | None = None
         self._cards: frozenset[int] | None = None
-        self._page_text = -1
 
     # -- public -------------------------------------------------------------------------
 
@@ -422,7 +409,9 @@ class PlacementClassifier:
                 stats = self.stats
                 pos = stats.pos_of.get(link.mem_id)
                 if pos is None:
-                    return Placement(CONTENT, True, xpath)
+                    # Inside an element a reader never sees (noscript, template, svg, select):
+                    # not part of the text.
+                    return Placement(SIDEBAR, False, xpath)
                 region = _density_region(stats, pos, region == CONTENT)
                 if region != CONTENT and self._in_card(pos):
                     region = CONTENT
@@ -477,11 +466,10 @@ class PlacementClassifier:
         return sig, scoped
 
     def _is_wrapper(self, node: LexborNode) -> bool:
-        """Does ``node`` hold at least half of the page's visible text (measured in C)?"""
-        if self._page_text < 0:
-            body = self.tree.body
-            self._page_text = _visible_text(body) if body is not None else 0
-        return _visible_text(node) * 2 >= self._page_text > 0
+        """Does ``node`` hold at least half of the page's visible text?"""
+        stats = self.stats
+        pos = stats.pos_of.get(node.mem_id)
+        return pos is not None and stats.text[pos] * 2 >= stats.text[0] > 0
 
     def _rule_region(self, chain: _Chain) -> str | None:
         ids = {n.mem_id for n in chain}
