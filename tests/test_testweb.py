@@ -246,7 +246,11 @@ def test_state(web: TestWeb) -> None:
         "TWISTED_DNS_RESOLVER=linkspider.testweb.resolver.TestWebResolver",
         "-s",
         f"LINKSPIDER_TESTWEB={web.state_file}",
+        "-s",
+        f"LINKSPIDER_BROWSER_ARGS={web.browser_settings()['LINKSPIDER_BROWSER_ARGS']}",
     ]
+    rules = json.loads(web.browser_settings()["LINKSPIDER_BROWSER_ARGS"])[0]
+    assert f"MAP site-a.example:443 127.0.0.1:{web.https_port}" in rules  # Chromium, too
     assert web.url("site-a.example", "/x", https=True) == f"https://127.0.0.1:{web.https_port}/x"
 
 
