@@ -59,7 +59,8 @@ class BacklinksSpider(Spider):
     parse_max_bytes: int = 4 * 1024 * 1024  # LINKSPIDER_PARSE_MAX_BYTES
     _truncated_hosts: set[str]
     placement_rules: list[PlacementRule]
-    _expected: dict[str, list[Placement]]  # -a expect: source URL -> its expected links
+    #: -a expect: source URL -> its expected links (empty: a normal crawl; never mutated)
+    _expected: dict[str, list[Placement]] = {}
 
     @classmethod
     def check_arguments(cls, kwargs: dict[str, Any]) -> None:
