@@ -32,6 +32,26 @@ CARDS_NO_IMG = "".join(
     f"<span class='time'>1{i}:00</span><span> </span></li>"
     for i in range(1, 9)
 )
+# A shop grid whose cards carry colour swatches: many links, but to one product each.
+SWATCH_CARDS = "".join(
+    f"<li class='product'><a id='s{i}' href='/product/{i}/'><img src='/{i}.jpg' alt=''></a>"
+    f"<h2><a href='/product/{i}/'>Reusable cup {i}</a></h2><div class='swatches'>"
+    + "".join(
+        f"<a id='s{i}{c}' href='/product/{i}/?colour={c}'>{c}</a>"
+        for c in ("amber", "blue", "lilac", "ruby", "sand", "violet")
+    )
+    + f"</div><span class='price'>$2{i}.00</span></li>"
+    for i in range(1, 9)
+)
+# Forum posts: repeated siblings with an avatar, a byline permalink and a long post body.
+POSTS = "".join(
+    f"<div class='post' id='p{i}'><div class='poster'><img src='/a{i}.png' alt=''>"
+    f"<a id='u{i}' href='/member/{i}'>member{i}</a></div>"
+    f"<div class='postbody'><a id='d{i}' href='/t/1#p{i}'>Jul {i}, 2024</a>"
+    f"<div class='content'><p>{PROSE}<a id='b{i}' href='https://docs.example/{i}'>the docs</a> "
+    f"{PROSE}</p></div></div></div>"
+    for i in range(1, 6)
+)
 CODE = "\n".join(
     f"<span>result_{i} = compute(value_{i}, option_{i})  # line {i}</span>" for i in range(60)
 )
@@ -211,6 +231,59 @@ CASES = [
         f"<div class='links'><a id='l' href='/x'>One</a><a href='/y'>Two</a>"
         f"<a href='/z'>Three</a></div>",
         {"intro": "content", "l": "navigation"},
+    ),
+    # Corpus pattern (collection): cards whose many links go to one product (colour
+    # swatches) are cards; the whole grid is the page's content.
+    (
+        "swatch-cards-are-content",
+        f"<nav><a id='n' href='/'>Home</a> <a href='/shop'>Shop</a> <a href='/c'>Cart</a></nav>"
+        f"<div id='page'><h1>Shop</h1><ul class='products'>{SWATCH_CARDS}</ul></div>",
+        {"n": "navigation", "s1": "content", "s3ruby": "content", "s8violet": "content"},
+    ),
+    # Corpus pattern (listing): one small grid per section, all inside the main block, add
+    # up to the page's content even though each alone is smaller than the intro.
+    (
+        "grids-inside-main-add-up",
+        f"<main><div class='intro'><p>{PROSE * 2}</p></div>"
+        + "".join(
+            f"<h2>Year {y}</h2><ul class='cards'>{CARDS[: len(CARDS) // 2]}</ul>" for y in (1, 2, 3)
+        )
+        + "</main>",
+        {"c1": "content", "c3": "content"},
+    ),
+    # Corpus pattern (forum): each post body is content; the poster panel and the post's
+    # date permalink are not, even though the posts repeat like cards.
+    (
+        "forum-posts",
+        f"<div id='wrap'><h1>Thread title</h1><div id='posts'>{POSTS}</div></div>",
+        {"b1": "content", "b5": "content", "u1": "sidebar", "d2": "sidebar"},
+    ),
+    # Corpus pattern (product): the description is content; breadcrumbs are navigation and
+    # a "customers also bought" carousel is complementary.
+    (
+        "product-page",
+        f"<main><nav class='breadcrumbs'><a id='bc' href='/'>Home</a> / <a href='/mugs'>Mugs</a>"
+        f"</nav><div class='product-description'><p>{PROSE}<a id='care' href='/care'>care "
+        f"guide</a></p></div><section class='related products'><h2>Customers also bought</h2>"
+        f"<ul class='products'>{CARDS}</ul></section></main>",
+        {"bc": "navigation", "care": "content", "c1": "sidebar"},
+    ),
+    # Corpus pattern (article): tag links and an author box inside the article are not its
+    # text.
+    (
+        "article-furniture",
+        f"<article><div class='entry-content'>{ARTICLE}</div><div class='tags-links'>"
+        f"<a id='tag' href='/tag/a'>a</a> <a href='/tag/b'>b</a></div><div class='author-box'>"
+        f"<p>{PROSE}<a id='auth' href='/author/ann'>Ann</a></p></div></article>",
+        {"in": "content", "tag": "navigation", "auth": "sidebar"},
+    ),
+    # Cookie banners and log-in pop-ups lie over the page: never content, even with prose.
+    (
+        "cookie-banner-and-dialog",
+        f"<main>{ARTICLE}</main><div id='onetrust-banner-sdk'><p>{PROSE}"
+        f"<a id='ck' href='/privacy'>Privacy Policy</a></p></div><div role='dialog'><p>{PROSE}"
+        f"<a id='dl' href='/login'>Log in</a></p></div>",
+        {"in": "content", "ck": "sidebar", "dl": "sidebar"},
     ),
 ]
 

@@ -54,6 +54,9 @@ ROLE_SIGNALS: Final[dict[str, str]] = {
     "complementary": SIDEBAR,
     "main": CONTENT,
     "article": CONTENT,
+    # Dialogs (cookie banners, log-in pop-ups) lie over the page; not its text.
+    "dialog": SIDEBAR,
+    "alertdialog": SIDEBAR,
 }
 
 # A word that makes a class a modifier of some other element ("has-sidebar", "no-footer",
@@ -157,6 +160,32 @@ _COMPLEMENTARY_WORDS: Final = frozenset(
         "message-user",
         "reactions",
         "reactionsbar",
+        # Forum post furniture: the poster's panel and statistics, the post's byline.
+        "post-author",
+        "postauthor",
+        "author-pane",
+        "authorpane",
+        "author-statistics",
+        "message-attribution",
+        "announcement",
+        "announcements",
+        # Cookie/consent banners (generic words and the common consent platforms), modal
+        # dialogs and log-in prompts lie over the page; they are not its text.
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "onetrust",
+        "cookiebot",
+        "didomi",
+        "axeptio",
+        "usercentrics",
+        "cmplz",
+        "modal",
+        "popup",
+        "login",
+        "signin",
+        "sign-in",
     }
 )
 # Link lists that lead elsewhere in the site from inside an article: taxonomy, bylines,

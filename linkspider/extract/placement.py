@@ -245,6 +245,27 @@ _BLOCK_TAGS: Final = frozenset(
         "address",
     }
 )
+# Blocks read as one unit of text; around a link in any other block (a ``div``, a
+# ``section``) only the block's own text counts, not that of the blocks nested in it.
+_UNIT_TAGS: Final = frozenset(
+    {
+        "p",
+        "li",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "figcaption",
+        "pre",
+    }
+)
 # A link reads as part of the text when its block has this much non-link text around it...
 _MIN_BLOCK_PROSE: Final = 15
 # ...or when its own anchor is a sentence-like title (a headline in a listing).
@@ -254,6 +275,8 @@ _MIN_TITLE_ANCHOR: Final = 25
 _MIN_CARDS: Final = 3
 _MAX_CARD_LINKS: Final = 4
 _CARD_DEPTH: Final = 8
+# Median non-link text of a card at most this: longer "cards" are posts or comments.
+_MAX_CARD_PROSE: Final = 300
 # The main block grows over a wrapper when at most this share of the text it adds is links.
 _GROW_LINK_SHARE: Final = 0.1
 
@@ -277,8 +300,29 @@ def _reads_as_text(stats: PageStats, pos: int) -> bool:
     block = _block(stats, pos)
     if block < 0:
         return False
-    prose = stats.text[block] - stats.link_text[block]
-    return prose >= _MIN_BLOCK_PROSE
+    if stats.tag[block] in _UNIT_TAGS:
+        # A list item, cell or paragraph is one unit of text (a teaser: title + summary).
+        return stats.text[block] - stats.link_text[block] >= _MIN_BLOCK_PROSE
+    return _own_prose(stats, block) >= _MIN_BLOCK_PROSE
+
+
+def _own_prose(stats: PageStats, block: int) -> int:
+    """Non-link text of ``block`` outside its nested blocks: the paragraph around a link.
+
+    A post's byline shares its ``div`` with the post's paragraphs; only text at the link's
+    own level (its sentence, its list item's words) says whether the link is read as text.
+    """
+    text, link_text, tag, end = stats.text, stats.link_text, stats.tag, stats.end
+    prose = text[block] - link_text[block]
+    i = block + 1
+    last = end[block]
+    while i <= last:
+        if tag[i] in _BLOCK_TAGS:
+            prose -= text[i] - link_text[i]
+            i = end[i] + 1
+        else:
+            i += 1
+    return prose
 
 
 def _in_link_list(stats: PageStats, pos: int) -> bool:
@@ -466,10 +510,12 @@ class PlacementClassifier:
         return sig, scoped
 
     def _is_wrapper(self, node: LexborNode) -> bool:
-        """Does ``node`` hold at least half of the page's visible text?"""
+        """Does ``node`` wrap the page: hold half of its text, and its main block if any?"""
         stats = self.stats
         pos = stats.pos_of.get(node.mem_id)
-        return pos is not None and stats.text[pos] * 2 >= stats.text[0] > 0
+        if pos is None or stats.text[pos] * 2 < stats.text[0]:
+            return False
+        return stats.main < 0 or stats.contains(pos, stats.main)
 
     def _rule_region(self, chain: _Chain) -> str | None:
         ids = {n.mem_id for n in chain}
@@ -581,6 +627,12 @@ class PlacementClassifier:
                     and _card_targets(stats, c) <= _MAX_CARD_LINKS
                 ]
                 if len(ok) < _MIN_CARDS or len(ok) < 0.7 * len(members):
+                    continue
+                # Cards are teasers: a title, a picture, a price, a line of text. Siblings
+                # holding paragraphs of prose each are posts of a thread or comments, whose
+                # bylines and permalinks are not part of the text.
+                prose_each = sorted(text[c] - stats.link_text[c] for c in ok)
+                if prose_each[len(prose_each) // 2] > _MAX_CARD_PROSE:
                     continue
                 if sum(1 for c in ok if "img" in tag[c : end[c] + 1]) < 0.5 * len(ok):
                     continue
