@@ -12,6 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 from linkspider.extract.placement import (
     PLACEMENTS,
     Placement,
+    PlacementClassifier,
     PlacementRule,
     classify_placements,
     parse_rules,
@@ -295,6 +296,52 @@ def test_placement_cases(name: str, body: str, expected: dict[str, str]) -> None
     for pl in got.values():
         assert pl.placement in PLACEMENTS
         assert pl.in_content == (pl.placement == "content")
+
+
+def test_classifier_is_lazy_and_agrees_with_batch() -> None:
+    html = page(
+        "<header><a id='t' href='/'>Logo</a><nav><a id='n' href='/a'>A</a></nav></header>"
+        f"<main>{ARTICLE}</main><footer><nav><a id='f' href='/s'>Sitemap</a></nav></footer>"
+    )
+    tree = LexborHTMLParser(html)
+    clf = PlacementClassifier(tree)
+    by_id = {str(a.attributes["id"]): a for a in tree.css("a[id]")}
+    # Markup decides these from the ancestor chain alone: no whole-page density pass.
+    assert clf.classify(by_id["n"]).placement == "navigation"
+    assert clf.classify(by_id["f"]).placement == "footer"
+    assert not clf.density_computed
+    # A link markup calls content is checked against text density: the pass runs once.
+    inline = clf.classify(by_id["in"])
+    assert (inline.placement, inline.in_content) == ("content", True)
+    assert clf.density_computed
+    links = tree.css("a[href]")
+    assert [clf.classify(a) for a in links] == classify_placements(tree, links)
+
+
+def test_classifier_gives_the_same_answer_in_any_order() -> None:
+    tree = LexborHTMLParser(
+        page(
+            f"<div class='site-header'><a id='t' href='/'>Blog</a></div>"
+            f"<div class='entry-content'>{ARTICLE}</div>"
+            f"<ul class='products'>{CARDS}</ul>"
+        )
+    )
+    links = tree.css("a[href]")
+    forward = [PlacementClassifier(tree).classify(a) for a in links]
+    clf = PlacementClassifier(tree)
+    backward = [clf.classify(a) for a in reversed(links)][::-1]
+    assert backward == classify_placements(tree, links) == forward
+
+
+def test_links_in_invisible_elements_are_not_content() -> None:
+    got = classify(
+        page(
+            f"<main>{ARTICLE}<noscript><p>{PROSE}<a id='ns' href='/x'>enable it"
+            f"</a></p></noscript></main>"
+        )
+    )
+    assert got["ns"].placement == "sidebar"
+    assert got["in"].placement == "content"
 
 
 USER_PAGE = page(

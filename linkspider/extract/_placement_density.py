@@ -80,8 +80,6 @@ class PageStats:
     """The part of ``text`` that sits inside ``a`` elements."""
     links: list[int] = field(default_factory=list)
     """Number of ``a`` elements in the subtree."""
-    in_code: list[bool] = field(default_factory=list)
-    """Inside a ``pre`` block (its lines are one paragraph, not many)."""
     candidates: list[tuple[float, int]] = field(default_factory=list)
     """Main-content candidates, best first: (score, position)."""
     main: int = -1
@@ -107,8 +105,6 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
     tags = st.tag
     parent = st.parent
     text: list[int] = []
-    invisible: list[bool] = []
-    in_code = st.in_code
     # Depth-first over child/next pointers: each node's parent position is known from the
     # walk itself, so no text node costs a ``parent`` DOM call or a dictionary look-up.
     stack: list[tuple[LexborNode, int]] = [(root, -1)]
@@ -134,12 +130,9 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
             nodes.append(cur)
             parent.append(pp)
             text.append(0)
-            hidden = t in _INVISIBLE
-            invisible.append(hidden)
-            in_code.append(pp >= 0 and (in_code[pp] or tags[pp] == "pre"))
             # Nothing inside an invisible element is text or a visible link: skip its subtree
             # (inline SVG paths, option lists, script bodies are a large share of nodes).
-            child = None if hidden else cur.child
+            child = None if t in _INVISIBLE else cur.child
             if child is None:
                 cur = cur.next
                 continue
@@ -155,9 +148,7 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
     # Reverse preorder visits every child before its parent: sum subtrees bottom-up.
     for i in range(n - 1, -1, -1):
         pp = parent[i]
-        if invisible[i]:
-            text[i] = 0
-        elif tags[i] == "a":
+        if tags[i] == "a":
             link_text[i] = text[i]
             links[i] += 1
         if pp >= 0:
@@ -229,8 +220,13 @@ def _find_main(st: PageStats) -> None:
     link_text = st.link_text
     parent = st.parent
     tag = st.tag
+    # Lines inside a ``pre`` block are one paragraph (the block), not many.
+    in_code: set[int] = set()
     for i, t in enumerate(tag):
-        if t not in _PARAGRAPH or st.in_code[i]:
+        if t == "pre":
+            in_code.update(range(i + 1, st.end[i] + 1))
+    for i, t in enumerate(tag):
+        if t not in _PARAGRAPH or i in in_code:
             continue
         prose = text[i] - link_text[i]
         if prose < _MIN_PARAGRAPH:

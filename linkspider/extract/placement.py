@@ -462,6 +462,11 @@ class PlacementClassifier:
         return Placement(region, region == CONTENT, xpath)
 
     @property
+    def density_computed(self) -> bool:
+        """Has this page paid for the density pass yet?"""
+        return self._stats is not None
+
+    @property
     def stats(self) -> PageStats:
         """Text statistics and the main block, computed on first use."""
         if self._stats is None:
