@@ -1,0 +1,1 @@
+"""Reference spiders run with ``scrapy runspider`` (plain Scrapy, no project settings)."""
