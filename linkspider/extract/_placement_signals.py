@@ -217,6 +217,11 @@ _NAVIGATION_WORDS: Final = frozenset(
         "pagination",
     }
 )
+# Words a link or button carries for what it opens, not for where it sits
+# (``a.popup-iframe`` in a paragraph, ``button.login-toggle`` in a header).
+TRIGGER_WORDS: Final = frozenset({"modal", "popup", "login", "signin", "sign-in"})
+# Layout names of a wrapper around both columns: "content-sidebar", "content-with-sidebar".
+_LAYOUT = re.compile(r"content[-_](?:\w+[-_])?sidebar")
 _WORD_SPLIT = re.compile(r"[\s_]+|(?<=[a-z0-9])-(?=[a-z0-9])")
 
 
@@ -255,7 +260,7 @@ def name_signal(name: str) -> str | None:
     word = _word_signal(n)
     if word is not None:
         return word
-    if _MODIFIER.search(n):
+    if _MODIFIER.search(n) or _LAYOUT.search(n):
         return None
     if _FOOTER_RE.search(n) and not _COMPONENT.search(n):
         return FOOTER
@@ -284,14 +289,22 @@ _NAME_PRIORITY: Final[dict[str, int]] = {
 }
 
 
-def attrs_signal(class_attr: str | None, id_attr: str | None) -> str | None:
-    """The region announced by an element's class list and id (highest priority wins)."""
+def attrs_signal(
+    class_attr: str | None, id_attr: str | None, *, control: bool = False
+) -> str | None:
+    """The region announced by an element's class list and id (highest priority wins).
+
+    ``control`` is for links and buttons: names with a trigger word (``popup-link``) say
+    what the control opens and are ignored.
+    """
     best: str | None = None
     best_rank = 0
     names: list[str] = class_attr.split() if class_attr else []
     if id_attr:
         names.append(id_attr)
     for name in names:
+        if control and any(w in name.lower() for w in TRIGGER_WORDS):
+            continue
         sig = _name_cache.get(name, "")
         if sig == "":
             sig = name_signal(name)

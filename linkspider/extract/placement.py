@@ -206,7 +206,9 @@ def _own_signal(node: LexborNode, tag: str) -> tuple[str | None, bool]:
     itemtype = attrs.get("itemtype")
     if itemtype and itemtype.endswith(("/Comment", "/UserComments")):
         return COMMENTS, True
-    return attrs_signal(attrs.get("class"), attrs.get("id")), False
+    return attrs_signal(
+        attrs.get("class"), attrs.get("id"), control=tag in ("a", "area", "button")
+    ), False
 
 
 # Elements that delimit a "block" of text around a link (its paragraph, list item, cell).
