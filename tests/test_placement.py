@@ -278,6 +278,15 @@ CASES = [
         f"<p>{PROSE}<a id='auth' href='/author/ann'>Ann</a></p></div></article>",
         {"in": "content", "tag": "navigation", "auth": "sidebar"},
     ),
+    # A link's own class says what it opens (a pop-up), not where it sits; a layout wrapper
+    # named "content-sidebar" holds both columns and is not the sidebar.
+    (
+        "trigger-class-and-layout-wrapper",
+        f"<div class='grid-content-sidebar'><div class='article-body'><p>{PROSE}"
+        f"<a id='pop' class='popup-iframe' href='/video'>the video</a> {PROSE}</p></div>"
+        f"<aside><a id='s' href='/s'>Popular post</a></aside></div>",
+        {"pop": "content", "s": "sidebar"},
+    ),
     # Cookie banners and log-in pop-ups lie over the page: never content, even with prose.
     (
         "cookie-banner-and-dialog",
