@@ -35,6 +35,10 @@ _INVISIBLE: Final = frozenset(
         "-comment",
     }
 )
+# Page-level landmarks (not inside a scoping element): markup places all their links
+# (a page-level header is walked: inside a class-named content region it is content).
+_LANDMARKS: Final = frozenset({"nav", "aside", "footer"})
+_SCOPING: Final = frozenset({"article", "aside", "main", "nav", "section"})
 # Elements that hold a paragraph of prose on real pages.
 _PARAGRAPH: Final = frozenset(
     {
@@ -105,6 +109,10 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
     tags = st.tag
     parent = st.parent
     text: list[int] = []
+    scoped: list[bool] = []
+    # Page-level landmarks are measured in C as one block of links (see ``_LANDMARKS``).
+    link_text = st.link_text
+    links = st.links
     # Depth-first over child/next pointers: each node's parent position is known from the
     # walk itself, so no text node costs a ``parent`` DOM call or a dictionary look-up.
     stack: list[tuple[LexborNode, int]] = [(root, -1)]
@@ -129,7 +137,22 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
             tags.append(t)
             nodes.append(cur)
             parent.append(pp)
+            inner = pp >= 0 and scoped[pp]
+            scoped.append(inner or t in _SCOPING)
+            if t in _LANDMARKS and not inner:
+                # Markup alone places every link in a page-level nav, aside or footer,
+                # so the walk does not go inside (mega-menus are a large share of nodes): Lexbor
+                # measures its text, counted as link text, and its links.
+                anchors = cur.css("a")
+                size = len(cur.text(deep=True, strip=True))
+                text.append(size)
+                link_text.append(size)
+                links.append(len(anchors))
+                cur = cur.next
+                continue
             text.append(0)
+            link_text.append(0)
+            links.append(0)
             # Nothing inside an invisible element is text or a visible link: skip its subtree
             # (inline SVG paths, option lists, script bodies are a large share of nodes).
             child = None if t in _INVISIBLE else cur.child
@@ -143,8 +166,6 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
 
     n = len(tags)
     end = list(range(n))
-    link_text = [0] * n
-    links = [0] * n
     # Reverse preorder visits every child before its parent: sum subtrees bottom-up.
     for i in range(n - 1, -1, -1):
         pp = parent[i]
@@ -159,8 +180,6 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
                 end[pp] = end[i]
     st.text = text
     st.end = end
-    st.link_text = link_text
-    st.links = links
     _find_main(st)
     return st
 
