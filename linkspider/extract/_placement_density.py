@@ -8,6 +8,11 @@ position in document order (so "is X inside Y" is an interval test), and picks t
 main-content block with a Readability-style score: every paragraph-like element with enough
 non-link text credits its parent fully and its grandparent by half; the best-scoring element,
 discounted by its link density, is the main block.
+
+The walk is the expensive part of placement (Python visits every node), so it skips what
+cannot matter: invisible subtrees (``script``, ``svg``, ``select``, ``head``...) and
+page-level ``nav``/``aside``/``footer``, whose links markup places on its own and whose
+text Lexbor measures in C as one block of links.
 """
 
 from __future__ import annotations

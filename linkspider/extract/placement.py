@@ -1,9 +1,12 @@
 """Where a link sits on its page: content, navigation, header, footer, sidebar or comments.
 
-``classify_placements(tree, links)`` labels every link element of a parsed page. It is pure
-(no Scrapy, no I/O) and computes per-page facts once: one pass over the DOM for text/link
-density (``_placement_density``), and one region label per ancestor element, cached by node,
-so the cost grows with the number of distinct ancestors of links, not links x tree size.
+``PlacementClassifier(tree, rules, host).classify(link)`` places one link element of a
+parsed page; ``classify_placements(tree, links)`` places several. Both are pure (no Scrapy,
+no I/O) and lazy: a link's ancestor chain is resolved once per distinct ancestor and
+cached, and the whole-page text-density pass (``_placement_density``) runs at most once per
+page, only when a link's markup leaves its region open or calls it content. So the cost
+grows with the links classified, not with the page: a crawl classifies only the few links
+that point at a target.
 
 How a region is decided, in order:
 
@@ -28,12 +31,16 @@ How a region is decided, in order:
    content (``main``/``article``/``entry-content`` also wrap teaser cards, buttons and
    promos). The main-content block is the best Readability-style candidate that markup does
    not place in a boilerplate region (``_placement_density``). A link is ``content`` when it
-   is inside that block and reads as text: its block (paragraph, list item, cell) has at
-   least 15 characters of non-link text, or its own anchor is a 25+ character title.
+   is inside that block and reads as text: its paragraph, list item or cell (for any other
+   block: the block's own text, not that of blocks nested in it) has at least 15 characters
+   of non-link text, or its own anchor is a 25+ character title. A link in a card of a
+   product/teaser grid that outweighs the page's prose is content too (a collection).
    Other links are boilerplate, named by where they sit: a run of links is ``navigation``;
    a non-text link inside the main block or inside markup-content (a "Shop now" button, a
    teaser card) is ``sidebar`` (complementary); the rest is ``header`` above the main block
    and ``footer`` below it. A page with no prose at all trusts markup and link runs only.
+   A link inside an element a reader never sees (``noscript``, ``template``, ``svg``) is
+   never content.
 
 ``xpath`` is an absolute element path from ``/html``: each step is the tag name followed by
 ``[n]``, the 1-based position among the element's siblings *with the same tag*; the index is
