@@ -287,6 +287,21 @@ CASES = [
         f"<aside><a id='s' href='/s'>Popular post</a></aside></div>",
         {"pop": "content", "s": "sidebar"},
     ),
+    # A class name is weak evidence: the page's text, by far, in a block whose class says
+    # "newsletter" (a newsletter archive) is still the content; a small sign-up box with
+    # the same word beside an article stays complementary.
+    (
+        "best-text-overrules-class-name",
+        f"<div class='rich-text-newsletter-cms'>{ARTICLE * 3}</div>"
+        f"<div class='note'><p>{PROSE}</p></div>",
+        {"in": "content"},
+    ),
+    (
+        "newsletter-box-beside-article",
+        f"<article>{ARTICLE * 2}</article><div class='newsletter'><p>Get the weekly letter "
+        f"in your inbox. <a id='nl' href='/signup'>Sign up now for free</a></p></div>",
+        {"in": "content", "nl": "sidebar"},
+    ),
     # Cookie banners and log-in pop-ups lie over the page: never content, even with prose.
     (
         "cookie-banner-and-dialog",

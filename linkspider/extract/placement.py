@@ -286,6 +286,9 @@ _MAX_CARD_LINKS: Final = 4
 _CARD_DEPTH: Final = 8
 # Median non-link text of a card at most this: longer "cards" are posts or comments.
 _MAX_CARD_PROSE: Final = 300
+# The best text block overrules class names that call it boilerplate when it scores this
+# many times the best block they leave.
+_OVERRULE: Final = 2.0
 # The main block grows over a wrapper when at most this share of the text it adds is links.
 _GROW_LINK_SHARE: Final = 0.1
 
@@ -443,6 +446,7 @@ class PlacementClassifier:
         self._steps: dict[int, dict[int, str]] = {}
         self._stats: PageStats | None = None
         self._cards: frozenset[int] | None = None
+        self._overruled = False
 
     # -- public -------------------------------------------------------------------------
 
@@ -524,12 +528,33 @@ class PlacementClassifier:
         return sig, scoped
 
     def _is_wrapper(self, node: LexborNode) -> bool:
-        """Does ``node`` wrap the page: hold half of its text, and its main block if any?"""
+        """Does ``node`` wrap the page: hold half of its text, and its main block if any?
+
+        Around a main block chosen against class names (see ``_choose_main``) every
+        class-named region is a wrapper, whatever its share of the text.
+        """
         stats = self.stats
         pos = stats.pos_of.get(node.mem_id)
-        if pos is None or stats.text[pos] * 2 < stats.text[0]:
+        if pos is None:
             return False
-        return stats.main < 0 or stats.contains(pos, stats.main)
+        if stats.main >= 0 and not stats.contains(pos, stats.main):
+            return False
+        return self._overruled or stats.text[pos] * 2 >= stats.text[0]
+
+    def _only_named_boilerplate(self, node: LexborNode) -> bool:
+        """Is ``node`` placed in boilerplate by class/id names only (not tags, roles, comments)?"""
+        found = False
+        for up in _chain(node):
+            tag = up.tag or ""
+            if tag in ("html", "body"):
+                continue
+            sig, semantic = _own_signal(up, tag)
+            if sig is None or sig == CONTENT:
+                continue
+            if semantic or sig == COMMENTS:
+                return False
+            found = True
+        return found
 
     def _rule_region(self, chain: _Chain) -> str | None:
         ids = {n.mem_id for n in chain}
@@ -567,6 +592,18 @@ class PlacementClassifier:
             if self._region_at(stats, pos, False) in (None, CONTENT):
                 stats.main, stats.main_score = pos, score
                 break
+        if stats.candidates:
+            # A class name is weak evidence: when the page's best text block by far sits in a
+            # region only a class calls boilerplate ("rich-text-newsletter"), the class is
+            # wrong, not the text.
+            top_score, top = stats.candidates[0]
+            if (
+                top != stats.main
+                and top_score >= _OVERRULE * stats.main_score
+                and self._only_named_boilerplate(stats.nodes[top])
+            ):
+                stats.main, stats.main_score = top, top_score
+                self._overruled = True
         main = stats.main
         while main >= 0:
             up = stats.parent[main]
