@@ -325,7 +325,8 @@ def test_placement_cases(name: str, body: str, expected: dict[str, str]) -> None
 def test_classifier_is_lazy_and_agrees_with_batch() -> None:
     html = page(
         "<header><a id='t' href='/'>Logo</a><nav><a id='n' href='/a'>A</a></nav></header>"
-        f"<main>{ARTICLE}</main><footer><nav><a id='f' href='/s'>Sitemap</a></nav></footer>"
+        f"<main>{ARTICLE}<a id='btn' href='/shop'>Shop now</a></main>"
+        "<footer><nav><a id='f' href='/s'>Sitemap</a></nav></footer>"
     )
     tree = LexborHTMLParser(html)
     clf = PlacementClassifier(tree)
@@ -333,10 +334,12 @@ def test_classifier_is_lazy_and_agrees_with_batch() -> None:
     # Markup decides these from the ancestor chain alone: no whole-page density pass.
     assert clf.classify(by_id["n"]).placement == "navigation"
     assert clf.classify(by_id["f"]).placement == "footer"
-    assert not clf.density_computed
-    # A link markup calls content is checked against text density: the pass runs once.
+    # Markup says content and the link sits in a paragraph of prose: no pass either.
     inline = clf.classify(by_id["in"])
     assert (inline.placement, inline.in_content) == ("content", True)
+    assert not clf.density_computed
+    # A bare link in main is checked against text density: the pass runs, once.
+    assert clf.classify(by_id["btn"]).placement == "sidebar"
     assert clf.density_computed
     links = tree.css("a[href]")
     assert [clf.classify(a) for a in links] == classify_placements(tree, links)

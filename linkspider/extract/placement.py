@@ -275,6 +275,14 @@ _UNIT_TAGS: Final = frozenset(
         "pre",
     }
 )
+# A link in a region marked up as content reads as text without any page statistics when
+# its paragraph has this much prose and at most this share of link text.
+_MIN_PARAGRAPH_PROSE: Final = 100
+# Elements a reader never sees (the density pass skips them too).
+_HIDDEN: Final = frozenset(
+    {"noscript", "template", "svg", "select", "iframe", "textarea", "script", "style"}
+)
+_MAX_PARAGRAPH_LINKS: Final = 0.3
 # A link reads as part of the text when its block has this much non-link text around it...
 _MIN_BLOCK_PROSE: Final = 15
 # ...or when its own anchor is a sentence-like title (a headline in a listing).
@@ -400,6 +408,26 @@ def _card_targets(stats: PageStats, card: int) -> int:
 _Chain = list[LexborNode]
 
 
+def _in_prose_paragraph(chain: _Chain) -> bool:
+    """Is the link in a ``p`` with ``_MIN_PARAGRAPH_PROSE`` characters of prose, few links?
+
+    Measured by Lexbor on the paragraph alone, so it needs no page-level statistics.
+    """
+    if any(node.tag in _HIDDEN for node in chain):
+        return False
+    for node in chain[1:]:
+        tag = node.tag
+        if tag in _BLOCK_TAGS:
+            if tag != "p":
+                return False
+            total = len(node.text(deep=True, strip=True))
+            if total < _MIN_PARAGRAPH_PROSE:
+                return False
+            linked = sum(len(a.text(deep=True, strip=True)) for a in node.css("a"))
+            return total - linked >= _MIN_PARAGRAPH_PROSE and linked < _MAX_PARAGRAPH_LINKS * total
+    return False
+
+
 def _chain(node: LexborNode) -> _Chain:
     out: _Chain = []
     cur: LexborNode | None = node
@@ -462,6 +490,10 @@ class PlacementClassifier:
             region = self._rule_region(chain)
         if region is None:
             region = self._state(chain, final=True)[0]
+            if region == CONTENT and _in_prose_paragraph(chain):
+                # Markup says content and the link sits in a paragraph of prose: that is
+                # enough, the whole-page density pass is not needed.
+                return Placement(CONTENT, True, xpath)
             if region is None or region == CONTENT:
                 stats = self.stats
                 pos = stats.pos_of.get(link.mem_id)
