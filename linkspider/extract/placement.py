@@ -26,7 +26,10 @@ How a region is decided, in order:
    * header is weaker than navigation only;
    * a ``header``/``footer`` inside ``main``, ``article``, ``aside``, ``nav`` or ``section`` is
      scoped to that block (HTML-AAM maps it to banner/contentinfo only at page level): a
-     ``header`` inside an article is part of the article.
+     ``header`` inside an article is part of the article;
+   * a class-named region that holds half the page's text and its main block is a page
+     wrapper ("site-header-wrap" around everything), not a region;
+   * dialogs, cookie/consent banners and log-in prompts are ``sidebar`` (complementary).
 3. **Text density** decides whatever markup leaves open *and* checks what markup calls
    content (``main``/``article``/``entry-content`` also wrap teaser cards, buttons and
    promos). The main-content block is the best Readability-style candidate that markup does
@@ -40,7 +43,13 @@ How a region is decided, in order:
    teaser card) is ``sidebar`` (complementary); the rest is ``header`` above the main block
    and ``footer`` below it. A page with no prose at all trusts markup and link runs only.
    A link inside an element a reader never sees (``noscript``, ``template``, ``svg``) is
-   never content.
+   never content. A link that markup calls content and that sits in a ``p`` of 100+
+   characters of prose (at most 30% link text) is content without any of this: the
+   paragraph alone is measured, the page-wide pass is skipped.
+4. **The page's best text overrules class names**: when the best-scoring text block lies in
+   a region only class/id names call boilerplate and scores twice the best block they
+   leave, those names are wrong (a ``rich-text-newsletter`` CMS class on a newsletter
+   archive's text) and the block is the main block.
 
 ``xpath`` is an absolute element path from ``/html``: each step is the tag name followed by
 ``[n]``, the 1-based position among the element's siblings *with the same tag*; the index is
