@@ -99,8 +99,17 @@ class AnchorVerdict:
     rule: str
 
 
+#: ASCII letters and digits are the only ASCII characters that are not punctuation,
+#: symbols, separators or controls: the fast path for ASCII text maps every other to space.
+_ASCII_SPACES = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
+
+
+@lru_cache(maxsize=16384)
 def normalise_text(text: str) -> str:
     """Case-folded text with punctuation and symbols turned into spaces, spaces collapsed."""
+    if text.isascii():
+        # NFKC leaves ASCII alone and casefold() is lower() on it.
+        return " ".join(text.lower().translate(_ASCII_SPACES).split())
     out = []
     for ch in unicodedata.normalize("NFKC", text).casefold():
         kind = unicodedata.category(ch)

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from linkspider.config.targets import Target, TargetSet
 from linkspider.extract.anchor_category import build_terms, classify_anchor
+from linkspider.extract.anchors import read_anchor
 from linkspider.extract.context import link_context
 from linkspider.extract.domains import registrable_domain
+from linkspider.extract.href_filter import EXTERNAL_FILTER, HrefFilter, target_filter
 from linkspider.extract.indexability import PageFacts, follow_verdict, page_facts
 from linkspider.extract.page import LinkPage, RawLink
 from linkspider.extract.placement import PlacementRule, classify_placements
@@ -37,16 +39,21 @@ def rel_flags(rel: str) -> tuple[bool, bool, bool]:
     return "nofollow" in tokens, "ugc" in tokens, "sponsored" in tokens
 
 
-def target_links(page: LinkPage, targets: TargetSet) -> list[tuple[RawLink, Target]]:
+def target_links(
+    page: LinkPage, targets: TargetSet, prefilter: bool = True
+) -> list[tuple[RawLink, Target]]:
     """Links of ``page`` that point at a target, with the target they matched.
 
     Links between hosts of the same registrable domain are internal, never backlinks, even
     when that domain is a target (a site does not backlink itself). In ``*`` mode every
-    external link matches a target made from its registrable domain.
+    external link matches a target made from its registrable domain. ``prefilter``: resolve
+    only the hrefs that could be such links (:mod:`linkspider.extract.href_filter`); the
+    result is the same either way.
     """
-    source_domain = registrable_domain(split_host(page.url))
+    source_domain = registrable_domain(page.host)
+    candidate = _candidates(page, targets, source_domain) if prefilter else None
     found = []
-    for link in page.links:
+    for link in page.links_where(candidate):
         domain = registrable_domain(link.host)
         if domain == source_domain:
             continue
@@ -59,6 +66,17 @@ def target_links(page: LinkPage, targets: TargetSet) -> list[tuple[RawLink, Targ
     return found
 
 
+def _candidates(page: LinkPage, targets: TargetSet, source_domain: str) -> HrefFilter | None:
+    """The href prefilter for this page, or None when every href must be resolved."""
+    base_host = split_host(page.base_url)
+    if targets.all_external:
+        # Relative hrefs resolve to the base URL's host: internal unless <base> leaves the site.
+        return EXTERNAL_FILTER if registrable_domain(base_host) == source_domain else None
+    if targets.match(base_host) is not None:
+        return None
+    return target_filter(tuple(target.domain for target in targets.targets))
+
+
 def facts_for(page: LinkPage, ctx: FetchContext) -> PageFacts:
     return page_facts(page, ctx.status, ctx.headers, ctx.redirect_urls, ctx.redirect_statuses)
 
@@ -69,14 +87,18 @@ def backlink_rows(
     ctx: FetchContext,
     facts: PageFacts | None = None,
     rules: Sequence[PlacementRule] = (),
+    prefilter: bool = True,
 ) -> list[BacklinkItem]:
-    """One :class:`BacklinkItem` per link element on ``page`` pointing at a target."""
-    matches = target_links(page, targets)
+    """One :class:`BacklinkItem` per link element on ``page`` pointing at a target.
+
+    ``prefilter=False`` resolves every href (same rows, slower; for tests and benchmarks).
+    """
+    matches = target_links(page, targets, prefilter)
     if not matches:
         return []
     if facts is None:
         facts = facts_for(page, ctx)
-    source_host = split_host(page.url)
+    source_host = page.host
     source_domain = registrable_domain(source_host)
     title = page.title
     placements = classify_placements(
@@ -84,8 +106,8 @@ def backlink_rows(
     )
     rows = []
     for (link, target), placement in zip(matches, placements, strict=True):
-        anchor = page.anchor(link)
-        rel = link.node.attributes.get("rel") or ""
+        anchor = read_anchor(link.node)
+        rel = link.node.attrs.get("rel") or ""
         nofollow, ugc, sponsored = rel_flags(rel)
         follow, follow_reason = follow_verdict(nofollow, ugc, sponsored, facts.nofollow_source)
         terms = build_terms(target.domain, target.brand, target.keywords, target.generic)

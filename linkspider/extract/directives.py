@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 #: Meta names and X-Robots-Tag user agents whose directives we apply.
 AGENTS = ("robots", "googlebot")
@@ -33,12 +33,21 @@ def _split_rules(value: str) -> list[str]:
     return [part.strip().lower() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-def meta_directives(tree: LexborHTMLParser) -> list[Directive]:
+def meta_directives(metas: LexborHTMLParser | Iterable[LexborNode]) -> list[Directive]:
+    """Directives of ``<meta name="robots|googlebot" content>``, from a parsed page or its
+    ``<meta>`` elements in document order."""
+    if isinstance(metas, LexborHTMLParser):
+        metas = metas.css("meta[name][content]")
     found = []
-    for node in tree.css("meta[name][content]"):
-        name = (node.attributes.get("name") or "").strip().lower()
+    for node in metas:
+        attrs = node.attrs
+        name = attrs.get("name")
+        content = attrs.get("content")
+        if name is None or content is None:
+            continue
+        name = name.strip().lower()
         if name in AGENTS:
-            for rule in _split_rules(node.attributes.get("content") or ""):
+            for rule in _split_rules(content):
                 found.append(Directive(rule, f"meta-{name}"))
     return found
 

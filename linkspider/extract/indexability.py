@@ -11,10 +11,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from selectolax.lexbor import LexborNode
+
 from linkspider.extract.directives import first_with, header_directives, meta_directives
 from linkspider.extract.page import LinkPage
 from linkspider.extract.urls import resolve_href
 
+_CANONICAL = "canonical"
+#: ASCII whitespace as HTML and CSS attribute selectors split tokens on.
+_HTML_SPACE = re.compile(r"[ \t\n\f\r]+")
 _LINK_CANONICAL = re.compile(r"<\s*([^>]+?)\s*>\s*;([^,]*?\brel\s*=\s*\"?canonical\"?)", re.I)
 
 
@@ -31,14 +36,9 @@ class PageFacts:
 
 
 def _canonical(page: LinkPage, link_headers: Sequence[str]) -> str:
-    node = page.tree.css_first('link[rel~="canonical" i][href]')
-    if node is None:
-        for node_ in page.tree.css("link[rel][href]"):
-            if "canonical" in (node_.attributes.get("rel") or "").lower().split():
-                node = node_
-                break
+    node = _canonical_link(page.head.links)
     if node is not None:
-        resolved = resolve_href(node.attributes.get("href") or "", page.base_url)
+        resolved = resolve_href(node.attrs.get("href") or "", page.base_url)
         if resolved:
             return resolved.split("#", 1)[0]
     for header in link_headers:
@@ -50,6 +50,26 @@ def _canonical(page: LinkPage, link_headers: Sequence[str]) -> str:
     return ""
 
 
+def _canonical_link(links: Sequence[LexborNode]) -> LexborNode | None:
+    """The first ``<link rel=canonical href>``: rel tokens split on HTML whitespace and
+    compared ASCII case-insensitively (CSS ``[rel~="canonical" i]``), else the first whose
+    rel holds the token in a looser reading (any Unicode space or case)."""
+    loose = None
+    for node in links:
+        rel = node.attrs.get("rel")
+        if rel is None:
+            continue
+        if _strict_canonical(rel):
+            return node
+        if loose is None and _CANONICAL in rel.lower().split():
+            loose = node
+    return loose
+
+
+def _strict_canonical(rel: str) -> bool:
+    return any(token.isascii() and token.lower() == _CANONICAL for token in _HTML_SPACE.split(rel))
+
+
 def _lang(page: LinkPage, headers: Mapping[str, Sequence[str]]) -> str:
     html = page.tree.css_first("html")
     lang = (html.attributes.get("lang") or "").strip() if html is not None else ""
@@ -57,9 +77,16 @@ def _lang(page: LinkPage, headers: Mapping[str, Sequence[str]]) -> str:
         values = headers.get("content-language") or ()
         lang = values[0].split(",")[0].strip() if values else ""
     if not lang:
-        meta = page.tree.css_first('meta[http-equiv="content-language" i][content]')
-        lang = (meta.attributes.get("content") or "").split(",")[0].strip() if meta else ""
+        for meta in page.head.metas:
+            attrs = meta.attrs
+            equiv = attrs.get("http-equiv")
+            if equiv and "content" in attrs and _ascii_lower(equiv) == "content-language":
+                return (attrs.get("content") or "").split(",")[0].strip()
     return lang
+
+
+def _ascii_lower(text: str) -> str:
+    return text.lower() if text.isascii() else text
 
 
 def format_redirects(urls: Sequence[str], statuses: Sequence[int], final_url: str) -> str:
@@ -81,7 +108,7 @@ def page_facts(
     redirect_statuses: Sequence[int] = (),
 ) -> PageFacts:
     """Indexability facts of an HTML page. ``headers`` keys are lower-case."""
-    meta = meta_directives(page.tree)
+    meta = meta_directives(page.head.metas)
     header = header_directives(headers.get("x-robots-tag") or ())
     canonical = _canonical(page, headers.get("link") or ())
     nofollow = first_with([*meta, *header], "nofollow")

@@ -10,27 +10,64 @@ and once, so callers pay only for what they read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import cached_property
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from linkspider.extract.anchors import Anchor, collapse, read_anchor
+from linkspider.extract.href_filter import HrefFilter
 from linkspider.extract.html import decode_html
-from linkspider.extract.urls import resolve_href, split_host
+from linkspider.extract.urls import resolve_link, split_host
 
 LINK_SELECTOR = "a[href], area[href]"
+#: One Lexbor pass collects the link elements and everything else the page facts read:
+#: each separate selector costs a full walk of the tree (as much as resolving 50 hrefs).
+_SCAN_SELECTOR = f"{LINK_SELECTOR}, base[href], meta, link[href], title"
 
 
-@dataclass(frozen=True)
+def _tag_ids() -> dict[str, int]:
+    """Lexbor's numeric tag ids (cheaper to read than tag names)."""
+    sample = LexborHTMLParser("<title></title><base><meta><link><a></a><area>")
+    return {str(node.tag): node.tag_id for node in sample.css("title, base, meta, link, a, area")}
+
+
+_IDS = _tag_ids()
+_LINK_IDS = frozenset({_IDS["a"], _IDS["area"]})
+_META, _LINK, _BASE = _IDS["meta"], _IDS["link"], _IDS["base"]
+
+
 class RawLink:
-    """A link element whose href resolves to an http(s) URL."""
+    """A link element whose href resolves to an http(s) URL.
 
-    node: LexborNode
-    index: int  # 1-based position among the page's link elements
-    href: str  # the attribute as written
-    url: str  # resolved against the base URL, WHATWG-canonical, fragment kept
-    host: str
+    ``index`` is the 1-based position among the page's link elements, ``href`` the attribute
+    as written, ``url`` the href resolved against the base URL (WHATWG-canonical, fragment
+    kept) and ``host`` the host of ``url``. A slotted class: pages have hundreds of links.
+    """
+
+    __slots__ = ("host", "href", "index", "node", "url")
+
+    def __init__(self, node: LexborNode, index: int, href: str, url: str, host: str) -> None:
+        self.node = node
+        self.index = index
+        self.href = href
+        self.url = url
+        self.host = host
+
+    def __repr__(self) -> str:
+        return f"RawLink(index={self.index}, href={self.href!r}, url={self.url!r})"
+
+
+class HeadNodes:
+    """The elements page facts read, in document order (from the one scan of the page)."""
+
+    __slots__ = ("base", "links", "metas", "title")
+
+    def __init__(self) -> None:
+        self.base: LexborNode | None = None  # the first <base href>
+        self.metas: list[LexborNode] = []  # every <meta>
+        self.links: list[LexborNode] = []  # every <link href>
+        self.title: LexborNode | None = None  # the first <title>
 
 
 class LinkPage:
@@ -70,38 +107,91 @@ class LinkPage:
         return LexborHTMLParser(self.text)
 
     @cached_property
+    def host(self) -> str:
+        """Host of ``url``, canonical (lower-case, punycode) even if ``url`` is not."""
+        resolved = resolve_link(self.url, self.url)
+        return resolved[1] if resolved is not None else split_host(self.url)
+
+    @cached_property
+    def _scan(self) -> tuple[list[LexborNode], HeadNodes]:
+        links: list[LexborNode] = []
+        head = HeadNodes()
+        for node in self.tree.css(_SCAN_SELECTOR):
+            tag = node.tag_id
+            if tag in _LINK_IDS:
+                links.append(node)
+            elif tag == _META:
+                head.metas.append(node)
+            elif tag == _LINK:
+                head.links.append(node)
+            elif tag == _BASE:
+                if head.base is None:
+                    head.base = node
+            elif head.title is None:
+                head.title = node
+        return links, head
+
+    @property
+    def head(self) -> HeadNodes:
+        """``<base>``, ``<meta>``, ``<link>`` and ``<title>`` elements (anywhere in the page)."""
+        return self._scan[1]
+
+    @cached_property
     def title(self) -> str:
-        node = self.tree.css_first("title")
+        node = self.head.title
         return collapse(node.text(deep=True)) if node is not None else ""
 
     @cached_property
     def base_url(self) -> str:
         """The document base URL: the first ``<base href>`` resolved against the page URL."""
-        node = self.tree.css_first("base[href]")
+        node = self.head.base
         if node is not None:
-            resolved = resolve_href(node.attributes.get("href") or "", self.url)
+            resolved = resolve_link(node.attrs.get("href") or "", self.url)
             if resolved is not None:
-                return resolved
+                return resolved[0]
         return self.url
 
-    @cached_property
+    @property
     def link_nodes(self) -> list[LexborNode]:
         """Every ``<a href>`` and ``<area href>`` in document order (``<template>`` excluded)."""
-        return list(self.tree.css(LINK_SELECTOR))
+        return self._scan[0]
+
+    @cached_property
+    def hrefs(self) -> list[str]:
+        """The ``href`` of each link element, as written (parallel to :attr:`link_nodes`)."""
+        # A valueless <a href> is an empty href (the page itself), not a missing one.
+        return [node.attrs.get("href") or "" for node in self.link_nodes]
 
     @cached_property
     def links(self) -> list[RawLink]:
         """Web links (http/https) in document order; other schemes are not links."""
+        return list(self._resolved(None))
+
+    def links_where(self, candidate: HrefFilter | None) -> list[RawLink]:
+        """The web links whose href passes ``candidate`` (all links for None).
+
+        A prefilter for callers that need only some links (``backlink_rows``): hrefs it
+        rejects are never resolved. Same links, in the same order, as filtering
+        :attr:`links`, provided ``candidate`` passes every href that could be one of them.
+        """
+        if candidate is None or "links" in self.__dict__:
+            return (
+                self.links
+                if candidate is None
+                else [link for link in self.links if candidate(link.href)]
+            )
+        return list(self._resolved(candidate))
+
+    def _resolved(self, candidate: HrefFilter | None) -> Iterator[RawLink]:
         base = self.base_url
-        links = []
-        for index, node in enumerate(self.link_nodes, start=1):
-            # A valueless <a href> is an empty href (the page itself), not a missing one.
-            href = node.attributes.get("href") or ""
-            url = resolve_href(href, base)
-            if url is None:
-                continue
-            links.append(RawLink(node=node, index=index, href=href, url=url, host=split_host(url)))
-        return links
+        nodes = self.link_nodes
+        hrefs = self.hrefs
+        indices = range(len(hrefs)) if candidate is None else candidate.candidates(hrefs)
+        for index in indices:
+            href = hrefs[index]
+            resolved = resolve_link(href, base)
+            if resolved is not None:
+                yield RawLink(nodes[index], index + 1, href, resolved[0], resolved[1])
 
     def anchor(self, link: RawLink) -> Anchor:
         return read_anchor(link.node)

@@ -7,6 +7,7 @@ whitespace, non-ASCII, percent-encoding), see ``docs/parsers.md``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote_plus
 
 import ada_url
@@ -39,6 +40,35 @@ def resolve_href(href: str, base: str) -> str | None:
     if not url.startswith(_WEB_SCHEMES):
         return None
     return url
+
+
+#: hrefs that a base URL cannot change (an http(s) scheme followed by ``//``).
+_ABSOLUTE = ("http://", "https://")
+
+
+def resolve_link(href: str, base: str) -> tuple[str, str] | None:
+    """``(url, host)`` of :func:`resolve_href`, cached.
+
+    Pages repeat their hrefs (menus, footers, share buttons) and sites repeat them from page
+    to page: absolute hrefs are cached whatever the base, relative ones per base.
+    """
+    if href.startswith(_ABSOLUTE):
+        return _resolve_absolute(href)
+    return _resolve_relative(href, base)
+
+
+@lru_cache(maxsize=16384)
+def _resolve_absolute(href: str) -> tuple[str, str] | None:
+    return _with_host(resolve_href(href, "http://a.invalid/"))
+
+
+@lru_cache(maxsize=8192)
+def _resolve_relative(href: str, base: str) -> tuple[str, str] | None:
+    return _with_host(resolve_href(href, base))
+
+
+def _with_host(url: str | None) -> tuple[str, str] | None:
+    return None if url is None else (url, split_host(url))
 
 
 def split_host(url: str) -> str:

@@ -3,15 +3,29 @@
 A link *passes value* (``follow``) when neither its ``rel`` (``nofollow``, ``ugc``,
 ``sponsored``) nor the linking page (robots meta / ``X-Robots-Tag`` nofollow) says
 otherwise; ``dofollow`` columns count those links, ``nofollow`` columns the rest.
+
+The link table is never loaded whole: its text columns are read batch by batch and turned
+into integer ids (4 bytes per row and column, plus each distinct text once,
+:mod:`linkspider.reports._encoded`); DuckDB groups the ids, exact distinct counts included,
+spilling to disk past its memory limit; only the grouped rows reach pandas, which orders
+and writes them. Ties keep the order in which groups first appear in the table. 10 million
+rows: ``benchmarks/results/aggregates.md``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkspider.extract.anchor_category import CATEGORIES
+from linkspider.reports._duckdb import MEMORY_LIMIT, connect
+from linkspider.reports._encoded import EncodedTable, encode
 
 AGGREGATE_COLUMNS = [
     "source_domain", "source_url", "target_url", "target", "anchor_text", "image_alt",
@@ -19,47 +33,151 @@ AGGREGATE_COLUMNS = [
     "last_seen",
 ]  # fmt: skip
 
+#: Text columns the aggregates read (as ids); ``anchor`` is derived from three more.
+_TEXT_COLUMNS = ["source_domain", "source_url", "target_url", "target", "anchor_category",
+                 "first_seen", "last_seen"]  # fmt: skip
+#: Result columns holding ids of the first/last seen timestamps.
+_SEEN = {"first_seen": "first_seen", "last_seen": "last_seen"}
+#: The per-group counts every aggregate shares (``nofollow`` is derived in pandas).
+_SUMMARY = """
+    count(*) AS backlinks,
+    count(DISTINCT source_domain) AS referring_domains,
+    count(DISTINCT source_url) AS linking_pages,
+    coalesce(sum(follow::INTEGER), 0)::BIGINT AS dofollow,
+    coalesce(sum(in_content::INTEGER), 0)::BIGINT AS content_backlinks,
+    min(first_seen) AS first_seen,
+    max(last_seen) AS last_seen,
+    min(_row) AS _first
+"""
 
-def load_links(parquet_path: Path) -> pd.DataFrame:
-    """The columns the aggregates need, with ``anchor`` and ``anchor_key`` added."""
-    frame = pd.read_parquet(parquet_path, columns=AGGREGATE_COLUMNS)
-    image = frame["link_type"] == "image"
-    frame["anchor"] = frame["anchor_text"].where(~image, frame["image_alt"])
-    frame["anchor_key"] = frame["anchor"].str.lower()
-    return frame
+
+@dataclass(frozen=True)
+class AggregateResult:
+    referring_domains: pd.DataFrame
+    anchors: pd.DataFrame
+    anchor_categories: pd.DataFrame
+    target_pages: pd.DataFrame
+    total_domains: int  # distinct referring domains
+    total_targets: int  # distinct targets found
 
 
-def _summary(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    grouped = frame.groupby(keys, sort=False, dropna=False)
-    result = grouped.agg(
-        backlinks=("source_url", "size"),
-        referring_domains=("source_domain", "nunique"),
-        linking_pages=("source_url", "nunique"),
-        dofollow=("follow", "sum"),
-        content_backlinks=("in_content", "sum"),
-        first_seen=("first_seen", "min"),
-        last_seen=("last_seen", "max"),
-    )
-    result["nofollow"] = result["backlinks"] - result["dofollow"]
+#: The aggregate files, in the order they are written.
+FILES = ("referring_domains.csv", "anchors.csv", "anchor_categories.csv", "target_pages.csv")
+
+
+def write_aggregates(parquet_path: Path, output_dir: Path) -> AggregateResult:
+    """Compute the aggregates of ``parquet_path`` and write :data:`FILES` to ``output_dir``."""
+    result = compute(parquet_path, output_dir)
+    frames = (result.referring_domains, result.anchors, result.anchor_categories,
+              result.target_pages)  # fmt: skip
+    for name, frame in zip(FILES, frames, strict=True):
+        tmp = output_dir / f"{name}.tmp"
+        frame.to_csv(tmp, index=False)
+        tmp.replace(output_dir / name)
     return result
 
 
-def _most_frequent(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
-    """Per ``key``, the most frequent ``value`` (ties: alphabetical)."""
-    counts = frame.groupby([key, value], sort=False).size().reset_index(name="n")
-    counts = counts.sort_values(["n", value], ascending=[False, True])
-    return counts.drop_duplicates(key).set_index(key)[value]
+def compute(
+    parquet_path: Path, work_dir: Path, memory_limit: str = MEMORY_LIMIT
+) -> AggregateResult:
+    """Every aggregate of the backlink Parquet file; spill files go to ``work_dir``."""
+    links = encode_links(parquet_path)
+    with connect(work_dir, memory_limit) as db:
+        db.register("links", links.table)
+        ((total_domains, total_targets, total_links),) = db.sql(
+            "SELECT count(DISTINCT source_domain), count(DISTINCT target), count(*) FROM links"
+        ).fetchall()
+        domains = referring_domains(db, links)
+        anchor_rows = anchors(db, links, total_domains)
+        categories = anchor_categories(db, links, total_links, total_domains)
+        pages = target_pages(db, links)
+    return AggregateResult(domains, anchor_rows, categories, pages, total_domains, total_targets)
 
 
-def referring_domains(frame: pd.DataFrame) -> pd.DataFrame:
-    result = _summary(frame, ["source_domain"]).drop(columns="referring_domains")
-    grouped = frame.groupby("source_domain", sort=False)
-    result["targets"] = grouped["target"].nunique()
-    result["target_pages"] = grouped["target_url"].nunique()
-    result["sitewide"] = grouped["sitewide"].any()
-    with_text = frame[frame["anchor"] != ""]
-    result["top_anchor"] = _most_frequent(with_text, "source_domain", "anchor")
-    result = result.reset_index()
+def _anchor(batch: pa.RecordBatch) -> pa.Array:
+    """The anchor of a link: its alt text for an image link, else its text."""
+    image = pc.fill_null(pc.equal(batch.column("link_type"), "image"), False)
+    return pc.if_else(image, batch.column("image_alt"), batch.column("anchor_text"))
+
+
+def encode_links(parquet_path: Path) -> EncodedTable:
+    """The aggregate columns as ids, plus ``anchor``, ``anchor_key`` and ``_row``.
+
+    Anchors are compared case-insensitively through Arrow's Unicode lower-case mapping (as
+    pandas' string columns do): ``anchor_key`` is the id of the lower-cased anchor.
+    ``_row`` (position in the file) orders groups by first appearance.
+    """
+    links = encode(
+        parquet_path,
+        text=_TEXT_COLUMNS,
+        keep=["follow", "in_content", "sitewide"],
+        ordered={"anchor", "first_seen", "last_seen"},
+        derived={"anchor": (["link_type", "anchor_text", "image_alt"], _anchor)},
+    )
+    keys = pc.dictionary_encode(pc.utf8_lower(links.dictionaries["anchor"]))
+    anchor_key = pc.take(keys.indices, links.table.column("anchor"))
+    rows = pa.array(np.arange(links.table.num_rows, dtype=np.int64))
+    links.table = links.table.append_column("anchor_key", anchor_key).append_column("_row", rows)
+    links.dictionaries["anchor_key"] = keys.dictionary
+    return links
+
+
+def _frame(
+    db: duckdb.DuckDBPyConnection, sql: str, links: EncodedTable, texts: dict[str, str]
+) -> pd.DataFrame:
+    """Query result in first-appearance order of its groups, ids turned back into text.
+
+    ``texts`` maps result columns to the encoded column whose dictionary they use.
+    """
+    table = db.sql(sql).to_arrow_table()
+    for column, encoded in texts.items():
+        index = table.schema.get_field_index(column)
+        ids = table.column(column).cast(pa.int32())
+        table = table.set_column(index, column, pc.take(links.dictionaries[encoded], ids))
+    frame: pd.DataFrame = table.to_pandas()
+    if "_first" in frame.columns:
+        frame = frame.sort_values("_first", kind="stable").drop(columns="_first")
+    return frame.reset_index(drop=True)
+
+
+def _with_nofollow(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["nofollow"] = frame["backlinks"] - frame["dofollow"]
+    return frame
+
+
+def _id_of(links: EncodedTable, name: str, text: str) -> int:
+    """The id of ``text`` in column ``name`` (-1, matching no row, if absent)."""
+    found = pc.index(links.dictionaries[name], text).as_py()
+    return int(found)
+
+
+def _most_frequent(key: str, value: str, where: str) -> str:
+    """SQL for, per ``key``, the most frequent ``value`` (ties: the smallest; ids of
+    ``value`` follow text order)."""
+    return f"""SELECT {key}, {value} FROM (
+        SELECT {key}, {value}, row_number() OVER (
+            PARTITION BY {key} ORDER BY count(*) DESC, {value} ASC) AS _rank
+        FROM links WHERE {where} GROUP BY {key}, {value}) WHERE _rank = 1"""
+
+
+def referring_domains(db: duckdb.DuckDBPyConnection, links: EncodedTable) -> pd.DataFrame:
+    empty = _id_of(links, "anchor", "")
+    result = _frame(
+        db,
+        f"""WITH summary AS (
+              SELECT source_domain, {_SUMMARY},
+                     count(DISTINCT target) AS targets,
+                     count(DISTINCT target_url) AS target_pages,
+                     bool_or(sitewide) AS sitewide
+              FROM links GROUP BY source_domain),
+            top AS ({_most_frequent("source_domain", "anchor", f"anchor <> {empty}")})
+            SELECT s.*, top.anchor AS top_anchor
+            FROM summary s
+            LEFT JOIN top ON s.source_domain IS NOT DISTINCT FROM top.source_domain""",
+        links,
+        {"source_domain": "source_domain", "top_anchor": "anchor", **_SEEN},
+    )
+    result = _with_nofollow(result)
     order = ["source_domain", "backlinks", "linking_pages", "dofollow", "nofollow",
              "content_backlinks", "sitewide", "targets", "target_pages", "top_anchor",
              "first_seen", "last_seen"]  # fmt: skip
@@ -68,14 +186,23 @@ def referring_domains(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def anchors(frame: pd.DataFrame) -> pd.DataFrame:
+def anchors(db: duckdb.DuckDBPyConnection, links: EncodedTable, total_domains: int) -> pd.DataFrame:
     """Per anchor (case-insensitive, shown in its most frequent spelling) and category."""
-    result = _summary(frame, ["anchor_key", "anchor_category"])
-    spelling = _most_frequent(frame, "anchor_key", "anchor")
-    result = result.reset_index()
-    result["anchor"] = result["anchor_key"].map(spelling)
-    total_domains = max(frame["source_domain"].nunique(), 1)
-    result["share_of_referring_domains"] = (result["referring_domains"] / total_domains).round(4)
+    result = _frame(
+        db,
+        f"""WITH summary AS (
+              SELECT anchor_key, anchor_category, {_SUMMARY}
+              FROM links GROUP BY anchor_key, anchor_category),
+            spelling AS ({_most_frequent("anchor_key", "anchor", "TRUE")})
+            SELECT s.*, spelling.anchor AS anchor FROM summary s
+            LEFT JOIN spelling ON s.anchor_key IS NOT DISTINCT FROM spelling.anchor_key""",
+        links,
+        {"anchor": "anchor", "anchor_category": "anchor_category", **_SEEN},
+    )
+    result = _with_nofollow(result)
+    result["share_of_referring_domains"] = (
+        result["referring_domains"] / max(total_domains, 1)
+    ).round(4)
     order = ["anchor", "anchor_category", "backlinks", "referring_domains", "linking_pages",
              "dofollow", "nofollow", "content_backlinks", "share_of_referring_domains",
              "first_seen", "last_seen"]  # fmt: skip
@@ -84,23 +211,37 @@ def anchors(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def anchor_categories(frame: pd.DataFrame) -> pd.DataFrame:
+def anchor_categories(
+    db: duckdb.DuckDBPyConnection, links: EncodedTable, total_links: int, total_domains: int
+) -> pd.DataFrame:
     """The anchor profile: per category, in the fixed category order, zeros included."""
-    result = _summary(frame, ["anchor_category"]).reindex(list(CATEGORIES))
+    result = _frame(
+        db,
+        f"SELECT anchor_category, {_SUMMARY} FROM links GROUP BY anchor_category",
+        links,
+        {"anchor_category": "anchor_category"},
+    )
+    result = _with_nofollow(result).set_index("anchor_category").reindex(list(CATEGORIES))
     result.index.name = "anchor_category"
     counts = ["backlinks", "referring_domains", "linking_pages", "dofollow", "nofollow",
               "content_backlinks"]  # fmt: skip
     result[counts] = result[counts].fillna(0).astype("int64")
-    total_links = max(len(frame), 1)
-    total_domains = max(frame["source_domain"].nunique(), 1)
-    result["share_of_backlinks"] = (result["backlinks"] / total_links).round(4)
-    result["share_of_referring_domains"] = (result["referring_domains"] / total_domains).round(4)
+    result["share_of_backlinks"] = (result["backlinks"] / max(total_links, 1)).round(4)
+    result["share_of_referring_domains"] = (
+        result["referring_domains"] / max(total_domains, 1)
+    ).round(4)
     order = ["anchor_category", *counts, "share_of_backlinks", "share_of_referring_domains"]
     return result.reset_index()[order]
 
 
-def target_pages(frame: pd.DataFrame) -> pd.DataFrame:
-    result = _summary(frame, ["target_url", "target"]).reset_index()
+def target_pages(db: duckdb.DuckDBPyConnection, links: EncodedTable) -> pd.DataFrame:
+    result = _frame(
+        db,
+        f"SELECT target_url, target, {_SUMMARY} FROM links GROUP BY target_url, target",
+        links,
+        {"target_url": "target_url", "target": "target", **_SEEN},
+    )
+    result = _with_nofollow(result)
     order = ["target_url", "target", "backlinks", "referring_domains", "linking_pages",
              "dofollow", "nofollow", "content_backlinks", "first_seen", "last_seen"]  # fmt: skip
     return result[order].sort_values(

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
 from linkspider.monitor import update_monitoring
 from linkspider.reports import aggregates
@@ -40,12 +38,6 @@ class ExportSummary:
     files: list[str] = field(default_factory=list)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".csv.tmp")
-    frame.to_csv(tmp, index=False)
-    tmp.replace(path)
-
-
 def build_exports(output_dir: Path, options: ExportOptions | None = None) -> ExportSummary:
     """Write CSV/Parquet tables and aggregate reports into ``output_dir``."""
     options = options or ExportOptions()
@@ -59,7 +51,7 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
     results["backlinks"] = export_jsonl(
         output_dir / "backlinks.jsonl",
         arrow_schema(BacklinkItem),
-        output_dir / "backlinks.csv",
+        None,  # backlinks.csv: written once, with the sitewide flags, by apply_sitewide
         output_dir / "backlinks.parquet",
         key=BACKLINK_KEY,
     )
@@ -79,13 +71,9 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
     summary.pages = results["pages"].rows
     summary.errors = results["errors"].rows
     summary.bad_lines = sum(r.bad_lines for r in results.values())
-    frame = aggregates.load_links(output_dir / "backlinks.parquet")
-    _write_csv(aggregates.referring_domains(frame), output_dir / "referring_domains.csv")
-    _write_csv(aggregates.anchors(frame), output_dir / "anchors.csv")
-    _write_csv(aggregates.anchor_categories(frame), output_dir / "anchor_categories.csv")
-    _write_csv(aggregates.target_pages(frame), output_dir / "target_pages.csv")
-    summary.referring_domains = int(frame["source_domain"].nunique())
-    summary.targets_found = int(frame["target"].nunique())
+    totals = aggregates.write_aggregates(output_dir / "backlinks.parquet", output_dir)
+    summary.referring_domains = totals.total_domains
+    summary.targets_found = totals.total_targets
     if options.history:  # new/lost/changed links against the target set's history
         history_dir = options.history_dir or output_dir.absolute().parent / "history"
         update_monitoring(output_dir, history_dir, options.history_lock_timeout)

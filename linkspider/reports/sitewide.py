@@ -3,8 +3,9 @@
 A link group is (referring host, target URL, anchor text, placement). A link is
 *sitewide* when its group spans at least ``min_share`` of the HTML pages crawled on that
 host and at least ``min_pages`` pages. ``links_in_group`` is the number of link rows in the
-group. Computed with Arrow over the written Parquet file: memory grows with the number of
-distinct groups, not with rows, and the table is rewritten batch by batch.
+group. Computed by DuckDB over the written Parquet file, out of core (its memory limit
+holds whatever the number of groups); the table is then rewritten batch by batch, with 9
+bytes per row held for the flags.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+from linkspider.reports._duckdb import connect
+from linkspider.reports._encoded import encode
 
 GROUP_KEYS = ["source_host", "target_url", "anchor_text", "placement"]
 
@@ -44,25 +49,52 @@ def host_page_counts(pages_csv: Path) -> Counter[str]:
     return counts
 
 
-def group_table(parquet: Path, host_pages: Counter[str], rule: SitewideRule) -> pa.Table:
-    """One row per link group with ``links_in_group`` and ``sitewide``."""
-    links = pq.read_table(parquet, columns=[*GROUP_KEYS, "source_url"])
-    groups = links.group_by(GROUP_KEYS).aggregate(
-        [("source_url", "count"), ("source_url", "count_distinct")]
-    )
-    hosts = groups.column("source_host").to_pylist()
-    pages = groups.column("source_url_count_distinct").to_pylist()
-    sitewide = [
-        n >= rule.min_pages and n >= rule.min_share * host_pages.get(host, 0)
-        for host, n in zip(hosts, pages, strict=True)
-    ]
-    return pa.table(
-        {
-            **{key: groups.column(key) for key in GROUP_KEYS},
-            "_links": groups.column("source_url_count").cast(pa.int64()),
-            "_sitewide": pa.array(sitewide, pa.bool_()),
-        }
-    )
+def row_flags(
+    parquet: Path, host_pages: Counter[str], rule: SitewideRule, work_dir: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(links_in_group, sitewide)`` for every row of ``parquet``, in file order.
+
+    The key columns are encoded as integer ids, then DuckDB partitions the rows (exact
+    distinct pages per group, spilling past its memory limit); rows with a null key belong
+    to no group (0, False).
+    """
+    rows = pq.ParquetFile(parquet).metadata.num_rows
+    links = np.zeros(rows, np.int64)
+    sitewide = np.zeros(rows, np.bool_)
+    keys = ", ".join(GROUP_KEYS)
+    rows_table = encode(parquet, text=[*GROUP_KEYS, "source_url"])
+    host_ids = pc.index_in(pa.array(list(host_pages), pa.string()),
+                           value_set=rows_table.dictionaries["source_host"])  # fmt: skip
+    hosts = pa.table({"host": host_ids, "pages": pa.array(list(host_pages.values()), pa.int64())})
+    table = rows_table.table.append_column("_row", pa.array(np.arange(rows, dtype=np.int64)))
+    with connect(work_dir) as db:
+        db.register("rows", table)
+        db.register("host_pages", hosts.filter(pc.is_valid(hosts.column("host"))))
+        # Window functions, not GROUP BY + join back: one partitioning of the rows gives
+        # each row its group's size, and the largest dense rank of its page in the group
+        # is the group's number of distinct pages.
+        flags = db.sql(
+            f"""WITH ranked AS (
+                  SELECT _row, source_host, count(*) OVER g AS links,
+                         dense_rank() OVER (g ORDER BY source_url) AS page_rank,
+                         {keys}
+                  FROM rows WHERE {" AND ".join(f"{key} IS NOT NULL" for key in GROUP_KEYS)}
+                  WINDOW g AS (PARTITION BY {keys})),
+                grouped AS (
+                  SELECT _row, source_host, links,
+                         max(page_rank) OVER (PARTITION BY {keys}) AS pages
+                  FROM ranked)
+                SELECT _row, links,
+                       grouped.pages >= $min_pages
+                       AND grouped.pages >= $min_share * coalesce(h.pages, 0) AS sitewide
+                FROM grouped LEFT JOIN host_pages h ON grouped.source_host = h.host""",
+            params={"min_pages": int(rule.min_pages), "min_share": float(rule.min_share)},
+        )
+        for batch in flags.to_arrow_reader(batch_size=1_000_000):
+            index = batch.column("_row").to_numpy()
+            links[index] = batch.column("links").to_numpy()
+            sitewide[index] = batch.column("sitewide").to_numpy(zero_copy_only=False)
+    return links, sitewide
 
 
 def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: SitewideRule) -> int:
@@ -72,31 +104,28 @@ def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: Sitewid
     """
     if not parquet.exists():
         return 0
-    groups = group_table(parquet, host_page_counts(pages_csv), rule)
+    counts, flags = row_flags(parquet, host_page_counts(pages_csv), rule, parquet.parent)
     source = pq.ParquetFile(parquet)
     schema = source.schema_arrow
     tmp_parquet = parquet.with_suffix(".parquet.sitewide.tmp")
     tmp_csv = csv_path.with_suffix(".csv.sitewide.tmp")
-    sitewide_rows = 0
     options = pa_csv.WriteOptions(quoting_style="needed")
+    sitewide_at = schema.get_field_index("sitewide")
+    links_at = schema.get_field_index("links_in_group")
+    done = 0
     with (
         pq.ParquetWriter(str(tmp_parquet), schema) as writer,
         pa_csv.CSVWriter(str(tmp_csv), schema, write_options=options) as csv_writer,
     ):
         for batch in source.iter_batches(batch_size=100_000):
             table = pa.Table.from_batches([batch], schema=schema)
-            table = table.append_column("_row", pa.array(range(table.num_rows), pa.int64()))
-            joined = table.join(groups, keys=GROUP_KEYS, join_type="left outer")
-            joined = joined.sort_by("_row")
-            flags = pc.fill_null(joined.column("_sitewide"), False)
-            counts = pc.fill_null(joined.column("_links"), 0)
-            out = joined.select(schema.names)
-            out = out.set_column(schema.get_field_index("sitewide"), "sitewide", flags)
-            out = out.set_column(schema.get_field_index("links_in_group"), "links_in_group", counts)
-            out = out.cast(schema)
-            sitewide_rows += pc.sum(flags).as_py() or 0
-            writer.write_table(out)
-            csv_writer.write_table(out)
+            end = done + table.num_rows
+            table = table.set_column(sitewide_at, "sitewide", pa.array(flags[done:end]))
+            table = table.set_column(links_at, "links_in_group", pa.array(counts[done:end]))
+            table = table.cast(schema)
+            done = end
+            writer.write_table(table)
+            csv_writer.write_table(table)
     tmp_parquet.replace(parquet)
     tmp_csv.replace(csv_path)
-    return int(sitewide_rows)
+    return int(flags.sum())

@@ -1,0 +1,248 @@
+"""Exports at scale: sitewide flags, aggregates and the JSONL table step on a generated table.
+
+Run from the repo root::
+
+    python benchmarks/aggregates_scale.py [--rows 10000000] [--jsonl-rows 1000000] [--dir DIR]
+
+It generates a realistic ``backlinks.parquet`` (every backlink column; Zipf-like
+popularity: ~200k source hosts, ~3M source pages, a few thousand target pages, anchors and
+a few targets, 10% image links, non-ASCII anchors, 30% template links repeated on a host's
+pages: the sitewide candidates) and a ``pages.csv``, then runs each
+export step in its own process and reports wall time, CPU time and peak RSS
+(``ru_maxrss`` of that process, native DuckDB/Arrow memory included):
+
+* ``sitewide``: ``apply_sitewide`` (groups, flags, rewrites Parquet + CSV);
+* ``aggregates``: ``write_aggregates`` (the four aggregate CSV files);
+* ``sitewide+aggregates``: both in one process, as ``build_exports`` runs them;
+* ``tables``: ``export_jsonl`` on a JSON Lines file of ``--jsonl-rows`` rows (with the
+  de-duplication pass), the per-crawl JSONL -> CSV + Parquet step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+CHUNK = 1_000_000
+
+
+def _zipf_index(rng: np.random.Generator, size: int, pool: int, skew: float) -> np.ndarray:
+    """Indices in ``range(pool)`` with a power-law popularity (index 0 the most popular)."""
+    u = rng.random(size)
+    return np.minimum((pool * u**skew).astype(np.int64), pool - 1)
+
+
+def _strings(values: list[str]) -> pa.Array:
+    return pa.array(values, pa.string())
+
+
+def generate(folder: Path, rows: int, seed: int = 8) -> None:
+    """Write ``backlinks.parquet`` (``rows`` rows) and ``pages.csv`` into ``folder``."""
+    from linkspider.items import BacklinkItem
+    from linkspider.reports.tables import arrow_schema
+
+    rng = np.random.default_rng(seed)
+    n_hosts, n_pages = 200_000, min(3_000_000, max(rows // 3, 1000))
+    hosts = [f"www.site{i}.{('com', 'de', 'co.uk', 'org')[i % 4]}" for i in range(n_hosts)]
+    domains = [h[4:] for h in hosts]
+    page_host = _zipf_index(rng, n_pages, n_hosts, 2.5)
+    pages = _strings([f"https://{hosts[h]}/post/{i}" for i, h in enumerate(page_host.tolist())])
+    host_arr, domain_arr = _strings(hosts), _strings(domains)
+    targets = _strings(["acme-boots.com", "globex.co.uk", "initech.com.au", "xn--bcher-kva.de"])
+    n_target_pages = 5000
+    target_url_of = [f"https://{targets[i % 4]}/p/{i}" for i in range(n_target_pages)]
+    target_urls = _strings(target_url_of)
+    words = ["Acme", "boots", "hiking", "Globex", "guide", "here", "Bücher", "İstanbul",
+             "waterproof", "review", "best", "cheap", "Wanderbücher", "click", "ΣΟΦΊΑ"]  # fmt: skip
+    anchors = _strings(
+        [" ".join(words[(i * k) % len(words)] for k in range(1, 2 + i % 4)) for i in range(3000)]
+    )
+    placements = _strings(["content", "navigation", "header", "footer", "sidebar", "comments"])
+    categories = _strings(["empty", "image", "url", "compound", "branded", "exact", "partial",
+                           "generic", "other"])  # fmt: skip
+    schema = arrow_schema(BacklinkItem)
+    with pq.ParquetWriter(str(folder / "backlinks.parquet"), schema) as writer:
+        for start in range(0, rows, CHUNK):
+            size = min(CHUNK, rows - start)
+            page = _zipf_index(rng, size, n_pages, 1.6)
+            host_ids = page_host[page]
+            host = pa.array(host_ids)
+            # 30% are the host's template link (same target, anchor, footer on every page):
+            # the sitewide candidates.
+            template = rng.random(size) < 0.3
+            target = np.where(template, host_ids % n_target_pages,
+                              _zipf_index(rng, size, n_target_pages, 2.0))  # fmt: skip
+            anchor_ids = np.where(template, host_ids % 7, _zipf_index(rng, size, 3000, 2.0))
+            anchor = pc.take(anchors, pa.array(anchor_ids))
+            image = (rng.random(size) < 0.1) & ~template
+            fetched = pa.array(
+                [f"2026-11-{d:02d}T00:00:00Z" for d in rng.integers(1, 29, size).tolist()]
+            )
+            empty = pa.array(np.full(size, ""), pa.string())
+            placement = pc.take(
+                placements, pa.array(np.where(template, 3, rng.integers(0, 6, size)))
+            )
+            columns = {
+                "source_url": pc.take(pages, pa.array(page)),
+                "source_host": pc.take(host_arr, host),
+                "source_domain": pc.take(domain_arr, host),
+                "source_title": empty,
+                "source_status": pa.array(np.full(size, 200)),
+                "target_url": pc.take(target_urls, pa.array(target)),
+                "href": pc.take(target_urls, pa.array(target)),
+                "target_host": pc.take(targets, pa.array(target % 4)),
+                "target_domain": pc.take(targets, pa.array(target % 4)),
+                "target": pc.take(targets, pa.array(target % 4)),
+                "anchor_text": pc.if_else(pa.array(image), empty, anchor),
+                "link_type": pc.if_else(pa.array(image), "image", "text"),
+                "image_alt": pc.if_else(pa.array(image), anchor, empty),
+                "rel": empty,
+                "link_index": pa.array(rng.integers(1, 300, size)),
+                "depth": pa.array(rng.integers(0, 5, size)),
+                "first_seen": fetched,
+                "last_seen": fetched,
+                "placement": placement,
+                "in_content": pc.equal(placement, "content"),
+                "xpath": empty,
+                "anchor_category": pc.take(categories, pa.array(rng.integers(0, 9, size))),
+                "follow": pa.array(rng.random(size) < 0.7),
+            }
+            arrays = []
+            for field in schema:
+                value = columns.get(field.name)
+                if value is None:
+                    value = (
+                        pa.array(np.zeros(size, bool))
+                        if field.type == pa.bool_()
+                        else (
+                            pa.array(np.zeros(size, np.int64))
+                            if field.type == pa.int64()
+                            else empty
+                        )
+                    )
+                arrays.append(pc.cast(value, field.type))
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+    # pages.csv: every source page once, parsed (the sitewide step counts pages per host).
+    page_table = pa.table({"url": pages, "host": pc.take(host_arr, pa.array(page_host)),
+                           "parsed": pa.array(np.ones(n_pages, bool))})  # fmt: skip
+    pa_csv.write_csv(page_table, folder / "pages.csv")
+    # backlinks.csv exists in a real run folder (the sitewide step rewrites both files).
+    (folder / "backlinks.csv").write_text("")
+
+
+def write_jsonl(folder: Path, rows: int) -> Path:
+    """The first ``rows`` rows as JSON Lines, 1% of them written twice (a resumed crawl)."""
+    path = folder / "backlinks.jsonl"
+    source = pq.ParquetFile(folder / "backlinks.parquet")
+    written = 0
+    with path.open("w", encoding="utf-8") as handle:
+        for batch in source.iter_batches(batch_size=100_000):
+            for number, record in enumerate(batch.to_pylist()):
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+                handle.write(line)
+                if number % 100 == 0:
+                    handle.write(line)
+                written += 1
+                if written >= rows:
+                    return path
+    return path
+
+
+def run_step(step: str, folder: Path) -> dict[str, float]:
+    """Run one step in this process; returns timings and this process's peak RSS."""
+    from linkspider.items import BacklinkItem
+    from linkspider.reports import aggregates
+    from linkspider.reports.sitewide import SitewideRule, apply_sitewide
+    from linkspider.reports.tables import arrow_schema, export_jsonl
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    extra: dict[str, float] = {}
+    if step == "sitewide+aggregates":  # as build_exports runs them: one process
+        apply_sitewide(
+            folder / "backlinks.parquet", folder / "backlinks.csv", folder / "pages.csv",
+            SitewideRule(),
+        )  # fmt: skip
+        extra["referring_domains"] = aggregates.write_aggregates(
+            folder / "backlinks.parquet", folder
+        ).total_domains
+    elif step == "sitewide":
+        extra["sitewide_rows"] = apply_sitewide(
+            folder / "backlinks.parquet", folder / "backlinks.csv", folder / "pages.csv",
+            SitewideRule(),
+        )  # fmt: skip
+    elif step == "aggregates":
+        result = aggregates.write_aggregates(folder / "backlinks.parquet", folder)
+        extra["referring_domains"] = result.total_domains
+        extra["target_pages"] = len(result.target_pages)
+        extra["anchor_rows"] = len(result.anchors)
+    elif step == "tables":
+        out = folder / "tables"
+        out.mkdir(exist_ok=True)
+        table = export_jsonl(
+            folder / "backlinks.jsonl", arrow_schema(BacklinkItem), out / "backlinks.csv",
+            out / "backlinks.parquet", key=("source_url", "link_index", "href", "anchor_text"),
+        )  # fmt: skip
+        extra["rows"] = table.rows
+        extra["duplicates"] = table.duplicates
+    else:
+        raise SystemExit(f"unknown step {step}")
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
+            "peak_rss_mb": peak_kib / 1024, **extra}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--jsonl-rows", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=None, help="keep the generated files here")
+    parser.add_argument("--steps", default="sitewide,aggregates,sitewide+aggregates,tables")
+    parser.add_argument("--step", help=argparse.SUPPRESS)  # internal: run one step
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(run_step(args.step, args.dir)))
+        return 0
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="linkspider-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "backlinks.parquet").exists():
+        start = time.perf_counter()
+        generate(folder, args.rows)
+        print(f"generated {args.rows:,} rows in {time.perf_counter() - start:.0f} s")
+    if "tables" in args.steps and not (folder / "backlinks.jsonl").exists():
+        write_jsonl(folder, args.jsonl_rows)
+    size = (folder / "backlinks.parquet").stat().st_size / 2**20
+    print(f"{folder}: backlinks.parquet {size:.0f} MiB")
+    print("| step | wall s | CPU s | peak RSS MB | detail |\n| --- | --- | --- | --- | --- |")
+    for step in args.steps.split(","):
+        done = subprocess.run(
+            [sys.executable, __file__, "--step", step, "--dir", str(folder)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(f"| {step} | failed | | | {done.stderr.strip().splitlines()[-1:]} |")
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        detail = ", ".join(
+            f"{k}={int(v):,}"
+            for k, v in result.items()
+            if k not in ("wall_s", "cpu_s", "peak_rss_mb")
+        )
+        print(f"| {step} | {result['wall_s']:.1f} | {result['cpu_s']:.1f} | "
+              f"{result['peak_rss_mb']:.0f} | {detail} |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
