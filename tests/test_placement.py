@@ -345,6 +345,17 @@ def test_classifier_is_lazy_and_agrees_with_batch() -> None:
     assert [clf.classify(a) for a in links] == classify_placements(tree, links)
 
 
+def test_menu_in_class_named_header_needs_no_density_pass() -> None:
+    # Whether "site-header" wraps the page or not, a nav inside it is navigation.
+    tree = LexborHTMLParser(
+        page(f"<div class='site-header'><nav><a id='n' href='/a'>About</a></nav></div>{ARTICLE}")
+    )
+    clf = PlacementClassifier(tree)
+    (link,) = [a for a in tree.css("a[href]") if a.attributes.get("id") == "n"]
+    assert clf.classify(link).placement == "navigation"
+    assert not clf.density_computed
+
+
 def test_classifier_gives_the_same_answer_in_any_order() -> None:
     tree = LexborHTMLParser(
         page(

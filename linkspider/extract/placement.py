@@ -306,6 +306,8 @@ _MAX_CARD_PROSE: Final = 300
 # The best text block overrules class names that call it boilerplate when it scores this
 # many times the best block they leave.
 _OVERRULE: Final = 2.0
+# Markup-only resolution gives up (and asks the density pass) beyond this many outcomes.
+_MAX_BRANCHES: Final = 8
 # The main block grows over a wrapper when at most this share of the text it adds is links.
 _GROW_LINK_SHARE: Final = 0.1
 
@@ -484,6 +486,7 @@ class PlacementClassifier:
         self._stats: PageStats | None = None
         self._cards: frozenset[int] | None = None
         self._overruled = False
+        self._signals: dict[int, tuple[str | None, bool]] = {}
 
     # -- public -------------------------------------------------------------------------
 
@@ -497,6 +500,8 @@ class PlacementClassifier:
         region: str | None = None
         if self.rules:
             region = self._rule_region(chain)
+        if region is None and self._stats is None:
+            region = self._certain_region(chain)
         if region is None:
             region = self._state(chain, final=True)[0]
             if region == CONTENT and _in_prose_paragraph(chain):
@@ -541,13 +546,19 @@ class PlacementClassifier:
             cache[node.mem_id] = st
         return st
 
-    def _combine(self, parent: _State, node: LexborNode, final: bool) -> _State:
-        """State of ``node`` from its parent's state and its own signal (see module doc)."""
+    def _combine(
+        self, parent: _State, node: LexborNode, final: bool, wrapper: bool | None = None
+    ) -> _State:
+        """State of ``node`` from its parent's state and its own signal (see module doc).
+
+        ``wrapper`` answers "is this class-named region a page wrapper?" by assumption
+        (see ``_certain_region``); None asks ``_is_wrapper``, which needs the density pass.
+        """
         tag = node.tag or ""
         region, scoped = parent
         if tag in ("html", "body"):
             return parent
-        sig, semantic = _own_signal(node, tag)
+        sig, semantic = self._signal(node, tag)
         scoped = scoped or tag in _SCOPING_TAGS
         if sig is None:
             return region, scoped
@@ -562,11 +573,45 @@ class PlacementClassifier:
             return region, scoped
         # A class-named boilerplate region cannot hold most of the page's text: such a class
         # sits on a page wrapper ("site-header-wrap" around everything).
-        if not semantic and sig != CONTENT and final and self._is_wrapper(node):
-            return region, scoped
+        if not semantic and sig != CONTENT and final:
+            if wrapper is None:
+                wrapper = self._is_wrapper(node)
+            if wrapper:
+                return region, scoped
         if region == HEADER and sig == CONTENT:
             return region, scoped
         return sig, scoped
+
+    def _signal(self, node: LexborNode, tag: str) -> tuple[str | None, bool]:
+        key = node.mem_id
+        sig = self._signals.get(key)
+        if sig is None:
+            sig = self._signals[key] = _own_signal(node, tag)
+        return sig
+
+    def _certain_region(self, chain: _Chain) -> str | None:
+        """The link's boilerplate region when markup decides it whatever the wrapper tests say.
+
+        Resolves the chain under both answers to every "is this class-named region a page
+        wrapper?" question; when all outcomes agree on one boilerplate region (a ``nav``
+        inside a class-named header is navigation either way) the density pass is not
+        needed. Otherwise returns None and the caller resolves the chain for real.
+        """
+        states = {_ROOT_STATE}
+        for node in reversed(chain):
+            nxt: set[_State] = set()
+            for st in states:
+                nxt.add(self._combine(st, node, True, wrapper=True))
+                nxt.add(self._combine(st, node, True, wrapper=False))
+            states = nxt
+            if len(states) > _MAX_BRANCHES:
+                return None
+        regions = {region for region, _ in states}
+        if len(regions) == 1:
+            (region,) = regions
+            if region is not None and region != CONTENT:
+                return region
+        return None
 
     def _is_wrapper(self, node: LexborNode) -> bool:
         """Does ``node`` wrap the page: hold half of its text, and its main block if any?
