@@ -73,6 +73,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="print the report only")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, outputs)")
     parser.add_argument("--seed", type=int, default=8, help="generator seed (8)")
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        metavar="WORK",
+        help="only render the report again from a work folder kept with --keep",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.pages, args.reps, args.latency = min(args.pages, 2000), 1, "none"
@@ -89,6 +95,8 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_only:
+        return render_again(args.report_only, args)
     signal.signal(signal.SIGTERM, _terminate)
     modes = {"none": ["none"], "realistic": ["realistic"], "both": ["none", "realistic"]}[
         args.latency
@@ -133,11 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             redis.stop()
         comparison.save(work / "results.json")
     comparison.shared_machine_note = load_note(comparison)
-    text = report.render(comparison)
-    print(text)
-    if not args.no_write:
-        args.output.write_text(text, "utf-8")
-        print(f"written: {args.output}", file=sys.stderr)
+    publish(comparison, args)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     else:
@@ -237,6 +241,24 @@ def profile_linkspider(web: WebFiles, work: Path, timeout: float) -> tuple[list[
         "the exports at the end included)."
     )
     return markdown(profile), note
+
+
+def render_again(work: Path, args: argparse.Namespace) -> int:
+    comparison = Comparison.load(work / "results.json")
+    raw = work / "profile" / "profile.txt"
+    if raw.exists() and comparison.profile:
+        comparison.profile = markdown(summarise(raw))
+    comparison.shared_machine_note = load_note(comparison)
+    return publish(comparison, args)
+
+
+def publish(comparison: Comparison, args: argparse.Namespace) -> int:
+    text = report.render(comparison)
+    print(text)
+    if not args.no_write:
+        args.output.write_text(text, "utf-8")
+        print(f"written: {args.output}", file=sys.stderr)
+    return 0
 
 
 def load_note(comparison: Comparison) -> str:

@@ -12,6 +12,7 @@ session, so a timeout, a failure or Ctrl-C kills exactly the process groups we s
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import resource
 import signal
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
+PR_SET_PDEATHSIG = 1
 #: Process groups started and not yet reaped (for cleanup on errors and Ctrl-C).
 LIVE: set[int] = set()
 
@@ -49,6 +51,12 @@ class Usage:
     samples: list[tuple[float, int]] = field(default_factory=list)  # (unix time, tree RSS)
     server_cpu: float = 0.0
     load_before: float = 0.0
+
+
+def die_with_parent() -> None:
+    """``preexec_fn``: SIGTERM this child when the harness dies, even by SIGKILL (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def children_cpu() -> float:
@@ -117,6 +125,7 @@ def run_steps(
                         stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL,
                         start_new_session=True,
+                        preexec_fn=die_with_parent,
                     )
                 LIVE.add(process.pid)
                 processes.append((process, command))

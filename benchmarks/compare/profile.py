@@ -46,6 +46,7 @@ class Profile:
     areas: Counter[str] = field(default_factory=Counter)
     self_time: Counter[str] = field(default_factory=Counter)
     linkspider_inclusive: Counter[str] = field(default_factory=Counter)
+    inclusive: Counter[str] = field(default_factory=Counter)
 
 
 def py_spy() -> str | None:
@@ -98,6 +99,8 @@ def summarise(raw: Path) -> Profile:
         profile.areas[_area(frames)] += count
         for name in {name for name, path in frames if path.startswith("linkspider/")}:
             profile.linkspider_inclusive[name] += count
+        for name in {name for name, _ in frames}:
+            profile.inclusive[name] += count
     return profile
 
 
@@ -128,4 +131,14 @@ def markdown(profile: Profile, top: int = 12) -> list[str]:
         "|---|---|",
     ]
     lines += [f"| `{f}` | {pct(n)} |" for f, n in profile.linkspider_inclusive.most_common(top)]
+    # Below the reactor's and the crawl command's own frames (which hold nearly everything).
+    below = [(f, n) for f, n in profile.inclusive.most_common() if n < 0.6 * profile.samples]
+    lines += [
+        "",
+        "Any code by inclusive time (frames holding < 60% of the samples):",
+        "",
+        "| function | inclusive |",
+        "|---|---|",
+    ]
+    lines += [f"| `{f}` | {pct(n)} |" for f, n in below[:top]]
     return lines

@@ -82,6 +82,16 @@ class Comparison:
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1) + "\n", "utf-8")
 
+    @classmethod
+    def load(cls, path: Path) -> Comparison:
+        data = json.loads(path.read_text("utf-8"))
+        data["results"] = [Result(**r) for r in data["results"]]
+        data["servers"] = [ServerCheckResult(**s) for s in data["servers"]]
+        if data.get("rss"):
+            points = [(str(a), int(b), int(c)) for a, b, c in data["rss"]["points"]]
+            data["rss"] = RssRun(**{**data["rss"], "points": points})
+        return cls(**data)
+
 
 def _version(package: str) -> str:
     try:

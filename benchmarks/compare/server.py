@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.compare.measure import die_with_parent
 from linkspider.testweb.resolver import WebState
 
 ECHO_MODULE = Path("/usr/lib/nginx/modules/ngx_http_echo_module.so")
@@ -163,6 +164,7 @@ def start_nginx(prefix: Path, sites: Path, delays: dict[str, float] | None) -> N
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
     )
     server = Nginx(process, port, prefix)
     deadline = time.monotonic() + 10
@@ -283,6 +285,7 @@ def start_redis() -> Redis:
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
