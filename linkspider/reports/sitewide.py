@@ -11,6 +11,7 @@ bytes per row held for the flags.
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,9 @@ def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: Sitewid
     with (
         pq.ParquetWriter(str(tmp_parquet), schema) as writer,
         pa_csv.CSVWriter(str(tmp_csv), schema, write_options=options) as csv_writer,
+        ThreadPoolExecutor(max_workers=1) as csv_thread,  # Arrow writes without the GIL
     ):
+        pending: Future[None] | None = None
         for batch in source.iter_batches(batch_size=100_000):
             table = pa.Table.from_batches([batch], schema=schema)
             end = done + table.num_rows
@@ -124,8 +127,12 @@ def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: Sitewid
             table = table.set_column(links_at, "links_in_group", pa.array(counts[done:end]))
             table = table.cast(schema)
             done = end
+            if pending is not None:
+                pending.result()
+            pending = csv_thread.submit(csv_writer.write_table, table)
             writer.write_table(table)
-            csv_writer.write_table(table)
+        if pending is not None:
+            pending.result()
     tmp_parquet.replace(parquet)
     tmp_csv.replace(csv_path)
     return int(flags.sum())
