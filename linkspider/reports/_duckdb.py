@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 #: DuckDB's own memory ceiling (its hash tables and buffers; it spills beyond it). Python,
 #: Arrow and pandas hold only the grouped results on top of it.
@@ -43,3 +44,5 @@ def connect(
     finally:
         connection.close()
         shutil.rmtree(spill, ignore_errors=True)
+        # Arrow keeps freed buffers for reuse; the crawl process lives on after exporting.
+        pa.default_memory_pool().release_unused()

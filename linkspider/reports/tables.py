@@ -116,7 +116,7 @@ def read_jsonl_batches(
     path: Path,
     schema: pa.Schema,
     result: TableResult,
-    batch_rows: int = 50_000,
+    batch_rows: int = 10_000,
     keep: AbstractSet[int] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Record batches of ``schema`` from a JSON Lines file; bad lines counted in ``result``.
@@ -148,6 +148,15 @@ def read_jsonl_batches(
         result.rows += count
 
 
+#: Rows per Parquet row group (and CSV write) in :func:`export_jsonl`.
+ROW_GROUP_ROWS = 100_000
+
+
+def _write_all(writers: Sequence[pa_csv.CSVWriter | pq.ParquetWriter], table: pa.Table) -> None:
+    for writer in writers:
+        writer.write_table(table)
+
+
 def export_jsonl(
     jsonl: Path,
     schema: pa.Schema,
@@ -173,9 +182,18 @@ def export_jsonl(
         if parquet_path is not None:
             tmp = str(parquet_path) + ".tmp"
             writers.append(stack.enter_context(pq.ParquetWriter(tmp, schema)))
+        # Parsed JSON is bulky (a Python object per value): it is turned into Arrow every
+        # 10,000 rows, and written in row groups of ROW_GROUP_ROWS.
+        pending: list[pa.RecordBatch] = []
+        rows = 0
         for batch in read_jsonl_batches(jsonl, schema, result, keep=keep):
-            for writer in writers:
-                writer.write_batch(batch)
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= ROW_GROUP_ROWS:
+                _write_all(writers, pa.Table.from_batches(pending, schema=schema))
+                pending, rows = [], 0
+        if pending:
+            _write_all(writers, pa.Table.from_batches(pending, schema=schema))
     for path in outputs:
         Path(str(path) + ".tmp").replace(path)
     return result
