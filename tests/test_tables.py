@@ -1,0 +1,63 @@
+"""JSON Lines -> CSV and Parquet: one parse, last row per key, bad lines counted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+
+from linkspider.items import ErrorItem
+from linkspider.reports.tables import arrow_schema, export_jsonl
+
+SCHEMA = arrow_schema(ErrorItem)
+
+
+def _row(url: str, error: str, depth: int = 0) -> str:
+    return json.dumps({"url": url, "error": error, "message": "", "depth": depth,
+                       "occurred_at": "T"})  # fmt: skip
+
+
+def _tables(folder: Path) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    parquet = pq.read_table(folder / "e.parquet").to_pylist()
+    csv = pa_csv.read_csv(folder / "e.csv").to_pylist() if (folder / "e.csv").exists() else []
+    return parquet, csv
+
+
+@pytest.mark.parametrize("with_csv", [True, False])
+def test_last_row_of_each_key_wins_in_file_order(tmp_path: Path, with_csv: bool) -> None:
+    lines = [_row("https://a/1", "timeout"), "", _row("https://a/2", "http-404"),
+             '{"url": "half a li', _row("https://a/1", "dns-error", 2)]  # fmt: skip
+    (tmp_path / "e.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    csv = tmp_path / "e.csv" if with_csv else None
+    result = export_jsonl(tmp_path / "e.jsonl", SCHEMA, csv, tmp_path / "e.parquet", ("url",))
+    assert (result.rows, result.duplicates, result.bad_lines) == (2, 1, 1)
+    parquet, from_csv = _tables(tmp_path)
+    assert [(r["url"], r["error"], r["depth"]) for r in parquet] == [
+        ("https://a/2", "http-404", 0), ("https://a/1", "dns-error", 2)]  # fmt: skip
+    if with_csv:
+        assert [r["url"] for r in from_csv] == ["https://a/2", "https://a/1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["e.jsonl", "e.parquet", *(["e.csv"] if with_csv else [])]
+    )  # no staging file left
+
+
+def test_many_rows_across_row_groups(tmp_path: Path) -> None:
+    lines = [_row(f"https://a/{n % 150_000}", f"e{n}") for n in range(160_000)]
+    (tmp_path / "e.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    result = export_jsonl(tmp_path / "e.jsonl", SCHEMA, None, tmp_path / "e.parquet", ("url",))
+    assert (result.rows, result.duplicates) == (150_000, 10_000)
+    table = pq.read_table(tmp_path / "e.parquet")
+    errors = dict(zip(table.column("url").to_pylist(), table.column("error").to_pylist(),
+                      strict=True))  # fmt: skip
+    assert errors["https://a/0"] == "e150000" and errors["https://a/149999"] == "e149999"
+
+
+def test_missing_file_gives_empty_files_with_headers(tmp_path: Path) -> None:
+    result = export_jsonl(tmp_path / "none.jsonl", SCHEMA, tmp_path / "e.csv",
+                          tmp_path / "e.parquet", ("url",))  # fmt: skip
+    assert result.rows == 0
+    assert (tmp_path / "e.csv").read_text("utf-8").startswith('"url","error"')
+    assert pq.read_table(tmp_path / "e.parquet").num_rows == 0
