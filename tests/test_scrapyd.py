@@ -145,7 +145,10 @@ def _deploy(server: Scrapyd, project: Path) -> None:
 
 
 def _job_settings(web: TestWeb, **extra: str) -> list[tuple[str, str]]:
-    settings = {**DEMO_SETTINGS, **web.scrapy_settings(), **extra}
+    # Jobs here do not render: the browser switches are locked for jobs (operator's choice).
+    browser = web.browser_settings()
+    routing = {k: v for k, v in web.scrapy_settings().items() if k not in browser}
+    settings = {**DEMO_SETTINGS, **routing, **extra}
     return [("setting", f"{name}={value}") for name, value in settings.items()]
 
 
@@ -195,7 +198,9 @@ def test_jobs_crawl_like_the_command_line_each_into_its_own_folder(
     scrapyd.wait_finished({"inline-values", "server-paths"})
 
     jobs_root = scrapyd.exports / PROJECT / "backlinks"
-    assert sorted(p.name for p in jobs_root.iterdir()) == ["inline-values", "server-paths"]
+    # One folder per job, and the link history of the jobs' target sets beside them.
+    names = sorted(p.name for p in jobs_root.iterdir())
+    assert names == ["history", "inline-values", "server-paths"]
     expected = _rows(cli.output_dir)
     assert len(expected) > 20
     for job in ("inline-values", "server-paths"):
