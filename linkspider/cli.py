@@ -84,8 +84,13 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
 
     from linkspider.reports.options import ExportOptions
 
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "linkspider.settings")
-    settings: Settings = get_project_settings()
+    # The user's project settings if there are any, else linkspider's own; never by setting
+    # SCRAPY_SETTINGS_MODULE here: that would leak into every process started afterwards.
+    if os.environ.get("SCRAPY_SETTINGS_MODULE"):
+        settings: Settings = get_project_settings()
+    else:
+        settings = Settings()
+        settings.setmodule("linkspider.settings", priority="project")
     for pair in args.set or ():
         name, sep, value = pair.partition("=")
         if not sep or not name:
