@@ -98,7 +98,6 @@ def render(c: Comparison) -> str:
             f"{check.requests_per_second:,.0f} pages/s ({check.megabytes_per_second:,.0f} MB/s)"
             f"{times}."
         )
-    if c.servers:
         lines.append("")
     if "realistic" in c.modes:
         lines += [
