@@ -29,7 +29,7 @@ from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.domains import registrable_domain
-from linkspider.extract.follow import same_site_links
+from linkspider.extract.follow import RequestedUrls, same_site_links
 from linkspider.extract.html import is_html, media_type
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
@@ -58,6 +58,7 @@ class BacklinksSpider(Spider):
     follow_links: bool = True
     parse_max_bytes: int = 4 * 1024 * 1024  # LINKSPIDER_PARSE_MAX_BYTES
     _truncated_hosts: set[str]
+    _requested: RequestedUrls
     placement_rules: list[PlacementRule]
     #: -a expect: source URL -> its expected links (empty: a normal crawl; never mutated)
     _expected: dict[str, list[Placement]] = {}
@@ -118,6 +119,7 @@ class BacklinksSpider(Spider):
         except (RenderConfigError, ValueError) as exc:
             raise UsageError(f"{cls.name}: {exc}") from None
         spider._truncated_hosts = set()
+        spider._requested = RequestedUrls()
         for message in config.seeds.rejection_messages():
             spider.logger.warning(message)
         spider._expected = config.placements.source_pages() if config.placements else {}
@@ -180,7 +182,10 @@ class BacklinksSpider(Spider):
         yield from self._check_placements(response, page, facts)
         if self.follow_links:
             site = response.meta.get(META_SITE)
+            requested = self._requested
             for url in same_site_links(page) + (same_site_links(dom) if dom else []):
+                if not requested.first_time(url, depth + 1):
+                    continue  # asked for already: skip the Request the dupefilter would drop
                 yield Request(
                     url, callback=self.parse, errback=self.on_error, meta={META_SITE: site}
                 )
