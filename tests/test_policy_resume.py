@@ -105,7 +105,11 @@ def command(web: TestWeb, seeds: str, *extra: str, **settings: str) -> list[str]
 
 def finished_run(workdir: Path) -> Path:
     """The one run folder under ``workdir/output``."""
-    (folder,) = [p for p in (workdir / "output").iterdir() if p.is_dir() and p.name not in {"latest", "history"}]
+    (folder,) = [
+        p
+        for p in (workdir / "output").iterdir()
+        if p.is_dir() and p.name not in {"latest", "history"}
+    ]
     return folder
 
 
