@@ -227,42 +227,6 @@ def _own_signal(node: LexborNode, tag: str) -> tuple[str | None, bool]:
     ), False
 
 
-# Elements that delimit a "block" of text around a link (its paragraph, list item, cell).
-_BLOCK_TAGS: Final = frozenset(
-    {
-        "p",
-        "li",
-        "td",
-        "th",
-        "dd",
-        "dt",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "figcaption",
-        "div",
-        "section",
-        "article",
-        "pre",
-        "tr",
-        "ul",
-        "ol",
-        "table",
-        "header",
-        "footer",
-        "nav",
-        "aside",
-        "main",
-        "body",
-        "form",
-        "figure",
-        "address",
-    }
-)
 # Blocks read as one unit of text; around a link in any other block (a ``div``, a
 # ``section``) only the block's own text counts, not that of the blocks nested in it.
 _UNIT_TAGS: Final = frozenset(
@@ -282,6 +246,29 @@ _UNIT_TAGS: Final = frozenset(
         "blockquote",
         "figcaption",
         "pre",
+    }
+)
+
+# Elements that delimit a "block" of text around a link (its paragraph, list item, cell):
+# the units above and the containers around them.
+_BLOCK_TAGS: Final = _UNIT_TAGS | frozenset(
+    {
+        "div",
+        "section",
+        "article",
+        "tr",
+        "ul",
+        "ol",
+        "table",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "body",
+        "form",
+        "figure",
+        "address",
     }
 )
 # A link in a region marked up as content reads as text without any page statistics when
