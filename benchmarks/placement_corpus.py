@@ -60,6 +60,7 @@ class Page:
     labels: list[Label]
     host: str = ""
     html: str = ""
+    url: str = ""
 
 
 @dataclass
@@ -147,6 +148,7 @@ def load(corpora: Path) -> list[Page]:
                         corpora / corpus / "html" / f"{row['file_id']}.html.gz",
                         [],
                         host=_host(row.get("page_url", "")),
+                        url=row.get("page_url", ""),
                     )
                     pages[key] = page
                 page.labels.append(
@@ -199,26 +201,41 @@ def _describe(node: LexborNode) -> str:
     return " < ".join(parts[:12])
 
 
-def score_page(page: Page, errors: list[dict[str, object]] | None) -> Score:
-    tree = LexborHTMLParser(page.html)
-    links = tree.css(LINKS_CSS)
-    placements = classify_placements(tree, links, host=page.host)
+def match_labels(labels: list[Label], keys: list[tuple[str, str]]) -> list[int | None]:
+    """Index in ``keys`` (raw href, collapsed anchor text) of each label's link, or None.
+
+    The k-th label with a given key is the k-th link with that key (occurrence order).
+    """
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, link in enumerate(links):
-        href = link.attributes.get("href") or ""
-        text = " ".join((link.text(deep=True) or "").split())
-        index[(href, text)].append(i)
+    for i, key in enumerate(keys):
+        index[key].append(i)
     used: Counter[tuple[str, str]] = Counter()
-    sc = Score(pages=1)
-    for lab in page.labels:
+    out: list[int | None] = []
+    for lab in labels:
         key = (lab.href, lab.anchor)
         k = used[key]
         used[key] += 1
         cands = index.get(key, [])
-        if k >= len(cands):
+        out.append(cands[k] if k < len(cands) else None)
+    return out
+
+
+def link_keys(links: list[LexborNode]) -> list[tuple[str, str]]:
+    return [
+        (link.attributes.get("href") or "", " ".join((link.text(deep=True) or "").split()))
+        for link in links
+    ]
+
+
+def score_page(page: Page, errors: list[dict[str, object]] | None) -> Score:
+    tree = LexborHTMLParser(page.html)
+    links = tree.css(LINKS_CSS)
+    placements = classify_placements(tree, links, host=page.host)
+    sc = Score(pages=1)
+    for lab, i in zip(page.labels, match_labels(page.labels, link_keys(links)), strict=True):
+        if i is None:
             sc.unmatched += 1
             continue
-        i = cands[k]
         pl = placements[i]
         sc.by_placement[(pl.placement, lab.content)] += 1
         if pl.in_content and lab.content:
