@@ -313,6 +313,60 @@ CASES = [
 ]
 
 
+# A thread in schema.org markup (Discourse, phpBB, Stack Exchange): the opening post is the
+# posting's text, replies are Comment items.
+def _reply(i: int, itemtype: str = "Comment") -> str:
+    return (
+        f"<div class='topic-body crawler-post' itemprop='comment' itemscope "
+        f"itemtype='http://schema.org/{itemtype}'><span class='creator'>"
+        f"<a id='u{i}' href='/u/member{i}'>member{i}</a></span><div class='post' "
+        f"itemprop='text'><p>{PROSE}<a id='r{i}' href='https://docs.example/{i}'>the docs</a>"
+        f"</p></div></div>"
+    )
+
+
+THREAD = (
+    "<div id='main-outlet' role='main' itemscope "
+    "itemtype='http://schema.org/DiscussionForumPosting'><h1>How do I sync my notes?</h1>"
+    f"<div class='post' itemprop='text'>{ARTICLE}</div>{_reply(1)}{_reply(2)}</div>"
+)
+# Discourse serves a script app and puts the whole page for crawlers in a noscript.
+CRAWLER_VIEW = (
+    "<section id='main'><div id='app'></div></section><noscript data-path='/t/1'>"
+    "<header><a id='h' href='/'>Community Forum</a></header>"
+    f"{THREAD}<footer><nav class='crawler-nav'><a id='f' href='/tos'>Terms</a></nav>"
+    "</footer></noscript>"
+)
+BLOG_COMMENTS = (
+    f"<article itemscope itemtype='http://schema.org/BlogPosting'>{ARTICLE}</article>"
+    f"<section id='comments'>{_reply(1)}{_reply(2)}</section>"
+)
+CASES += [
+    (
+        "thread-replies-are-content",
+        THREAD,
+        {"in": "content", "r1": "content", "r2": "content", "u1": "comments"},
+    ),
+    (
+        "crawler-view-noscript-is-read",
+        CRAWLER_VIEW,
+        {"in": "content", "r1": "content", "u2": "comments", "f": "footer"},
+    ),
+    (
+        "blog-comments-stay-comments",
+        BLOG_COMMENTS,
+        {"in": "content", "r1": "comments", "u1": "comments"},
+    ),
+    (
+        "qa-page-answers-are-content",
+        "<div itemscope itemtype='https://schema.org/QAPage'><div itemprop='mainEntity' "
+        f"itemscope itemtype='https://schema.org/Question'>{ARTICLE}{_reply(1, 'Answer')}"
+        f"</div></div>",
+        {"in": "content", "r1": "content"},
+    ),
+]
+
+
 @pytest.mark.parametrize(("name", "body", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_placement_cases(name: str, body: str, expected: dict[str, str]) -> None:
     got = classify(page(body))

@@ -103,8 +103,12 @@ class PageStats:
         return self.link_text[pos] / t if t else 1.0
 
 
-def page_stats(tree: LexborHTMLParser) -> PageStats:
-    """Walk the tree once and return :class:`PageStats`."""
+def page_stats(tree: LexborHTMLParser, shown: frozenset[int] = frozenset()) -> PageStats:
+    """Walk the tree once and return :class:`PageStats`.
+
+    ``shown`` holds the ``mem_id`` of invisible elements to read anyway: a ``noscript`` that
+    holds the page itself for readers without JavaScript (see ``placement.crawler_view``).
+    """
     st = PageStats()
     root = tree.root
     if root is None:
@@ -160,7 +164,7 @@ def page_stats(tree: LexborHTMLParser) -> PageStats:
             links.append(0)
             # Nothing inside an invisible element is text or a visible link: skip its subtree
             # (inline SVG paths, option lists, script bodies are a large share of nodes).
-            child = None if t in _INVISIBLE else cur.child
+            child = None if t in _INVISIBLE and cur.mem_id not in shown else cur.child
             if child is None:
                 cur = cur.next
                 continue

@@ -46,7 +46,13 @@ How a region is decided, in order:
    never content. A link that markup calls content and that sits in a ``p`` of 100+
    characters of prose (at most 30% link text) is content without any of this: the
    paragraph alone is measured, the page-wide pass is skipped.
-4. **The page's best text overrules class names**: when the best-scoring text block lies in
+4. **A discussion thread's replies are its content**: on a page that schema.org markup calls
+   a thread (``DiscussionForumPosting``, ``QAPage``, ``Question``), a link in a reply's text
+   (its paragraph reads as text, see 3.) is ``content``; the poster's name and the reply
+   controls stay ``comments``. A comment section under an article stays ``comments``.
+   A ``noscript`` that holds the page for readers without JavaScript (Discourse's crawler
+   view: at least half the body's text and some links) is read as page text, not skipped.
+5. **The page's best text overrules class names**: when the best-scoring text block lies in
    a region only class/id names call boilerplate and scores twice the best block they
    leave, those names are wrong (a ``rich-text-newsletter`` CMS class on a newsletter
    archive's text) and the block is the main block.
@@ -279,6 +285,14 @@ _HIDDEN: Final = frozenset(
     {"noscript", "template", "svg", "select", "iframe", "textarea", "script", "style"}
 )
 _MAX_PARAGRAPH_LINKS: Final = 0.3
+# A ``noscript`` is the page's crawler view with this much text and this many links.
+_MIN_VIEW_TEXT: Final = 300
+_MIN_VIEW_LINKS: Final = 3
+_LINK_CSS: Final = "a[href], area[href]"
+# schema.org types of a discussion thread page.
+_THREAD_CSS: Final = (
+    '[itemtype*="DiscussionForumPosting"], [itemtype*="QAPage"], [itemtype*="schema.org/Question"]'
+)
 # A link reads as part of the text when its block has this much non-link text around it...
 _MIN_BLOCK_PROSE: Final = 15
 # ...or when its own anchor is a sentence-like title (a headline in a listing).
@@ -406,12 +420,12 @@ def _card_targets(stats: PageStats, card: int) -> int:
 _Chain = list[LexborNode]
 
 
-def _in_prose_paragraph(chain: _Chain) -> bool:
+def _in_prose_paragraph(chain: _Chain, shown: frozenset[int]) -> bool:
     """Is the link in a ``p`` with ``_MIN_PARAGRAPH_PROSE`` characters of prose, few links?
 
     Measured by Lexbor on the paragraph alone, so it needs no page-level statistics.
     """
-    if any(node.tag in _HIDDEN for node in chain):
+    if any(node.tag in _HIDDEN and node.mem_id not in shown for node in chain):
         return False
     for node in chain[1:]:
         tag = node.tag
@@ -424,6 +438,34 @@ def _in_prose_paragraph(chain: _Chain) -> bool:
             linked = sum(len(a.text(deep=True, strip=True)) for a in node.css("a"))
             return total - linked >= _MIN_PARAGRAPH_PROSE and linked < _MAX_PARAGRAPH_LINKS * total
     return False
+
+
+def crawler_view(tree: LexborHTMLParser) -> LexborNode | None:
+    """The ``noscript`` element that holds the page for readers without JavaScript, if any.
+
+    Some sites serve a script app whose visible page is empty without JavaScript and put
+    the whole page for crawlers in a ``noscript`` in the ``body`` (Discourse forums do: the
+    thread, its posts and their links). Such a ``noscript`` is what search engines and this
+    crawler read, so it is read as page text, not skipped. It qualifies when it holds at
+    least ``_MIN_VIEW_TEXT`` characters, half of the body's text and ``_MIN_VIEW_LINKS``
+    links; an "enable JavaScript" notice or a tracking pixel does not.
+    """
+    body = tree.body
+    if body is None:
+        return None
+    candidates = body.css("noscript")
+    if not candidates:
+        return None
+    body_text = len(body.text(deep=True, strip=True))
+    for node in candidates:
+        size = len(node.text(deep=True, strip=True))
+        if (
+            size >= _MIN_VIEW_TEXT
+            and size * 2 >= body_text
+            and len(node.css(_LINK_CSS)) >= _MIN_VIEW_LINKS
+        ):
+            return node
+    return None
 
 
 def _chain(node: LexborNode) -> _Chain:
@@ -474,6 +516,8 @@ class PlacementClassifier:
         self._cards: frozenset[int] | None = None
         self._overruled = False
         self._signals: dict[int, tuple[str | None, bool]] = {}
+        self._shown: frozenset[int] | None = None
+        self._thread: bool | None = None
 
     # -- public -------------------------------------------------------------------------
 
@@ -487,11 +531,13 @@ class PlacementClassifier:
         region: str | None = None
         if self.rules:
             region = self._rule_region(chain)
-        if region is None and self._stats is None:
+            if region is not None:
+                return Placement(region, region == CONTENT, xpath)
+        if self._stats is None:
             region = self._certain_region(chain)
         if region is None:
             region = self._state(chain, final=True)[0]
-            if region == CONTENT and _in_prose_paragraph(chain):
+            if region == CONTENT and _in_prose_paragraph(chain, self.shown):
                 # Markup says content and the link sits in a paragraph of prose: that is
                 # enough, the whole-page density pass is not needed.
                 return Placement(CONTENT, True, xpath)
@@ -505,7 +551,35 @@ class PlacementClassifier:
                 region = _density_region(stats, pos, region == CONTENT)
                 if region != CONTENT and self._in_card(pos):
                     region = CONTENT
+        if region == COMMENTS and self.thread_page:
+            # A thread's replies are its content: a link in a reply's text is content, the
+            # poster's name, a "reply" or "quote" control stay in the comment.
+            stats = self.stats
+            pos = stats.pos_of.get(link.mem_id)
+            if pos is not None and _reads_as_text(stats, pos):
+                region = CONTENT
         return Placement(region, region == CONTENT, xpath)
+
+    @property
+    def thread_page(self) -> bool:
+        """Is the page a discussion thread, whose posts are its content?
+
+        Yes when it says so in schema.org markup: a ``DiscussionForumPosting``, a ``QAPage``
+        or a ``Question`` (whose replies are ``Comment`` or ``Answer`` items). Class names
+        alone do not make a thread: tried on the corpus ("the best text block sits in a
+        comments region"), that also turned blog comment sections into content.
+        """
+        if self._thread is None:
+            self._thread = bool(self.tree.css(_THREAD_CSS))
+        return self._thread
+
+    @property
+    def shown(self) -> frozenset[int]:
+        """``mem_id`` of the page's crawler view (see :func:`crawler_view`), if it has one."""
+        if self._shown is None:
+            view = crawler_view(self.tree)
+            self._shown = frozenset() if view is None else frozenset({view.mem_id})
+        return self._shown
 
     @property
     def density_computed(self) -> bool:
@@ -516,7 +590,7 @@ class PlacementClassifier:
     def stats(self) -> PageStats:
         """Text statistics and the main block, computed on first use."""
         if self._stats is None:
-            self._stats = page_stats(self.tree)
+            self._stats = page_stats(self.tree, self.shown)
             self._choose_main(self._stats)
         return self._stats
 
