@@ -6,6 +6,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from linkspider.extract.anchor_category import build_terms, classify_anchor, is_url_like
+from linkspider.extract.backlinks import rel_flags
 from linkspider.extract.context import link_context
 from linkspider.extract.directives import header_directives
 from linkspider.extract.indexability import follow_verdict, format_redirects, page_facts
@@ -161,3 +162,118 @@ def test_context_skips_scripts_and_spans_inline_markup() -> None:
         "<p>Go <b>to</b><script>x()</script> <a href=x>site</a>, <i>then</i> back</p>"
     )
     assert link_context(tree.css_first("a")) == ("Go to", ", then back")
+
+
+@pytest.mark.parametrize(
+    ("rel", "flags"),
+    [
+        ("NoFollow noopener", (True, False, False)),
+        ("noopener\tnofollow", (True, False, False)),
+        ("noopener\nSPONSORED", (False, False, True)),
+        ("ugc,nofollow", (True, True, False)),  # Google: "a space- or comma-separated list"
+        ("ugc, sponsored", (False, True, True)),
+        ("no-follow nofollowed", (False, False, False)),
+    ],
+)
+def test_rel_flags(rel: str, flags: tuple[bool, bool, bool]) -> None:
+    assert rel_flags(rel) == flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["acme-boots.com.", "(acme-boots.com)", "“acme-boots.com”", "acme-boots.com/alps,",
+     "xn--bcher-kva.de", "BÜCHER.DE", "http://192.0.2.1/x", "http://localhost:8080/"],
+)  # fmt: skip
+def test_url_like_with_punctuation_around_and_any_host_after_a_scheme(text: str) -> None:
+    assert is_url_like(text)
+    assert classify_anchor(text, "text", "", ACME).category == "url"
+
+
+@pytest.mark.parametrize("text", ["Ph.D.", "U.S.", "Node.js.", "https://", "www.", "192.0.2.1"])
+def test_dotted_words_are_not_urls(text: str) -> None:
+    assert not is_url_like(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("gaiters", "partial"), ("Gaiters!", "partial"), ("best gaiters 2025", "partial"),
+     ("gaiter", "exact"), ("boxes", "partial"), ("hiking boot", "partial"), ("hiking", "other")],
+)  # fmt: skip
+def test_plurals_of_one_word_keywords(text: str, category: str) -> None:
+    terms = build_terms("acme-boots.com", ("Acme",), ("hiking boots", "gaiter", "box"), ())
+    assert classify_anchor(text, "text", "", terms).category == category
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [("「こちら」", "generic:こちら"), ("こちらから", "generic:こちらから"), ("здесь.", "generic:здесь"),
+     ("«Сюда»", "generic:сюда"), ("»»", "other"), ("...", "other")],
+)  # fmt: skip
+def test_generic_anchors_with_punctuation(text: str, rule: str) -> None:
+    assert classify_anchor(text, "text", "", ACME).rule == rule
+
+
+def test_several_x_robots_tag_headers_and_agent_groups() -> None:
+    values = ["googlebot: noindex, nofollow", "otherbot: nofollow", "linkspider: noindex"]
+    found = [(d.rule, d.source) for d in header_directives(values)]
+    # Another crawler's group, linkspider's own token included, does not apply (see docs).
+    assert found == [
+        ("noindex", "x-robots-tag(googlebot)"),
+        ("nofollow", "x-robots-tag(googlebot)"),
+    ]
+    assert facts("<p>x", x_robots_tag=["noarchive", "NOFOLLOW"])[3] == "x-robots-tag:nofollow"
+    assert facts("<p>x", x_robots_tag=["otherbot: noindex, nofollow"])[:2] == (True, "indexable")
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical", "reason"),
+    [
+        ("https://a.com", "https://a.com/", "indexable"),  # empty path is "/"
+        ("https://a.com/p", "HTTPS://A.COM:443/p#top", "indexable"),
+        ("https://a.com/caf%C3%A9", "https://a.com/caf%c3%a9", "indexable"),
+        ("https://a.com/caf%C3%A9", "https://a.com/café", "indexable"),
+        ("https://a.com/p", "p", "indexable"),
+        ("https://a.com/p", "https://a.com/p/", "canonical-elsewhere"),  # another URL
+        ("https://a.com/p", "https://a.com/P", "canonical-elsewhere"),
+        ("https://a.com/p", "http://a.com/p", "canonical-elsewhere"),
+    ],
+)
+def test_canonical_pointing_at_the_page_itself(url: str, canonical: str, reason: str) -> None:
+    page = LinkPage(f'<link rel="canonical" href="{canonical}">'.encode(), url)
+    assert page_facts(page, 200, {}).index_reason == reason
+
+
+@pytest.mark.parametrize(
+    ("header", "canonical"),
+    [
+        ('<https://a.com/x>; rel="alternate canonical"', "https://a.com/x"),
+        ('</x>; rel="alternate", </y>; type="text/html"; rel=canonical', "https://a.com/y"),
+        ('<https://a.com/x>; rel="noncanonical"', ""),
+    ],
+)
+def test_canonical_link_header(header: str, canonical: str) -> None:
+    assert facts("<p>x", link=[header])[2] == canonical
+
+
+@pytest.mark.parametrize(
+    ("html", "context"),
+    [
+        ("<div>foo<p>bar</p>baz <a href=x>L</a> qux<div>q2</div>zap</div>",
+         ("foo bar baz", "qux q2 zap")),
+        ("<p>see <span hidden>SECRET</span> <a href=x>L</a><br>next</p>", ("see", "next")),
+        ("<p><a href=x>L</a> starts it</p>", ("", "starts it")),
+        ("<p>ends it <a href=x>L</a></p>", ("ends it", "")),
+        ("<p>Alpha<a href=x>L</a>Omega</p>", ("Alpha", "Omega")),
+        ("<ul><li>one</li><li>two <a href=x>L</a></li></ul>", ("two", "")),
+    ],
+)  # fmt: skip
+def test_context_edges(html: str, context: tuple[str, str]) -> None:
+    assert link_context(LexborHTMLParser(html).css_first("a")) == context
+
+
+def test_context_in_a_block_of_thousands_of_links() -> None:
+    html = "<div>" + "".join(f"word{i} <a href=x>L{i}</a> " for i in range(3000)) + "</div>"
+    links = LexborHTMLParser(html).css("a")
+    before, after = link_context(links[1500])
+    assert before.endswith("L1499 word1500") and after.startswith("word1501 L1501")
+    assert 90 <= len(before) <= 100 and 90 <= len(after) <= 100

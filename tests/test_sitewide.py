@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pandas as pd
@@ -82,3 +82,31 @@ def test_no_backlinks_gives_empty_files_with_headers(tmp_path: Path) -> None:
     assert pd.read_csv(tmp_path / "backlinks.csv").empty
     cats = pd.read_csv(tmp_path / "anchor_categories.csv")
     assert len(cats) == 9 and cats["backlinks"].sum() == 0
+
+
+def test_exact_shares_that_floats_miss(tmp_path: Path) -> None:
+    # 0.28 x 25 is 7.000000000000001 in floats: 7 pages of 25 are still 28%.
+    write(tmp_path, [page("a.com", n) for n in range(25)], [link("a.com", n) for n in range(7)])
+    build_exports(tmp_path, ExportOptions(sitewide=SitewideRule(3, 0.28)))
+    assert flags(tmp_path)[("https://a.com/0", "T", "footer")] == (True, 7)
+
+
+def test_two_pages_of_two_are_not_sitewide(tmp_path: Path) -> None:
+    write(tmp_path, [page("b.com", n) for n in range(2)], [link("b.com", n) for n in range(2)])
+    build_exports(tmp_path)
+    assert flags(tmp_path)[("https://b.com/0", "T", "footer")] == (False, 2)
+
+
+def test_a_page_reached_from_two_urls_counts_once(tmp_path: Path) -> None:
+    pages = [page("a.com", n) for n in range(6)]
+    # /5 fetched again after a redirect from /old: one page, not seven.
+    pages.append(replace(pages[5], requested_url="https://a.com/old"))
+    write(tmp_path, pages, [link("a.com", n) for n in range(3)])
+    build_exports(tmp_path)
+    assert flags(tmp_path)[("https://a.com/0", "T", "footer")] == (True, 3)
+
+
+@pytest.mark.parametrize(("min_pages", "min_share"), [(0, 0.5), (3, 0.0), (3, 50.0), (3, -1.0)])
+def test_bad_thresholds_are_refused(min_pages: int, min_share: float) -> None:
+    with pytest.raises(ValueError, match="LINKSPIDER_SITEWIDE_MIN_"):
+        SitewideRule(min_pages, min_share)

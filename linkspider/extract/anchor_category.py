@@ -66,18 +66,22 @@ GENERIC_ANCHORS = frozenset(
         # ru
         "здесь", "тут", "нажмите здесь", "кликните здесь", "по ссылке", "ссылка",
         "подробнее", "читать далее", "читать дальше", "далее", "источник", "этот сайт",
-        "сайт", "перейти", "перейти на сайт", "узнать больше", "еще", "ещё",
+        "сайт", "перейти", "перейти на сайт", "узнать больше", "еще", "ещё", "сюда",
+        "нажмите сюда", "по этой ссылке", "на сайте", "официальный сайт",
         # pl
         "tutaj", "kliknij tutaj", "więcej", "czytaj więcej", "źródło", "ta strona",
         # ja
         "こちら", "ここ", "こちらをクリック", "ここをクリック", "詳細", "詳しくはこちら",
         "続きを読む", "もっと見る", "公式サイト", "サイト", "リンク", "出典", "ソース",
+        "こちらから", "ここから", "詳細はこちら", "続きはこちら", "このサイト", "ホームページ",
+        "公式ホームページ", "もっと読む",
         # zh
         "这里", "点击这里", "点击此处", "更多", "阅读更多", "了解更多", "详情", "来源",
         "官网", "链接",
     }
 )  # fmt: skip
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$", re.IGNORECASE)
 _URL_LIKE = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\d?\.)?(?P<host>(?:[\w-]+\.)+[\w-]{2,})(?::\d+)?(?:[/?#]\S*)?$",
     re.IGNORECASE,
@@ -146,8 +150,10 @@ def _stem(word: str) -> str:
 
 
 def _all_words(haystack: str, needle: str) -> bool:
+    """Every word of ``needle`` is a word of ``haystack``, plurals folded ("boot for
+    hiking" has "hiking boots"; "best boots" has "boot")."""
     words = needle.split()
-    if len(words) < 2:
+    if not words or _spaceless(needle):
         return False
     have = {_stem(w) for w in haystack.split()}
     return all(_stem(w) in have for w in words)
@@ -198,16 +204,26 @@ def _domain_label(domain: str) -> str:
     return label
 
 
+#: Quotes, brackets and sentence punctuation an anchor may wrap a URL in ("acme.com.").
+_URL_WRAPPING = "<>\"'()[]{}\u201c\u201d\u2018\u2019\u00ab\u00bb"
+_URL_TRAILING = ".,;:!?"
+
+
 def is_url_like(text: str) -> bool:
-    """True for anchors that are a URL or a bare host name with a public suffix."""
-    stripped = text.strip().strip("<>\"'")
-    if " " in stripped or not stripped:
+    """True for anchors that are a URL or a bare host name with a public suffix.
+
+    Quotes, brackets and trailing sentence punctuation around it do not count
+    (``(acme-boots.com).``); with a scheme, any host is a URL (``http://192.0.2.1/``).
+    """
+    stripped = text.strip().strip(_URL_WRAPPING).rstrip(_URL_TRAILING).strip(_URL_WRAPPING)
+    if not stripped or any(ch.isspace() for ch in stripped):
         return False
+    scheme, sep, rest = stripped.partition("://")
+    if sep and _SCHEME.match(scheme) and rest and rest[0] not in "/?#":
+        return True
     match = _URL_LIKE.match(stripped)
     if match is None:
         return False
-    if "://" in stripped:
-        return True
     return has_public_suffix(match.group("host").lower())
 
 

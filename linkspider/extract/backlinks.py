@@ -34,8 +34,12 @@ class FetchContext:
 
 
 def rel_flags(rel: str) -> tuple[bool, bool, bool]:
-    """``(nofollow, ugc, sponsored)`` from a rel attribute (any case, order, extra tokens)."""
-    tokens = rel.lower().split()
+    """``(nofollow, ugc, sponsored)`` from a rel attribute (any case, order, extra tokens).
+
+    Tokens are separated by whitespace or commas: Google reads ``rel="ugc,nofollow"`` as
+    both values ("a space- or comma-separated list"), so a link analyst must too.
+    """
+    tokens = rel.lower().replace(",", " ").split()
     return "nofollow" in tokens, "ugc" in tokens, "sponsored" in tokens
 
 

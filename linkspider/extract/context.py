@@ -13,65 +13,78 @@ _BLOCKS = frozenset(
      "h5", "h6", "div", "section", "article", "aside", "header", "footer", "nav", "main",
      "body", "form", "table", "pre", "address", "caption", "details", "summary"}
 )  # fmt: skip
+#: Elements inside a block that still separate words (``a<br>b`` reads "a b").
+_BREAKS = frozenset({"br", "img", "hr", "ul", "ol", "dl", "option", "tr", "picture"})
+#: Never shown to a reader (as for anchor text; elements with ``hidden`` too).
 _SKIP = frozenset({"script", "style", "template", "noscript", "-comment"})
 
 
 def link_context(link: LexborNode, limit: int = CONTEXT_CHARS) -> tuple[str, str]:
     """``(before, after)``: block text before and after ``link``, whitespace collapsed.
 
-    The block is the nearest block-level ancestor; text is cut at a word boundary.
+    The block is the nearest block-level ancestor; text is cut at a word boundary. The
+    walk starts at the link and goes outwards, stopping once it has enough text, so a
+    block holding thousands of links costs each link ~``limit`` characters, not the block.
     """
     block = link.parent
     while block is not None and block.tag not in _BLOCKS:
         block = block.parent
     if block is None:
         return "", ""
-    walk = _ContextWalk(target=link.mem_id, limit=limit)
-    walk.visit(block)
-    return (
-        _tail(collapse("".join(walk.before)), limit),
-        _head(collapse("".join(walk.after)), limit),
-    )
+    before = _Text(limit, backward=True)
+    after = _Text(limit, backward=False)
+    node: LexborNode | None = link
+    while node is not None and node.mem_id != block.mem_id:
+        sibling = node.prev
+        while sibling is not None and not before.full:
+            before.visit(sibling)
+            sibling = sibling.prev
+        sibling = node.next
+        while sibling is not None and not after.full:
+            after.visit(sibling)
+            sibling = sibling.next
+        node = node.parent
+        if node is not None and node.tag in _BREAKS:
+            before.add(" ")
+            after.add(" ")
+    return _tail(before.text(), limit), _head(after.text(), limit)
 
 
-class _ContextWalk:
-    """Collects the block's text before and after the link, stopping early after it."""
+class _Text:
+    """Text collected from one side of the link, in reading order once joined."""
 
-    def __init__(self, target: int, limit: int) -> None:
-        self.target = target
-        self.limit = limit
-        self.before: list[str] = []
-        self.after: list[str] = []
-        self.seen = False
-        self.after_len = 0
+    def __init__(self, limit: int, backward: bool) -> None:
+        self.backward = backward
+        self.parts: list[str] = [" "]  # the link itself separates the two sides
+        self.size = 0
+        self.goal = limit * 2
+        self.full = False
 
-    def visit(self, node: LexborNode) -> bool:
-        """Walk ``node``'s children; True means enough text was collected."""
-        child = node.child
-        while child is not None:
-            tag = child.tag
-            if tag == "-text":
-                text = child.text_content or ""
-                if self.seen:
-                    self.after.append(text)
-                    self.after_len += len(text)
-                    if self.after_len > self.limit * 2:
-                        return True
-                else:
-                    self.before.append(text)
-            elif tag in _SKIP:
-                pass
-            elif child.mem_id == self.target:
-                self.seen = True
-                self.before.append(" ")
-                self.after.append(" ")
-            else:
-                if tag in _BLOCKS or tag in ("br", "img"):
-                    (self.after if self.seen else self.before).append(" ")
-                if self.visit(child):
-                    return True
-            child = child.next
-        return False
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        # Collapsed pieces never sum to more than the collapsed whole: a safe stop.
+        self.size += len(collapse(text))
+        self.full = self.size > self.goal
+
+    def visit(self, node: LexborNode) -> None:
+        tag = node.tag
+        if tag == "-text":
+            self.add(node.text_content or "")
+            return
+        if tag in _SKIP or "hidden" in node.attrs:
+            return
+        breaks = tag in _BLOCKS or tag in _BREAKS
+        if breaks:
+            self.add(" ")
+        child = node.last_child if self.backward else node.child
+        while child is not None and not self.full:
+            self.visit(child)
+            child = child.prev if self.backward else child.next
+        if breaks:
+            self.add(" ")
+
+    def text(self) -> str:
+        return collapse("".join(reversed(self.parts) if self.backward else self.parts))
 
 
 def _tail(text: str, limit: int) -> str:

@@ -20,7 +20,9 @@ from linkspider.extract.urls import resolve_href
 _CANONICAL = "canonical"
 #: ASCII whitespace as HTML and CSS attribute selectors split tokens on.
 _HTML_SPACE = re.compile(r"[ \t\n\f\r]+")
-_LINK_CANONICAL = re.compile(r"<\s*([^>]+?)\s*>\s*;([^,]*?\brel\s*=\s*\"?canonical\"?)", re.I)
+#: One link of a ``Link`` header with its ``rel`` value (quoted: a space-separated list).
+_LINK_REL = re.compile(r"<\s*([^>]+?)\s*>[^<]*?;\s*rel\s*=\s*(?:\"([^\"]*)\"|([^\s;,]+))", re.I)
+_PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,22 @@ def _canonical(page: LinkPage, link_headers: Sequence[str]) -> str:
         if resolved:
             return resolved.split("#", 1)[0]
     for header in link_headers:
-        match = _LINK_CANONICAL.search(header)
-        if match:
+        for match in _LINK_REL.finditer(header):
+            rel = match.group(2) if match.group(2) is not None else match.group(3)
+            if _CANONICAL not in rel.lower().split():
+                continue
             resolved = resolve_href(match.group(1), page.url)
             if resolved:
                 return resolved.split("#", 1)[0]
     return ""
+
+
+def _comparable(url: str) -> str:
+    """``url`` as the canonical check compares it: WHATWG-canonical (host case, default
+    port, empty path), no fragment, percent-escapes in upper case. Path case and a
+    trailing slash still make another URL, as they do for search engines."""
+    resolved = resolve_href(url, url) or url
+    return _PERCENT.sub(lambda m: m.group(0).upper(), resolved.split("#", 1)[0])
 
 
 def _canonical_link(links: Sequence[LexborNode]) -> LexborNode | None:
@@ -118,7 +130,7 @@ def page_facts(
         indexable, reason = False, "noindex-meta"
     elif first_with(header, "noindex") is not None:
         indexable, reason = False, "noindex-header"
-    elif canonical and canonical != page.url.split("#", 1)[0]:
+    elif canonical and _comparable(canonical) != _comparable(page.url):
         indexable, reason = False, "canonical-elsewhere"
     else:
         indexable, reason = True, "indexable"

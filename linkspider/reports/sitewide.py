@@ -27,26 +27,51 @@ from linkspider.reports._encoded import encode
 GROUP_KEYS = ["source_host", "target_url", "anchor_text", "placement"]
 
 
+#: Shares are compared with this slack: 0.3 x 10 pages is 3.0000000000000004 in floats.
+_SHARE_SLACK = 1e-9
+
+
 @dataclass(frozen=True)
 class SitewideRule:
+    """``LINKSPIDER_SITEWIDE_MIN_PAGES`` / ``LINKSPIDER_SITEWIDE_MIN_SHARE``; bad values
+    stop at once with a message naming the setting."""
+
     min_pages: int = 3
     min_share: float = 0.5
 
+    def __post_init__(self) -> None:
+        if self.min_pages < 1:
+            raise ValueError(
+                f"LINKSPIDER_SITEWIDE_MIN_PAGES must be at least 1, got {self.min_pages!r}"
+            )
+        if not 0 < self.min_share <= 1:
+            raise ValueError(
+                f"LINKSPIDER_SITEWIDE_MIN_SHARE must be in (0, 1], got {self.min_share!r}"
+            )
 
-def host_page_counts(pages_csv: Path) -> Counter[str]:
-    """HTML pages parsed per host, from the exported ``pages.csv``."""
+
+def host_page_counts(pages_csv: Path, work_dir: Path | None = None) -> Counter[str]:
+    """Distinct HTML pages parsed per host, from the exported ``pages.csv``.
+
+    A page is its final URL: two requested URLs that redirect to one page (rows of
+    ``pages.csv`` differ by ``requested_url``) count once, as they do in a link group.
+    """
     counts: Counter[str] = Counter()
     if not pages_csv.exists():
         return counts
     convert = pa_csv.ConvertOptions(
-        include_columns=["host", "parsed"],
-        column_types={"host": pa.string(), "parsed": pa.bool_()},
+        include_columns=["host", "url", "parsed"],
+        column_types={"host": pa.string(), "url": pa.string(), "parsed": pa.bool_()},
     )
     reader = pa_csv.open_csv(str(pages_csv), convert_options=convert)
-    for batch in reader:
-        table = pa.Table.from_batches([batch]).filter(pc.field("parsed"))
-        for row in table.group_by("host").aggregate([("parsed", "count")]).to_pylist():
-            counts[row["host"]] += row["parsed_count"]
+    with connect(work_dir or pages_csv.parent) as db:
+        db.register("pages", reader)
+        found = db.sql(
+            "SELECT host, count(DISTINCT url) FROM pages WHERE parsed AND host IS NOT NULL "
+            "GROUP BY host"
+        ).fetchall()
+    for host, pages in found:
+        counts[host] = int(pages)
     return counts
 
 
@@ -87,9 +112,14 @@ def row_flags(
                   FROM ranked)
                 SELECT _row, links,
                        grouped.pages >= $min_pages
-                       AND grouped.pages >= $min_share * coalesce(h.pages, 0) AS sitewide
+                       AND grouped.pages + $slack >= $min_share * coalesce(h.pages, 0)
+                       AS sitewide
                 FROM grouped LEFT JOIN host_pages h ON grouped.source_host = h.host""",
-            params={"min_pages": int(rule.min_pages), "min_share": float(rule.min_share)},
+            params={
+                "min_pages": int(rule.min_pages),
+                "min_share": float(rule.min_share),
+                "slack": _SHARE_SLACK,
+            },
         )
         for batch in flags.to_arrow_reader(batch_size=1_000_000):
             index = batch.column("_row").to_numpy()
