@@ -2,8 +2,10 @@
 
 Directives that apply to *all* crawlers or to Googlebot count (the view link analysts
 need: does Google follow/index this page's links?). ``X-Robots-Tag`` values may be scoped
-to a user agent (``googlebot: noindex``); values scoped to other crawlers are ignored.
-``none`` means ``noindex, nofollow``.
+to a user agent (``googlebot: noindex``); values scoped to other crawlers are ignored,
+linkspider's own robots token included: ``follow`` and ``source_indexable`` say what a
+search engine does with the page, not what linkspider may do (robots.txt decides that).
+``none`` means ``noindex, nofollow``. Every ``X-Robots-Tag`` header value counts.
 """
 
 from __future__ import annotations
