@@ -232,3 +232,45 @@ def test_bad_arguments_fail_clearly(tmp_path: Path, args: list[str], message: st
     assert process.returncode != 0
     assert message in process.stderr + process.stdout
     assert "Traceback" not in process.stderr
+
+
+#: The rule each anchor category's ``anchor_rule`` starts with.
+RULE_PREFIX = {"empty": "empty", "image": "image", "url": "url", "compound": "brand:",
+               "branded": "brand:", "exact": "keyword:", "partial": "keyword:",
+               "generic": "generic:", "other": "other"}  # fmt: skip
+INDEX_REASONS = {"indexable", "noindex-meta", "noindex-header", "canonical-elsewhere",
+                 "http-status"}  # fmt: skip
+
+
+def test_every_row_carries_link_intelligence(sample_crawl: CrawlRun) -> None:
+    """Issue 3's columns hold real, mutually consistent values on every row."""
+    rows = sample_crawl.rows()
+    for row in rows:
+        category, rule = row["anchor_category"], row["anchor_rule"]
+        assert rule.startswith(RULE_PREFIX[category]), row
+        assert category != "compound" or "+keyword:" in rule, row
+        rel = [name for name in ("nofollow", "sponsored", "ugc") if row[name] == "true"]
+        if rel:
+            assert (row["follow"], row["follow_reason"]) == ("false", "rel:" + "+".join(rel))
+        assert row["follow"] == ("true" if row["follow_reason"] == "follow" else "false"), row
+        reason = row["source_index_reason"]
+        assert (
+            reason in INDEX_REASONS
+            and row["source_indexable"] == str(reason == "indexable").lower()
+        ), row
+        assert row["sitewide"] in ("true", "false") and int(row["links_in_group"]) >= 1, row
+        assert row["placement"] and row["xpath"].startswith("/html/"), row
+        moved = row["source_url"] == f"{TN}/story-2024.html"
+        chain = f"{TN}/old-story [301] -> {TN}/story-2024.html" if moved else ""
+        assert row["source_redirects"] == chain, row
+    # Only links that are the whole text of their block have no context on either side.
+    alone = {(r["source_domain"], r["anchor_text"]) for r in rows
+             if not r["context_before"] and not r["context_after"]}  # fmt: skip
+    assert alone == {("bootstrap-gear.net", "Initech"), ("outdoor-blog.com", ""),
+                     ("trail-news.co.uk", "Globex archive"), ("trail-news.co.uk", "deep link"),
+                     ("wp-hiking.com", "Shop")}  # fmt: skip
+    story = {r["anchor_text"]: (r["context_before"], r["context_after"]) for r in rows
+             if r["source_url"] == f"{TN}/story-2024.html"}  # fmt: skip
+    assert story == {"Globex annual report": ("Read the", "and the Wanderbücher list. Back home."),
+                     "Wanderbücher": ("Read the Globex annual report and the", "list. Back home.")}  # fmt: skip
+    assert {r["source_lang"] for r in rows if r["source_domain"] == "aria-news.org"} == {"fr"}
