@@ -149,13 +149,12 @@ def _stem(word: str) -> str:
     return word
 
 
-def _all_words(haystack: str, needle: str) -> bool:
-    """Every word of ``needle`` is a word of ``haystack``, plurals folded ("boot for
-    hiking" has "hiking boots"; "best boots" has "boot")."""
+def _all_words(have: frozenset[str], needle: str) -> bool:
+    """Every word of ``needle`` is in ``have`` (the anchor's words, plurals folded): "boot
+    for hiking" has "hiking boots", "best boots" has "boot"."""
     words = needle.split()
     if not words or _spaceless(needle):
         return False
-    have = {_stem(w) for w in haystack.split()}
     return all(_stem(w) in have for w in words)
 
 
@@ -237,8 +236,9 @@ def classify_anchor(text: str, link_type: str, image_alt: str, terms: Terms) -> 
         return AnchorVerdict("url", "url")
     norm = normalise_text(text)
     brand = next((o for o, n in terms.brands if _contains(norm, n)), None)
+    have = frozenset(_stem(w) for w in norm.split())
     keyword = next(
-        (o for o, n in terms.keywords if _contains(norm, n) or _all_words(norm, n)), None
+        (o for o, n in terms.keywords if _contains(norm, n) or _all_words(have, n)), None
     )
     if brand is not None and keyword is not None:
         return AnchorVerdict("compound", f"brand:{brand}+keyword:{keyword}")
