@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections import Counter, defaultdict
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from placement_corpus import LINKS_CSS, ROOT, SPLITS, Page, load
+from placement_corpus import LINKS_CSS, ROOT, SPLITS, Page, link_keys, load, match_labels
 
 from linkspider.extract import placement as rules
 from linkspider.extract.placement import PLACEMENTS, PlacementClassifier
@@ -203,20 +202,10 @@ def page_features(page: Page) -> list[tuple[Features, bool]]:
                 cur = st.parent[cur]
         f.update(_ancestors(link))
         rows.append(f)
-    index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, link in enumerate(links):
-        text = " ".join((link.text(deep=True) or "").split())
-        index[(link.attributes.get("href") or "", text)].append(i)
-    used: Counter[tuple[str, str]] = Counter()
-    out = []
-    for lab in page.labels:
-        key = (lab.href, lab.anchor)
-        k = used[key]
-        used[key] += 1
-        cands = index.get(key, [])
-        if k < len(cands):
-            out.append((rows[cands[k]], lab.content))
-    return out
+    matched = match_labels(page.labels, link_keys(links))
+    return [
+        (rows[i], lab.content) for lab, i in zip(page.labels, matched, strict=True) if i is not None
+    ]
 
 
 def _scores(pred: list[bool], truth: list[bool]) -> tuple[float, float, float, float]:
