@@ -453,17 +453,17 @@ def crawler_view(tree: LexborHTMLParser) -> LexborNode | None:
     body = tree.body
     if body is None:
         return None
-    candidates = body.css("noscript")
-    if not candidates:
-        return None
-    body_text = len(body.text(deep=True, strip=True))
-    for node in candidates:
+    body_text = -1
+    for node in body.css("noscript"):
+        # Cheapest test first: most pages' noscript is a tracking pixel without links.
+        if len(node.css(_LINK_CSS)) < _MIN_VIEW_LINKS:
+            continue
         size = len(node.text(deep=True, strip=True))
-        if (
-            size >= _MIN_VIEW_TEXT
-            and size * 2 >= body_text
-            and len(node.css(_LINK_CSS)) >= _MIN_VIEW_LINKS
-        ):
+        if size < _MIN_VIEW_TEXT:
+            continue
+        if body_text < 0:
+            body_text = len(body.text(deep=True, strip=True))
+        if size * 2 >= body_text:
             return node
     return None
 
