@@ -25,7 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from placement_corpus import LINKS_CSS, ROOT, SPLITS, Page, link_keys, load, match_labels
+from placement_corpus import LINKS_CSS, ROOT, SPLITS, Page, Score, link_keys, load, match_labels
 
 from linkspider.extract import placement as rules
 from linkspider.extract.placement import PLACEMENTS, PlacementClassifier
@@ -208,16 +208,12 @@ def page_features(page: Page) -> list[tuple[Features, bool]]:
     ]
 
 
-def _scores(pred: list[bool], truth: list[bool]) -> tuple[float, float, float, float]:
-    tp = sum(p and t for p, t in zip(pred, truth, strict=True))
-    fp = sum(p and not t for p, t in zip(pred, truth, strict=True))
-    fn = sum(t and not p for p, t in zip(pred, truth, strict=True))
-    tn = len(pred) - tp - fp - fn
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    bp = tn / (tn + fn) if tn + fn else 0.0
-    return prec, rec, f1, bp
+def _score(pred: list[bool], truth: list[bool]) -> Score:
+    sc = Score()
+    for predicted, content in zip(pred, truth, strict=True):
+        outcome = ("tp" if content else "fp") if predicted else ("fn" if content else "tn")
+        setattr(sc, outcome, getattr(sc, outcome) + 1)
+    return sc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,11 +278,12 @@ def main(argv: list[str] | None = None) -> int:
         for kind in [*sorted(set(ptype[in_split])), None]:
             sel = in_split if kind is None else in_split & (ptype == kind)
             truth = list(y[sel])
-            r = _scores(list(rules_pred[sel]), truth)
-            mo = _scores(list(model_pred[sel]), truth)
+            r = _score(list(rules_pred[sel]), truth)
+            mo = _score(list(model_pred[sel]), truth)
             name = f"**{corpus} overall**" if kind is None else f"{corpus} / {kind}"
             lines.append(
-                f"| {name} | {int(sel.sum())} | {r[2]:.3f} | {r[3]:.3f} | {mo[2]:.3f} | {mo[3]:.3f} |"
+                f"| {name} | {int(sel.sum())} | {r.content_f1:.3f} | {r.boiler_p:.3f} "
+                f"| {mo.content_f1:.3f} | {mo.boiler_p:.3f} |"
             )
     top = sorted(zip(m.feature_importances_, names, strict=True), reverse=True)[:12]
     lines += ["", "Most used features: " + ", ".join(f"`{n}`" for _, n in top) + "."]
