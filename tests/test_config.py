@@ -58,6 +58,30 @@ def test_targets_errors(spec: str, message: str) -> None:
         load_targets(spec)
 
 
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("co.uk", "'co.uk' is a public suffix"),  # ICANN section
+        ("blogspot.com", "'blogspot.com' is a public suffix"),  # private section
+        ("acme.com, github.io", "'github.io' is a public suffix"),
+        ("https://s3.amazonaws.com/bucket", "is a public suffix"),
+        ("[[target]]\ndomain = 'co.uk'", "target #1: 'co.uk' is a public suffix"),
+        ("*.victim.com", "wildcards are not supported"),
+        ("acme.com,*.victim.com", "wildcards are not supported"),
+        ("[[target]]\ndomain = '*.victim.com'", "wildcards are not supported"),
+    ],
+)
+def test_targets_refuse_public_suffixes_and_wildcards(spec: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as error:
+        load_targets(spec)
+    assert "\n" not in str(error.value)
+
+
+def test_targets_under_a_public_suffix_are_sites() -> None:
+    targets = load_targets("acme.blogspot.com, globex.co.uk, www.ck")
+    assert [t.domain for t in targets.targets] == ["acme.blogspot.com", "globex.co.uk", "www.ck"]
+
+
 def test_seeds_file_with_comments_and_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "seeds.txt"
     path.write_text(

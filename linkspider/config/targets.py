@@ -13,6 +13,8 @@
     generic = ["vers le site"]         # extra generic anchors for this target
 
 A target given as a subdomain (``blog.acme.com``) matches that host and its subdomains only.
+Public suffixes (``com``, ``co.uk``, ``blogspot.com``: ICANN and private sections of the
+Public Suffix List) and wildcards (``*.acme.com``) are refused with a one-line error.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from linkspider.config.sources import ConfigError, read_source
-from linkspider.extract.domains import host_matches
+from linkspider.extract.domains import host_matches, is_public_suffix
 from linkspider.extract.urls import canonical_host, split_host
 
 if sys.version_info >= (3, 11):
@@ -101,11 +103,21 @@ def _domain(raw: object, where: str) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise ConfigError(f"{where}: target domain must be a non-empty string, got {raw!r}")
     value = raw.strip()
+    if "*" in value:
+        raise ConfigError(
+            f"{where}: {raw!r}: wildcards are not supported; a target domain already matches "
+            "all its subdomains (write the domain itself, e.g. victim.com)"
+        )
     if "://" in value:
         value = split_host(value)
     host = canonical_host(value.split("/", 1)[0])
     if not host or ("." not in host and host != "localhost"):
         raise ConfigError(f"{where}: {raw!r} is not a valid domain")
+    if is_public_suffix(host):
+        raise ConfigError(
+            f"{where}: {raw!r} is a public suffix (it would match every site under it); "
+            "give a registrable domain such as example.co.uk"
+        )
     return host
 
 

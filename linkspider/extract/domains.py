@@ -46,3 +46,12 @@ def has_public_suffix(host: str) -> bool:
     before it (``acme.com`` yes, ``node.js`` and ``com`` no)."""
     result = _EXTRACT(host)
     return bool(result.suffix and result.domain)
+
+
+@lru_cache(maxsize=4096)
+def is_public_suffix(host: str) -> bool:
+    """True if ``host`` is itself a public suffix, from the ICANN or the private section of
+    the list (``com``, ``co.uk``, ``blogspot.com``, ``s3.amazonaws.com``): a domain every
+    site under it shares, not one site."""
+    result = _EXTRACT(host)
+    return bool(result.suffix) and not result.domain
