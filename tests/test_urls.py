@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from linkspider.config.targets import load_targets
+from linkspider.extract.backlinks import FetchContext, backlink_rows
+from linkspider.extract.page import LinkPage
 from linkspider.extract.urls import canonical_host, normalise_url, resolve_href, split_host
 
 BASE = "https://outdoor-blog.com/reviews/page.html"
@@ -45,6 +48,10 @@ def test_non_links(href: str) -> None:
         ("https://x.com/a?z=1&a=2", "https://x.com/a?z=1&a=2"),  # order kept
         ("https://x.com/a?utm%5Fsource=1&k", "https://x.com/a?k"),  # encoded name
         ("https://x.com/Path/Case", "https://x.com/Path/Case"),
+        ("https://user:pw@acme-boots.com/", "https://acme-boots.com/"),  # no credentials
+        ("https://u@a.com.:8080/x?y=1@b.#f", "https://a.com:8080/x?y=1@b."),
+        ("https://acme-boots.com./x", "https://acme-boots.com/x"),  # fully qualified host
+        ("https://a.com/x.?q=a.", "https://a.com/x.?q=a."),  # dots elsewhere kept
     ],
 )
 def test_normalise_url(url: str, expected: str) -> None:
@@ -66,7 +73,8 @@ def test_default_port_dropped_other_ports_kept() -> None:
 @pytest.mark.parametrize(
     ("url", "host"),
     [("https://u:p@a.com:8080/x", "a.com"), ("http://[::1]:80/", "[::1]"),
-     ("https://a.com?q", "a.com"), ("https://a.com#f", "a.com")],
+     ("https://a.com?q", "a.com"), ("https://a.com#f", "a.com"),
+     ("https://acme-boots.com./x", "acme-boots.com"), ("http://a.com.:81/", "a.com")],
 )  # fmt: skip
 def test_split_host(url: str, host: str) -> None:
     assert split_host(url) == host
@@ -75,3 +83,19 @@ def test_split_host(url: str, host: str) -> None:
 @pytest.mark.parametrize("bad", ["", "a b.com", "a/b", "a..b", "x@y.com"])
 def test_canonical_host_rejects(bad: str) -> None:
     assert canonical_host(bad) == ""
+
+
+def test_trailing_dot_and_userinfo_links_reach_their_target() -> None:
+    html = """<a href="https://acme-boots.com./x">fqdn</a>
+    <a href="https://user:pw@acme-boots.com/">creds</a>
+    <a href="https://shop.acme-boots.com.:8443/y">both</a>"""
+    page = LinkPage(html.encode(), "https://outdoor-blog.com/post")
+    rows = backlink_rows(page, load_targets("acme-boots.com"), FetchContext())
+    assert [(r.target, r.target_host, r.target_url, r.href) for r in rows] == [
+        ("acme-boots.com", "acme-boots.com", "https://acme-boots.com/x",
+         "https://acme-boots.com./x"),
+        ("acme-boots.com", "acme-boots.com", "https://acme-boots.com/",
+         "https://user:pw@acme-boots.com/"),  # the raw href keeps what the page wrote
+        ("acme-boots.com", "shop.acme-boots.com", "https://shop.acme-boots.com:8443/y",
+         "https://shop.acme-boots.com.:8443/y"),
+    ]  # fmt: skip

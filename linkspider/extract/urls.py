@@ -90,7 +90,9 @@ def split_host(url: str) -> str:
     if authority.startswith("["):
         return authority[: authority.index("]") + 1]
     colon = authority.find(":")
-    return authority if colon == -1 else authority[:colon]
+    host = authority if colon == -1 else authority[:colon]
+    # ``acme.com.`` (fully qualified, trailing dot) is the host ``acme.com``.
+    return host.rstrip(".") if host.endswith(".") else host
 
 
 def is_tracking_param(name: str) -> bool:
@@ -103,12 +105,15 @@ def normalise_url(url: str) -> str:
     """Canonical form of an absolute, already resolved URL for ``target_url``.
 
     Lower-case scheme and host, punycode IDN hosts and no default port come from the
-    WHATWG parse; here the fragment and tracking parameters are dropped. Path case, the
-    other parameters and their order are kept: they can address different pages.
+    WHATWG parse; here the fragment, tracking parameters, user name and password
+    (``user:pw@``) and a fully qualified host's trailing dot (``acme.com.``) are dropped.
+    Path case, the other parameters and their order are kept: they can address different
+    pages.
     """
     hash_pos = url.find("#")
     if hash_pos != -1:
         url = url[:hash_pos]
+    url = _plain_authority(url)
     query_pos = url.find("?")
     if query_pos == -1:
         return url
@@ -116,6 +121,28 @@ def normalise_url(url: str) -> str:
     kept = [part for part in query.split("&") if part and not is_tracking_param(_param_name(part))]
     base = url[:query_pos]
     return f"{base}?{'&'.join(kept)}" if kept else base
+
+
+def _plain_authority(url: str) -> str:
+    """``url`` without userinfo and without the trailing dot of its host name."""
+    start = url.find("://") + 3
+    if start == 2:
+        return url
+    end = len(url)
+    for sep in "/?":
+        pos = url.find(sep, start)
+        if pos != -1 and pos < end:
+            end = pos
+    authority = url[start:end]
+    at = authority.rfind("@")
+    if at != -1:
+        authority = authority[at + 1 :]
+    elif not authority.endswith(".") and ".:" not in authority:
+        return url  # the usual case: nothing to drop
+    if not authority.startswith("["):
+        host, colon, port = authority.partition(":")
+        authority = host.rstrip(".") + colon + port
+    return url[:start] + authority + url[end:]
 
 
 def _param_name(part: str) -> str:
