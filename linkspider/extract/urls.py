@@ -77,12 +77,7 @@ def split_host(url: str) -> str:
     Canonical WHATWG output lets this be plain string slicing, several times faster than
     parsing again. IPv6 hosts keep their brackets.
     """
-    start = url.index("://") + 3
-    end = len(url)
-    for sep in "/?#":
-        pos = url.find(sep, start)
-        if pos != -1 and pos < end:
-            end = pos
+    start, end = _authority_span(url)
     authority = url[start:end]
     at = authority.rfind("@")
     if at != -1:
@@ -93,6 +88,17 @@ def split_host(url: str) -> str:
     host = authority if colon == -1 else authority[:colon]
     # ``acme.com.`` (fully qualified, trailing dot) is the host ``acme.com``.
     return host.rstrip(".") if host.endswith(".") else host
+
+
+def _authority_span(url: str) -> tuple[int, int]:
+    """Where the authority (``user:pw@host:port``) of an absolute URL starts and ends."""
+    start = url.index("://") + 3
+    end = len(url)
+    for sep in "/?#":
+        pos = url.find(sep, start)
+        if pos != -1 and pos < end:
+            end = pos
+    return start, end
 
 
 def is_tracking_param(name: str) -> bool:
@@ -125,14 +131,9 @@ def normalise_url(url: str) -> str:
 
 def _plain_authority(url: str) -> str:
     """``url`` without userinfo and without the trailing dot of its host name."""
-    start = url.find("://") + 3
-    if start == 2:
+    if "://" not in url:
         return url
-    end = len(url)
-    for sep in "/?":
-        pos = url.find(sep, start)
-        if pos != -1 and pos < end:
-            end = pos
+    start, end = _authority_span(url)
     authority = url[start:end]
     at = authority.rfind("@")
     if at != -1:
