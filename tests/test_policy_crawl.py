@@ -435,6 +435,22 @@ def test_bad_input_fails_before_crawling_with_one_line(tmp_path: Path) -> None:
         "-s", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS=intranet")  # fmt: skip
 
 
+def test_unknown_argument_is_refused_with_the_valid_ones(tmp_path: Path) -> None:
+    line = crawl_fails(tmp_path, "-a", "targets=a.com", "-a", "seeds=a.com", "-a", "max_pages=5")
+    assert "unknown argument(s) -a max_pages" in line
+    assert "valid arguments: targets, seeds, scope, max_pages_per_site, depth" in line
+
+
+def test_underscore_arguments_stay_allowed_for_scrapyd() -> None:
+    from linkspider.config.args import CrawlConfig
+    from linkspider.config.sources import ConfigError
+
+    config = CrawlConfig.from_kwargs({"targets": "a.com", "seeds": "a.com", "_job": "j1"})
+    assert config.args.targets == "a.com"
+    with pytest.raises(ConfigError, match="unknown argument.*-a maxpages"):
+        CrawlConfig.from_kwargs({"expect": "x.csv", "maxpages": "5"})
+
+
 def test_blocked_pages_columns_are_documented_in_order() -> None:
     from dataclasses import fields
 

@@ -15,7 +15,9 @@ from linkspider.config.targets import TargetSet, load_targets
 class CrawlArgs(BaseModel):
     """``-a name=value`` arguments of ``scrapy crawl backlinks``.
 
-    Extra arguments are allowed (Scrapyd adds ``_job``) and ignored.
+    Arguments starting with ``_`` are allowed and ignored (Scrapyd adds ``_job``); any
+    other unknown name is an error (:func:`unknown_arguments`), so a misspelt limit
+    (``-a max_pages=5``) is never silently ignored.
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -69,6 +71,9 @@ class CrawlConfig:
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> CrawlConfig:
+        problem = unknown_arguments(kwargs)
+        if problem:  # before "missing": -a max_pages=5 may be why targets looks absent
+            raise ConfigError(problem)
         if kwargs.get("expect"):
             return expect_config(kwargs)
         missing = [name for name in ("targets", "seeds") if not kwargs.get(name)]
@@ -83,7 +88,21 @@ class CrawlConfig:
         return cls(args, load_targets(args.targets), load_seeds(args.seeds))
 
 
+def unknown_arguments(kwargs: dict[str, Any]) -> str | None:
+    """A one-line error naming unknown argument(s) and the valid ones, or None."""
+    unknown = sorted(k for k in kwargs if not k.startswith("_") and k not in CrawlArgs.model_fields)
+    if not unknown:
+        return None
+    return (
+        f"unknown argument(s) {', '.join(f'-a {k}' for k in unknown)}; valid arguments: "
+        + ", ".join(CrawlArgs.model_fields)
+    )
+
+
 def validated_args(kwargs: dict[str, Any]) -> CrawlArgs:
+    problem = unknown_arguments(kwargs)
+    if problem:
+        raise ConfigError(problem)
     try:
         return CrawlArgs(**kwargs)
     except ValidationError as exc:
