@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from linkspider.config.targets import load_targets
 from linkspider.extract.anchor_category import build_terms, classify_anchor, is_url_like
-from linkspider.extract.backlinks import rel_flags
+from linkspider.extract.backlinks import FetchContext, backlink_rows, rel_flags
 from linkspider.extract.context import link_context
 from linkspider.extract.directives import header_directives
 from linkspider.extract.indexability import follow_verdict, format_redirects, page_facts
@@ -131,14 +132,37 @@ def test_indexability(html: str, status: int, headers: dict[str, list[str]],
     assert facts(html, status, **headers) == expected
 
 
-def test_follow_verdict_order() -> None:
-    assert follow_verdict(False, False, False, "") == (True, "follow")
-    assert follow_verdict(True, True, True, "meta-robots:nofollow") == (
-        False, "rel:nofollow+sponsored+ugc",
-    )  # fmt: skip
-    assert follow_verdict(False, False, False, "x-robots-tag:nofollow") == (
-        False, "x-robots-tag:nofollow",
-    )  # fmt: skip
+@pytest.mark.parametrize(
+    ("rel", "page", "verdict"),
+    [
+        ((False, False, False), "", (True, "follow")),
+        ((True, True, True), "", (False, "rel:nofollow+sponsored+ugc")),
+        ((False, False, False), "x-robots-tag:nofollow", (False, "x-robots-tag:nofollow")),
+        # Both say no: both are named, the link's rel first.
+        ((True, True, True), "meta-robots:nofollow",
+         (False, "rel:nofollow+sponsored+ugc; meta-robots:nofollow")),
+        ((False, False, True), "meta-robots:nofollow; x-robots-tag:nofollow",
+         (False, "rel:sponsored; meta-robots:nofollow; x-robots-tag:nofollow")),
+    ],
+)  # fmt: skip
+def test_follow_verdict_gives_every_reason_rel_first(
+    rel: tuple[bool, bool, bool], page: str, verdict: tuple[bool, str]
+) -> None:
+    assert follow_verdict(*rel, page) == verdict
+
+
+def test_follow_reason_names_rel_and_every_page_signal() -> None:
+    html = """<meta name="robots" content="nofollow"><meta name="googlebot" content="none">
+    <a href="https://acme-boots.com/a" rel="ugc nofollow">a</a><a href="https://acme-boots.com/b">b</a>"""
+    ctx = FetchContext(headers={"x-robots-tag": ["nofollow"]})
+    rows = backlink_rows(
+        LinkPage(html.encode(), "https://blog.com/p"), load_targets("acme-boots.com"), ctx
+    )
+    page = "meta-robots:nofollow; meta-googlebot:none; x-robots-tag:nofollow"
+    assert [(r.follow, r.follow_reason) for r in rows] == [
+        (False, f"rel:nofollow+ugc; {page}"),
+        (False, page),
+    ]
 
 
 def test_redirect_chain_format() -> None:

@@ -23,6 +23,8 @@ _HTML_SPACE = re.compile(r"[ \t\n\f\r]+")
 #: One link of a ``Link`` header with its ``rel`` value (quoted: a space-separated list).
 _LINK_REL = re.compile(r"<\s*([^>]+?)\s*>[^<]*?;\s*rel\s*=\s*(?:\"([^\"]*)\"|([^\s;,]+))", re.I)
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+#: Directives that stop a page's links from passing value (``none`` = noindex, nofollow).
+_NOFOLLOW = ("nofollow", "none")
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class PageFacts:
     canonical: str
     lang: str
     redirects: str
-    nofollow_source: str  # "" or where the page-level nofollow came from
+    nofollow_source: str  # "" or where the page-level nofollows came from, "; "-separated
 
 
 def _canonical(page: LinkPage, link_headers: Sequence[str]) -> str:
@@ -123,7 +125,10 @@ def page_facts(
     meta = meta_directives(page.head.metas)
     header = header_directives(headers.get("x-robots-tag") or ())
     canonical = _canonical(page, headers.get("link") or ())
-    nofollow = first_with([*meta, *header], "nofollow")
+    # Every page-level nofollow (meta and header), each named once: all reasons are given.
+    nofollow = "; ".join(
+        dict.fromkeys(f"{d.source}:{d.rule}" for d in (*meta, *header) if d.rule in _NOFOLLOW)
+    )
     if not 200 <= status < 300:
         indexable, reason = False, "http-status"
     elif first_with(meta, "noindex") is not None:
@@ -140,18 +145,18 @@ def page_facts(
         canonical=canonical,
         lang=_lang(page, headers),
         redirects=format_redirects(redirect_urls, redirect_statuses, page.url),
-        nofollow_source=f"{nofollow.source}:{nofollow.rule}" if nofollow else "",
+        nofollow_source=nofollow,
     )
 
 
 def follow_verdict(
     nofollow: bool, ugc: bool, sponsored: bool, page_nofollow: str
 ) -> tuple[bool, str]:
-    """``(follow, follow_reason)``: the link's own rel decides first, then the page."""
+    """``(follow, follow_reason)``: every reason a link passes no value, ``; ``-separated,
+    the link's own rel first, then the page's (``rel:nofollow; meta-robots:nofollow``)."""
     tokens = [name for name, on in (("nofollow", nofollow), ("sponsored", sponsored),
                                     ("ugc", ugc)) if on]  # fmt: skip
-    if tokens:
-        return False, "rel:" + "+".join(tokens)
+    reasons = ["rel:" + "+".join(tokens)] if tokens else []
     if page_nofollow:
-        return False, page_nofollow
-    return True, "follow"
+        reasons.append(page_nofollow)
+    return (False, "; ".join(reasons)) if reasons else (True, "follow")
