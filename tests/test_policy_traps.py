@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from linkspider.extract.urls import crawl_url
@@ -48,6 +50,12 @@ def test_url_traps(url: str, trap: str | None) -> None:
         ("https://a.com/list?page=4&sort=new", (PAGINATION, "a.com/list?page={n}&sort=new")),
         ("https://a.com/search?q=x&offset=40", (PAGINATION, "a.com/search?offset={n}&q=x")),
         ("https://a.com/2024/05/my-post", (CALENDAR, "a.com/{date}/my-post")),  # one per post
+        ("https://a.com/events/2024-01-17/8812", (CALENDAR, "a.com/events/{date}/{n}")),
+        ("https://a.com/list?page=9&x=9", (PAGINATION, "a.com/list?page={n}&x={n}")),
+        (
+            "https://a.com/list?page=9&sort=new&id=",
+            (PAGINATION, "a.com/list?id=&page={n}&sort=new"),
+        ),
         ("https://a.com/thread/123", None),  # ids are not pages of a list
         ("https://a.com/product/202405", None),
         ("https://a.com/?p=123", None),  # WordPress post id
@@ -68,6 +76,21 @@ def test_pattern_budget_counts_distinct_urls_per_site_and_pattern() -> None:
     assert budget.admit("a.com", "https://a.com/list?page=1") is None  # another pattern
     assert budget.admit("a.com", "https://a.com/about") is None
     assert PatternBudget(0).admit("a.com", months[5]) is None  # 0: no limit
+
+
+@pytest.mark.parametrize(
+    "make_url",
+    [
+        lambda i: f"https://a.com/events/2024-01-{i % 28 + 1:02d}/{70000 + i}",  # a new id a day
+        lambda i: f"https://a.com/list?page={i}&x={i}",
+        lambda i: f"https://a.com/list?x={i * 7}&page={i}",
+    ],
+    ids=["event-id-per-day", "page-number-copied", "counter-beside-page"],
+)
+def test_ids_beside_dates_and_page_numbers_do_not_evade_the_limit(make_url: Any) -> None:
+    budget = PatternBudget(max_per_pattern=50)
+    admitted = [u for u in map(make_url, range(1000)) if budget.admit("a.com", u) is None]
+    assert len(admitted) == 50
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ _DATE_VALUE = re.compile(rf"(?<!\d)(?:{_YEAR}{_MM}(?:{_DD})?)(?!\d)")
 _YEAR_SEGMENT = re.compile(rf"^{_YEAR}$")
 _MONTH_SEGMENT = re.compile(rf"^{_MONTH}$")
 _NUMBER = re.compile(r"^\d{1,7}$")
+_ID = re.compile(r"^\d+$")  # a number of any length: an id or a counter
 _PAGE_SEGMENT = re.compile(r"^(page|seite|pagina|strona)[-_]?(\d{1,7})$", re.IGNORECASE)
 #: Query parameters that hold a date (their values are taken out of the pattern).
 CALENDAR_PARAMS = frozenset(
@@ -87,8 +88,11 @@ def url_pattern(url: str) -> tuple[str, str] | None:
 
     The pattern is the URL with its dates and page numbers replaced by placeholders:
     ``/events/2024-05/?view=month`` and ``/events/2031-01/?view=month`` share
-    ``/events/{date}/?view=month``. A blog post under a dated path (``/2024/05/my-post``)
-    keeps its own slug in the pattern, so posts are never counted together.
+    ``/events/{date}/?view=month``. Once a URL is a calendar or pagination URL, its other
+    numbers (path segments and query values made of digits only) are placeholders too:
+    ``/events/2024-01-17/8812`` and ``?page=9&x=9`` cannot make a pattern per URL. A blog
+    post under a dated path (``/2024/05/my-post``) keeps its own slug in the pattern, so
+    posts are never counted together.
     """
     parts = urlsplit(url)
     kind: str | None = None
@@ -136,11 +140,20 @@ def url_pattern(url: str) -> tuple[str, str] | None:
             query.append(item)
     if kind is None:
         return None
+    # Numbers beside a date or page number (an event id, a copy of the page number:
+    # /events/2024-01-17/8812, ?page=9&x=9) would make every URL a pattern of its own.
+    out = ["{n}" if _ID.match(segment) else segment for segment in out]
+    query = [_numeric_value(item) for item in query]
     host = (parts.hostname or "").lower()
     pattern = f"{host}{'/'.join(out)}"
     if query:
         pattern += "?" + "&".join(sorted(query))
     return kind, pattern
+
+
+def _numeric_value(item: str) -> str:
+    name, sep, value = item.partition("=")
+    return f"{name}={{n}}" if sep and _ID.match(value) else item
 
 
 @dataclass
