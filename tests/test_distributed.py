@@ -82,8 +82,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait()
 
 
-def make_sites(root: Path, delay: float = 0.0) -> list[str]:
-    """Generated sites; returns their seeds (bare domains: https)."""
+def make_sites(root: Path, gate: Path | None = None) -> list[str]:
+    """Generated sites; returns their seeds (bare domains: https).
+
+    With ``gate``, every page but the home pages is held by the test web until the gate
+    file exists (see ``hold_until`` in linkspider/testweb/sites.py).
+    """
     seeds = []
     for i in range(SITES):
         site = root / f"trail-{i:02d}.org"
@@ -102,9 +106,9 @@ def make_sites(root: Path, delay: float = 0.0) -> list[str]:
             html = (f"<!doctype html><title>Trail {i} page {k}</title><main><p>Trail notes "
                     f"{k}.</p><p>{' | '.join(links)}</p></main>")  # fmt: skip
             (site / ("index.html" if k == 0 else f"p{k}.html")).write_text(html, "utf-8")
-        if delay:
+        if gate is not None:
             (site / "_site.toml").write_text(
-                f'[[route]]\npath = "/"\nprefix = true\ndelay = {delay}\n', "utf-8"
+                f'[[route]]\npath = "/p"\nprefix = true\nhold_until = "{gate}"\n', "utf-8"
             )
         seeds.append(site.name)
     return seeds
@@ -237,18 +241,30 @@ def test_page_budgets_hold_across_workers(
 
 
 def test_workers_join_and_leave(redis_url: str, tmp_path: Path) -> None:
+    """A worker joins a crawl in progress and another leaves it (SIGINT) without losing
+    a page. The order of events is forced by a gate in the test web, not by timing: every
+    page but the home pages waits at the gate, so the crawl cannot finish before the gate
+    opens, whatever the machine's speed."""
     generated = tmp_path / "sites"
-    seeds = ",".join(make_sites(generated, delay=0.05))
+    gate = tmp_path / "gate"
+    seeds = ",".join(make_sites(generated, gate=gate))
     out = tmp_path / "crawl"
     assert cli("enqueue", TARGETS, seeds, "--redis", redis_url, "--crawl", "churn").returncode == 0
+    # Two requests in flight per worker, and no timeout while a page waits at the gate.
+    settings = {"CONCURRENT_REQUESTS": "2", "DOWNLOAD_TIMEOUT": "600"}
     with TestWeb([generated]) as web:
-        first = start_worker(web, redis_url, "churn", "first", out, CONCURRENT_REQUESTS="2")
-        _wait_for(lambda: len(part_pages(out, "first")) >= 15, first)
-        second = start_worker(web, redis_url, "churn", "second", out, CONCURRENT_REQUESTS="2")
-        _wait_for(lambda: len(part_pages(out, "second")) >= 15, second)
+        first = start_worker(web, redis_url, "churn", "first", out, **settings)
+        _wait_for(lambda: held(gate) >= 1, first)  # the first worker is at the gate
+        second = start_worker(web, redis_url, "churn", "second", out, **settings)
+        # The first worker has at most 2 requests in flight: a third held request is the
+        # second worker's, which has joined and taken work from the shared queue.
+        _wait_for(lambda: held(gate) >= 3, second)
+        assert first.poll() is None
         first.send_signal(signal.SIGINT)  # leaves: finishes its downloads, queues their links
-        assert first.wait(timeout=60) == 0
-        assert second.wait(timeout=120) == 0, (out / "second.log").read_text()
+        _wait_for(lambda: "Closing spider (shutdown)" in log(out, "first"), first)
+        gate.touch()  # now the crawl can go on, and end
+        assert first.wait(timeout=120) == 0, log(out, "first")
+        assert second.wait(timeout=300) == 0, log(out, "second")
     merged = merge_parts(out)
     pages = [row["url"] for row in rows(out, "pages.csv")]
     assert sorted(pages) == sorted(generated_pages())  # every page, each once
@@ -256,9 +272,22 @@ def test_workers_join_and_leave(redis_url: str, tmp_path: Path) -> None:
     statuses = {w["worker"]: w["status"] for w in merged.run["workers"]}
     assert statuses == {"first": "stopped", "second": "finished"}
     assert merged.run["status"] == "partial"  # says that a worker stopped early
+    assert part_pages(out, "first") and part_pages(out, "second")  # both did work
 
 
-def _wait_for(condition: object, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def held(gate: Path) -> int:
+    """How many requests the test web has held at the gate so far."""
+    path = gate.with_name(gate.name + ".held")
+    return len(path.read_text("utf-8").splitlines()) if path.exists() else 0
+
+
+def log(out: Path, worker: str) -> str:
+    return (out / f"{worker}.log").read_text("utf-8", "replace")
+
+
+def _wait_for(condition: object, process: subprocess.Popen[bytes], timeout: float = 300) -> None:
+    """Poll ``condition``; fail if ``process`` ends first. The timeout only stops a hung
+    test: nothing here depends on how fast the machine is."""
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
         assert process.poll() is None, "worker ended early"

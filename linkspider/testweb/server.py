@@ -59,6 +59,7 @@ class Answer:
     body: bytes = b""
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
+    hold_until: Path | None = None  # answer only once this file exists
 
 
 def plan_answer(web: Web, host: str, method: str, uri: str, secure: bool) -> Answer:
@@ -106,7 +107,13 @@ def _route_answer(route: Route, found: PathLookup | None, path: str) -> Answer:
     if route.location is not None:
         headers.append(("Location", route.location))
     headers.extend(route.headers)
-    return Answer(status=status, headers=tuple(headers), body=body, delay=route.delay)
+    return Answer(
+        status=status,
+        headers=tuple(headers),
+        body=body,
+        delay=route.delay,
+        hold_until=route.hold_until,
+    )
 
 
 def _generated_type(path: str) -> str:
@@ -275,12 +282,35 @@ class WebResource(Resource):
         )
         if answer.drop:
             request.transport.abortConnection()
-        elif answer.delay > 0:
+        elif answer.hold_until is not None and not answer.hold_until.exists():
+            _record_held(answer.hold_until, request)
+            self._hold(request, answer)
+        else:
+            self._answer(request, answer)
+        return NOT_DONE_YET
+
+    def _answer(self, request: TwistedRequest, answer: Answer) -> None:
+        if answer.delay > 0:
             call = self._reactor.callLater(answer.delay, self._send, request, answer)
             request.notifyFinish().addErrback(lambda _: call.cancel() if call.active() else None)
         else:
             self._send(request, answer)
-        return NOT_DONE_YET
+
+    def _hold(self, request: TwistedRequest, answer: Answer) -> None:
+        """Keep the request open until the gate file exists (polled, never blocking)."""
+        gone: list[bool] = []
+        request.notifyFinish().addErrback(lambda _: gone.append(True))
+
+        def check() -> None:
+            if gone:  # the client gave up
+                return
+            assert answer.hold_until is not None
+            if answer.hold_until.exists():
+                self._answer(request, answer)
+            else:
+                self._reactor.callLater(_GATE_POLL, check)
+
+        self._reactor.callLater(_GATE_POLL, check)
 
     @staticmethod
     def _send(request: TwistedRequest, answer: Answer) -> None:
@@ -291,6 +321,17 @@ class WebResource(Resource):
             request.setHeader(b"content-length", str(len(answer.body)).encode())
             request.write(answer.body)
         request.finish()
+
+
+_GATE_POLL = 0.02  # seconds between looks at a closed gate's file
+
+
+def _record_held(gate: Path, request: TwistedRequest) -> None:
+    """Append the held request to ``<gate>.held``: tests wait on this count, not a clock."""
+    host = (request.getHeader(b"host") or b"").decode("latin-1")
+    line = f"{host} {request.uri.decode('latin-1')}\n"
+    with gate.with_name(gate.name + ".held").open("a", encoding="utf-8") as f:
+        f.write(line)
 
 
 class _WebSite(Site):

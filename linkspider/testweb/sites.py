@@ -36,6 +36,8 @@ listings). Missing paths answer 404 with a small HTML body.
     headers = { "X-Robots-Tag" = "noindex" }  # extra headers (override defaults)
     delay = 3.0            # seconds before answering (never blocks the server)
     repeat_body_kb = 512   # pad the body with whitespace to exactly N KiB
+    hold_until = "/tmp/gate"  # answer only once this file exists (tests open the gate);
+                           # each held request appends a line to "<file>.held"
 
 A route with neither ``file`` nor ``body`` serves the site file at the request path
 if there is one, else a small HTML page naming the status. Without
@@ -92,6 +94,7 @@ _ROUTE_KEYS = frozenset(
         "headers",
         "delay",
         "repeat_body_kb",
+        "hold_until",
     }
 )
 _WEB_KEYS = frozenset({"refused_hosts", "hang_hosts"})
@@ -130,6 +133,7 @@ class Route:
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0
     repeat_body_kb: int | None = None
+    hold_until: Path | None = None
 
     def matches(self, path: str) -> bool:
         """Whether this route answers the (decoded, query-less) URL path."""
@@ -279,6 +283,7 @@ def _parse_route(raw: dict[str, Any], root: Path, where: str) -> Route:
     kb = _get(raw, "repeat_body_kb", int, where, None)
     if delay < 0 or (kb is not None and kb < 0):
         raise SiteConfigError(f"{where}: 'delay' and 'repeat_body_kb' must not be negative")
+    gate = _get(raw, "hold_until", str, where, None)
     return Route(
         path=path,
         prefix=_get(raw, "prefix", bool, where, False),
@@ -290,6 +295,7 @@ def _parse_route(raw: dict[str, Any], root: Path, where: str) -> Route:
         headers=tuple(headers.items()),
         delay=delay,
         repeat_body_kb=kb,
+        hold_until=(root / gate) if gate is not None else None,
     )
 
 
