@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+from report_folder import link, make_folder, page
 
 from linkspider.items import ErrorItem
+from linkspider.reports.options import ExportOptions
 from linkspider.reports.tables import arrow_schema, export_jsonl
 
 SCHEMA = arrow_schema(ErrorItem)
@@ -61,3 +64,49 @@ def test_missing_file_gives_empty_files_with_headers(tmp_path: Path) -> None:
     assert result.rows == 0
     assert (tmp_path / "e.csv").read_text("utf-8").startswith('"url","error"')
     assert pq.read_table(tmp_path / "e.parquet").num_rows == 0
+
+
+#: Text from pages anyone can write, as a spreadsheet would run it.
+HOSTILE = ['=HYPERLINK("http://evil.example/","click")', "+SUM(1,2)", "=cmd|' /C calc'!A0",
+           "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1"]  # fmt: skip
+
+
+def test_csv_text_cells_never_start_a_formula(tmp_path: Path) -> None:
+    """Every CSV a user opens quotes formula-like text (OWASP); Parquet and JSONL stay raw."""
+    pages = [page("blog.example", n) for n in range(len(HOSTILE))]
+    links = []
+    for n, text in enumerate(HOSTILE):
+        pages[n].title = text
+        row = link("blog.example", n, anchor=text, context_after=text, context_before="- dash")
+        row.source_title = text
+        links.append(row)
+    run = {"targets": "acme-boots.com", "started_at": "2026-01-01T00:00:00Z"}
+    options = ExportOptions(history=True, history_dir=tmp_path / "history")
+    make_folder(tmp_path / "run", pages, links, options, run=run)
+    folder = tmp_path / "run"
+    quoted = {"'" + text for text in HOSTILE}
+
+    def column(name: str, field: str) -> set[str]:
+        with (folder / name).open(encoding="utf-8", newline="") as handle:
+            return {row[field] for row in csv.DictReader(handle)}
+
+    for name, field in [
+        ("backlinks.csv", "anchor_text"), ("backlinks.csv", "context_after"),
+        ("backlinks.csv", "source_title"), ("pages.csv", "title"), ("anchors.csv", "anchor"),
+        ("new_links.csv", "anchor"),
+    ]:  # fmt: skip
+        assert column(name, field) == quoted, (name, field)
+    assert column("backlinks.csv", "context_before") == {"'- dash"}
+    (top,) = column("referring_domains.csv", "top_anchor")
+    assert top in quoted
+    # Numbers stay numbers, URLs are untouched.
+    assert column("backlinks.csv", "link_index") == {"1"}
+    assert column("pages.csv", "url") == {p.url for p in pages}
+    # The raw values stay in the Parquet and JSON Lines files.
+    table = pq.read_table(folder / "backlinks.parquet", columns=["anchor_text", "source_title"])
+    assert set(table.column("anchor_text").to_pylist()) == set(HOSTILE)
+    assert set(table.column("source_title").to_pylist()) == set(HOSTILE)
+    jsonl = folder / "pages.jsonl"
+    assert {json.loads(line)["title"] for line in jsonl.read_text("utf-8").splitlines()} == set(
+        HOSTILE
+    )

@@ -25,6 +25,7 @@ import pandas as pd
 
 from linkspider.monitor.reasons import NOT_CRAWLED, page_outcomes
 from linkspider.monitor.runs import KEY, RunData
+from linkspider.reports.spreadsheet import write_frame
 
 ANCHOR_CHANGED = "anchor-changed"
 TARGET_CHANGED = "target-changed"
@@ -148,13 +149,10 @@ def write_comparison(result: Comparison, folder: Path) -> list[str]:
         ("lost_links.csv", result.lost),
         ("changed_links.csv", result.changed),
     ):
-        path = folder / name
-        tmp = path.with_suffix(".csv.tmp")
         out = frame.copy()
         for column in out.columns:  # CSV booleans are true/false, as in every export
             if out[column].dtype == bool:
                 out[column] = out[column].map({True: "true", False: "false"})
-        out.to_csv(tmp, index=False)
-        tmp.replace(path)
+        write_frame(out, folder / name)  # no text cell runs as a formula in a spreadsheet
         names.append(name)
     return names

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from linkspider.extract.anchor_category import CATEGORIES
 from linkspider.reports._duckdb import MEMORY_LIMIT, connect
 from linkspider.reports._encoded import EncodedTable, encode
+from linkspider.reports.spreadsheet import write_frame
 
 AGGREGATE_COLUMNS = [
     "source_domain", "source_url", "target_url", "target", "anchor_text", "image_alt",
@@ -71,9 +72,7 @@ def write_aggregates(parquet_path: Path, output_dir: Path) -> AggregateResult:
     frames = (result.referring_domains, result.anchors, result.anchor_categories,
               result.target_pages)  # fmt: skip
     for name, frame in zip(FILES, frames, strict=True):
-        tmp = output_dir / f"{name}.tmp"
-        frame.to_csv(tmp, index=False)
-        tmp.replace(output_dir / name)
+        write_frame(frame, output_dir / name)  # no text cell runs as a formula
     return result
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from linkspider.config.placements import Placement
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows
+from linkspider.reports.spreadsheet import safe_cell
 
 EXPECTED_NAME = "placements_expected.jsonl"
 JSONL_NAME = "placements.jsonl"
@@ -75,7 +76,8 @@ def write_placements_status(output_dir: Path) -> Counter[str] | None:
 
 
 def csv_cell(value: Any) -> Any:
-    """A value as the CSV exports write it: booleans ``true``/``false``, None empty."""
+    """A value as the CSV exports write it: booleans ``true``/``false``, None empty, text
+    that would run as a formula in a spreadsheet quoted (:func:`safe_cell`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)

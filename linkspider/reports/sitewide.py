@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from linkspider.reports._duckdb import connect
 from linkspider.reports._encoded import encode
+from linkspider.reports.spreadsheet import safe_table
 
 GROUP_KEYS = ["source_host", "target_url", "anchor_text", "placement"]
 
@@ -159,7 +160,7 @@ def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: Sitewid
             done = end
             if pending is not None:
                 pending.result()
-            pending = csv_thread.submit(csv_writer.write_table, table)
+            pending = csv_thread.submit(csv_writer.write_table, safe_table(table))
             writer.write_table(table)
         if pending is not None:
             pending.result()

@@ -1,7 +1,9 @@
 """Stream JSON Lines item files into CSV and Parquet, in bounded memory.
 
 Lines that are not valid JSON (a crawl killed mid-write leaves at most one) are skipped and
-counted, never fatal. CSV booleans are written ``true``/``false``; Parquet keeps types.
+counted, never fatal. CSV booleans are written ``true``/``false``; Parquet keeps types. CSV
+text cells that a spreadsheet would run as a formula get a ``'`` in front
+(:mod:`linkspider.reports.spreadsheet`); Parquet keeps the raw text.
 
 Rows can be de-duplicated by a key (for backlinks: page URL, link position, href and
 anchor): the last row with a key wins. A resumed crawl (``JOBDIR``) fetches again the pages
@@ -28,6 +30,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+from linkspider.reports.spreadsheet import safe_table
 
 _ARROW_TYPES: dict[Any, pa.DataType] = {
     str: pa.string(),
@@ -227,23 +231,22 @@ def _copy_rows(
     options = pa_csv.WriteOptions(quoting_style="needed")
     outputs = [path for path in (csv_path, parquet_path) if path is not None]
     with ExitStack() as stack:
-        writers: list[pa_csv.CSVWriter | pq.ParquetWriter] = []
+        csv_writer = parquet_writer = None
         if csv_path is not None:
             tmp = str(csv_path) + ".tmp"
-            writers.append(
-                stack.enter_context(pa_csv.CSVWriter(tmp, schema, write_options=options))
-            )
+            csv_writer = stack.enter_context(pa_csv.CSVWriter(tmp, schema, write_options=options))
         if parquet_path is not None:
-            writers.append(
-                stack.enter_context(pq.ParquetWriter(str(parquet_path) + ".tmp", schema))
-            )
+            tmp = str(parquet_path) + ".tmp"
+            parquet_writer = stack.enter_context(pq.ParquetWriter(tmp, schema))
         done = 0
         for batch in pq.ParquetFile(staged).iter_batches(batch_size=ROW_GROUP_ROWS):
             table = pa.Table.from_batches([batch], schema=schema)
             if keep is not None:
                 table = table.filter(pa.array(keep[done : done + table.num_rows]))
             done += batch.num_rows
-            for writer in writers:
-                writer.write_table(table)
+            if parquet_writer is not None:
+                parquet_writer.write_table(table)
+            if csv_writer is not None:  # text that would run as a formula is quoted
+                csv_writer.write_table(safe_table(table))
     for path in outputs:
         Path(str(path) + ".tmp").replace(path)

@@ -26,6 +26,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from linkspider.reports.placements import csv_cell, read_jsonl
+from linkspider.reports.spreadsheet import safe_table
 
 JSONL_NAME = "target_status.jsonl"
 BROKEN_NAME = "broken_backlinks.csv"
@@ -105,7 +106,7 @@ def _rewrite(parquet: Path, csv_path: Path, answers: dict[str, TargetAnswer]) ->
             values = [answer.status if answer else "" for answer in found]
             table = table.set_column(index, "target_status", pa.array(values, pa.string()))
             writer.write_table(table)
-            csv_writer.write_table(table)
+            csv_writer.write_table(safe_table(table))
             picked = [i for i, answer in enumerate(found) if answer and answer.broken]
             if picked:
                 links = table.take(picked).select(list(BROKEN_LINK_COLUMNS)).to_pylist()
