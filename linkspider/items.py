@@ -6,7 +6,14 @@ and is documented in ``docs/schema.md`` (a test keeps the two in step).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
+
+from linkspider.extract.domains import registrable_domain
+from linkspider.extract.urls import split_host
+
+#: ``note`` of a fetched URL that redirects to a URL the crawl had already requested.
+REDIRECTED_TO_SEEN = "redirected-to-seen-url"
 
 
 @dataclass
@@ -79,6 +86,34 @@ class PageItem:
     lang: str = ""
     rendered: bool = False
     render_reason: str = ""
+
+
+def redirected_page(
+    url: str, redirect_urls: Sequence[str], reasons: Sequence[object], depth: int, at: str
+) -> PageItem:
+    """The ``pages`` row of a fetch whose redirect chain ends at ``url``, a URL the crawl
+    had already requested (the duplicate filter drops the redirect; ``url`` has its own
+    row). Like every redirected fetch, ``requested_url`` is the first URL of the chain;
+    ``status`` is the redirect's own (3xx, or 200 for a meta refresh)."""
+    last = reasons[-1] if reasons else None
+    host = split_host(url)
+    return PageItem(
+        url=url,
+        requested_url=redirect_urls[0] if redirect_urls else url,
+        status=last if isinstance(last, int) else 200,
+        host=host,
+        domain=registrable_domain(host),
+        content_type="",
+        title="",
+        depth=depth,
+        parsed=False,
+        links=0,
+        backlinks=0,
+        encoding="",
+        fetched_at=at,
+        note=REDIRECTED_TO_SEEN,
+        index_reason=REDIRECTED_TO_SEEN,
+    )
 
 
 @dataclass

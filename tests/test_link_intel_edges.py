@@ -174,3 +174,14 @@ def test_aggregates_first_last_seen_and_shares(crawl: CrawlRun, rows: pd.DataFra
     pages = pd.read_csv(out / "target_pages.csv").set_index("target_url")
     home = pages.loc[f"{ACME}/"]
     assert (home.backlinks, home.referring_domains, home.linking_pages) == (5, 2, 5)
+
+
+def test_pages_lists_a_url_that_redirects_to_a_crawled_page(crawl: CrawlRun) -> None:
+    """``/old-home`` was fetched (a 301 to ``/``, fetched before): its own row says so."""
+    pages = pd.read_csv(crawl.output_dir / "pages.csv", keep_default_na=False)
+    moved = pages[pages.requested_url == f"{TS}/old-home"]
+    assert moved[["url", "status", "parsed", "note", "links"]].values.tolist() == [
+        [f"{TS}/", 301, False, "redirected-to-seen-url", 0]
+    ]
+    home = pages[(pages.url == f"{TS}/") & (pages.requested_url == f"{TS}/")]
+    assert home[["status", "parsed"]].values.tolist() == [[200, True]]

@@ -4,6 +4,10 @@
 line per item, flushed at once: a crawl that is killed keeps everything it found, and
 ``linkspider export DIR`` builds the final exports from these files.
 
+A redirect to a URL the crawl had already requested is dropped by the duplicate filter
+(``request_dropped``); the URL that redirected was fetched all the same and gets its
+``pages.jsonl`` line (:func:`~linkspider.items.redirected_page`).
+
 Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider from ``-a output_dir``).
 """
 
@@ -13,11 +17,13 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from linkspider.items import BacklinkItem, ErrorItem, PageItem
+from linkspider.items import BacklinkItem, ErrorItem, PageItem, redirected_page
+from linkspider.output import utc_now
 
 STREAMS: dict[type, str] = {
     BacklinkItem: "backlinks.jsonl",
@@ -38,7 +44,9 @@ class JsonlStreamPipeline:
         if not output_dir:
             raise NotConfigured("LINKSPIDER_OUTPUT_DIR is not set (not a backlinks crawl)")
         assert crawler.stats is not None
-        return cls(Path(output_dir), crawler.stats)
+        pipeline = cls(Path(output_dir), crawler.stats)
+        crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
+        return pipeline
 
     def open_spider(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
@@ -62,3 +70,11 @@ class JsonlStreamPipeline:
         if isinstance(item, PageItem):
             self.stats.inc_value("linkspider/links_seen", item.links)
         return item
+
+    def request_dropped(self, request: Request, **_: Any) -> None:
+        redirects = request.meta.get("redirect_urls")
+        if not redirects:
+            return  # a request that was never sent: nothing was fetched
+        reasons = request.meta.get("redirect_reasons") or ()
+        depth = int(request.meta.get("depth", 0))
+        self.process_item(redirected_page(request.url, redirects, reasons, depth, utc_now()))
