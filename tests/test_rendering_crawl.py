@@ -10,6 +10,8 @@ guarded-app.com (scripts and a fetch aimed at private addresses, an image).
 
 from __future__ import annotations
 
+import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -189,3 +191,146 @@ def test_missing_browser_is_an_error_when_asked_for(render_web: TestWeb, tmp_pat
     )  # fmt: skip
     assert run.process.returncode != 0
     assert "needs Chromium, not found at /nonexistent/chromium" in run.log
+
+
+# -- red team: nothing the browser does may reach a refused address ------------------------
+# Each page is thin (an empty #root, so render=auto renders it too) and attacks loopback
+# canaries at load: popups (window.open, a target=_blank link and a form POST), an iframe,
+# WebSockets, a worker and a service worker. The crawl allows only the test web's own
+# address (127.0.0.1); the canaries listen on 127.0.0.2 and [::1], refused by that policy.
+# A canary never accepts: the kernel queues every TCP connection made to it, and the test
+# counts them after the crawl (the browser has exited by then).
+
+REDTEAM = "redteam-app.com"
+ATTACKS = {
+    "popup": """window.open("{v4}/popup-get"); window.open("{v6}/popup-get", "_blank", "noopener");
+      var a = document.createElement("a"); a.href = "{v4_decimal}/popup-link"; a.target = "_blank";
+      document.body.appendChild(a); a.click();""",
+    "popup-form": """var f = document.createElement("form"); f.method = "POST";
+      f.action = "{v4}/popup-post"; f.target = "_blank";
+      f.innerHTML = '<input name="secret" value="1">'; document.body.appendChild(f); f.submit();
+      var w = window.open("about:blank"); if (w) {{ w.document.write(
+      '<form method=POST action="{v6}/popup-post2"></form>'); w.document.forms[0].submit(); }}""",
+    "iframe": """var i = document.createElement("iframe"); i.src = "{v4}/frame";
+      document.body.appendChild(i);""",
+    "websocket": """try {{ new WebSocket("{ws4}/ws"); }} catch (e) {{}}
+      try {{ new WebSocket("{ws6}/ws"); }} catch (e) {{}}""",
+    "worker": """var code = 'fetch("{v4}/worker").catch(function () {{}});'
+      + 'try {{ new WebSocket("{ws6}/worker-ws"); }} catch (e) {{}}';
+      new Worker(URL.createObjectURL(new Blob([code], {{type: "text/javascript"}})));""",
+    "service-worker": """if (navigator.serviceWorker) {{
+      navigator.serviceWorker.register("/sw.js").catch(function () {{}}); }}""",
+}
+
+
+class Canary:
+    """Listening sockets on refused loopback addresses that count the connections made."""
+
+    def __init__(self) -> None:
+        for _ in range(20):
+            v4 = socket.create_server(("127.0.0.2", 0), backlog=256)
+            port = int(v4.getsockname()[1])
+            try:
+                v6 = socket.create_server(("::1", port), family=socket.AF_INET6, backlog=256)
+            except OSError:
+                v4.close()
+                continue
+            self.sockets, self.port = (v4, v6), port
+            return
+        raise RuntimeError("no free port on both 127.0.0.2 and [::1]")
+
+    def connections(self) -> int:
+        """Connections made so far (queued by the kernel; taken and closed here)."""
+        count = 0
+        for listener in self.sockets:
+            listener.setblocking(False)
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except BlockingIOError:
+                    break
+                connection.close()
+                count += 1
+        return count
+
+    def close(self) -> None:
+        for listener in self.sockets:
+            listener.close()
+
+
+def redteam_site(root: Path, port: int) -> list[str]:
+    """The red-team pages, their canary URLs filled in; returns the seeds."""
+    site = root / REDTEAM
+    site.mkdir(parents=True)
+    # https and wss: no mixed-content blocking in Chromium (the TCP connection comes
+    # before TLS, so the canary counts it all the same).
+    urls = {
+        "v4": f"https://127.0.0.2:{port}", "v6": f"https://[::1]:{port}",
+        "v4_decimal": f"https://2130706434:{port}",  # 127.0.0.2
+        "ws4": f"wss://127.0.0.2:{port}", "ws6": f"wss://[::1]:{port}",
+    }  # fmt: skip
+    (site / "_site.toml").write_text(
+        '[[route]]\npath = "/sw.js"\nfile = "sw.js"\ncontent_type = "application/javascript"\n',
+        "utf-8",
+    )
+    (site / "sw.js").write_text(
+        'self.addEventListener("install", function () {{ fetch("{v4}/sw"); }});\n'
+        'fetch("{v6}/sw").catch(function () {{}});\n'.format(**urls),
+        "utf-8",
+    )
+    for name, attack in ATTACKS.items():
+        (site / f"{name}.html").write_text(
+            f"<!doctype html><html><head><title>{name}</title></head><body>"
+            f'<div id="root"></div><script>{attack.format(**urls)}\n'
+            f"document.getElementById('root').innerHTML = '<a href=\"https://acme-boots.com/"
+            f"redteam/{name}\">Acme boots</a>';</script></body></html>\n",
+            "utf-8",
+        )
+    # Service workers need a secure context (https); the other pages are plain http.
+    return [
+        f"{'https' if name == 'service-worker' else 'http'}://{REDTEAM}/{name}.html"
+        for name in ATTACKS
+    ]
+
+
+def open_browser_args(web: TestWeb) -> str:
+    """Chromium switches that map the red-team site to the test web and leave every other
+    name and address alone, as on a real machine (the test web's own switches make every
+    other name fail, which would hide connections to IP literals)."""
+    state = web.web_state
+    rules = ", ".join(
+        f"MAP {REDTEAM}:{port} {state.address}:{real}"
+        for port, real in ((80, state.http_port), (443, state.https_port))
+    )
+    return json.dumps([f"--host-resolver-rules={rules}", "--ignore-certificate-errors"])
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["always", "auto"])
+def test_browser_cannot_connect_to_refused_addresses(mode: str, tmp_path: Path) -> None:
+    canary = Canary()
+    try:
+        seeds = redteam_site(tmp_path / "sites", canary.port)
+        (tmp_path / "seeds.txt").write_text("\n".join(seeds) + "\n", "utf-8")
+        with TestWeb([tmp_path / "sites"]) as web:
+            assert web.address == "127.0.0.1"
+            run = run_crawl(
+                web, tmp_path, TARGETS, str(tmp_path / "seeds.txt"), "-a", f"render={mode}",
+                settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32",
+                          "LINKSPIDER_BROWSER_ARGS": open_browser_args(web)},
+                output_dir=tmp_path / "out",
+            )  # fmt: skip
+        assert run.process.returncode == 0, run.log[-3000:]
+        made = canary.connections()
+    finally:
+        canary.close()
+    # The attacks ran: every page was rendered and its script-written link found.
+    seen = pages(run)
+    assert {url for url in seeds if seen[url]["rendered"] == "true"} == set(seeds)
+    rows = by_target(run)
+    for name in ATTACKS:
+        assert rows[f"https://acme-boots.com/redteam/{name}"]["origin"] == "rendered", name
+    assert made == 0, "the browser opened TCP connections to refused addresses"
+    stats = run.run_info()["stats"]
+    assert stats["linkspider/render/popup_blocked"] >= 1  # the target=_blank link and form
+    assert stats["linkspider/render/connection_blocked"] >= 1  # WebSockets: no route sees them

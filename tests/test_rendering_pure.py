@@ -7,10 +7,15 @@ tests/test_rendering_crawl.py.
 from __future__ import annotations
 
 import asyncio
+import re
+import socket
+import struct
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from linkspider.extract.client_rendered import client_rendered
 from linkspider.extract.rendered import merge_rendered
@@ -19,11 +24,13 @@ from linkspider.policy.addresses import AddressPolicy, parse_allow_setting
 from linkspider.render.browser import (
     DEFAULT_ARGS,
     RenderConfigError,
+    configure_rendering,
     merge_launch_options,
     parse_mode,
     string_list,
 )
 from linkspider.render.guard import BrowserRequestGuard, static_refusal
+from linkspider.render.proxy import GuardedSocksProxy
 from linkspider.testweb.sites import DEFAULT_SITES_DIR
 
 RENDER_SITES = Path(__file__).resolve().parent / "render_sites"
@@ -349,3 +356,130 @@ def test_guard_runs_the_users_own_abort_request_after_its_own() -> None:
     guard.then = lambda request: "ads" in request.url
     assert asyncio.run(guard(_BrowserRequest("https://ads.example/x.js"))) is True
     assert asyncio.run(guard(_BrowserRequest("https://cdn.example/x.js"))) is False
+
+
+# -- the connection guard: the SOCKS5 proxy the browser connects through ------------------
+# Real sockets on loopback: an echo server the policy allows (127.0.0.1) and a canary it
+# refuses (127.0.0.2) that never accepts, so the kernel queues every connection made to it.
+ONLY_WEB = parse_allow_setting("127.0.0.1/32")
+
+
+def _queued(listener: socket.socket) -> int:
+    listener.setblocking(False)
+    count = 0
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1
+
+
+async def _socks(port: int, request: bytes, payload: bytes = b"") -> tuple[int, bytes]:
+    """One SOCKS5 exchange: the reply code, and the echo of ``payload`` when connected."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"\x05\x01\x00")
+        assert await reader.readexactly(2) == b"\x05\x00"
+        writer.write(request)
+        answer = await reader.readexactly(10)
+        echoed = b""
+        if answer[1] == 0 and payload:
+            writer.write(payload)
+            echoed = await reader.readexactly(len(payload))
+        return answer[1], echoed
+    finally:
+        writer.close()
+
+
+def _name(host: str, port: int, command: int = 1) -> bytes:
+    return bytes((5, command, 0, 3, len(host))) + host.encode() + struct.pack("!H", port)
+
+
+def _ipv4(address: str, port: int) -> bytes:
+    return b"\x05\x01\x00\x01" + socket.inet_aton(address) + struct.pack("!H", port)
+
+
+def test_proxy_connects_only_to_addresses_the_policy_allows() -> None:
+    canary = socket.create_server(("127.0.0.2", 0))
+    canary_port = int(canary.getsockname()[1])
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(await reader.read(100))
+        await writer.drain()
+        writer.close()
+
+    async def scenario() -> tuple[list[tuple[int, bytes]], dict[str, int]]:
+        server = await asyncio.start_server(echo, "127.0.0.1", 0)
+        web_port = int(server.sockets[0].getsockname()[1])
+        answers = {
+            "web.example": [("127.0.0.1", web_port)],
+            "rebind.example": [("127.0.0.2", canary_port)],  # a name pointing at loopback
+            "mixed.example": [("127.0.0.2", canary_port), ("127.0.0.1", web_port)],
+            "nowhere.example": [],
+        }
+
+        async def endpoints(host: str, port: int) -> list[tuple[str, int]]:
+            return answers[host]
+
+        crawler = _Crawler()
+        guard = BrowserRequestGuard(ONLY_WEB, crawler, BLOCKED, endpoints=endpoints)
+        proxy = GuardedSocksProxy(guard.connection, guard.connection_refused)
+        await proxy.start()
+        results = [
+            await _socks(proxy.port, _name("web.example", 80), b"ping"),
+            await _socks(proxy.port, _name("rebind.example", 80), b"ping"),
+            await _socks(proxy.port, _ipv4("127.0.0.2", canary_port), b"ping"),
+            await _socks(proxy.port, _name("2130706434", canary_port), b"ping"),
+            await _socks(proxy.port, _name("mixed.example", 443), b"pong"),
+            await _socks(proxy.port, _name("nowhere.example", 80)),
+            await _socks(proxy.port, _name("web.example", 80, command=2)),  # BIND
+        ]
+        await proxy.close()
+        server.close()
+        return results, crawler.stats.values
+
+    try:
+        results, stats = asyncio.run(scenario())
+        made = _queued(canary)
+    finally:
+        canary.close()
+    # 0 connected, 2 not allowed by the policy, 4 unreachable, 7 command not supported
+    assert results == [(0, b"ping"), (2, b""), (2, b""), (2, b""), (0, b"pong"), (4, b""),
+                       (7, b"")]  # fmt: skip
+    assert made == 0
+    assert stats == {"linkspider/render/connection_blocked": 3}
+
+
+def test_proxy_switches_keep_the_proxy_reachable() -> None:
+    proxy = GuardedSocksProxy(BrowserRequestGuard(None, _Crawler(), BLOCKED).connection,
+                              lambda host, port, reason: None)  # fmt: skip
+    proxy.port = 1080
+    args = proxy.browser_args(
+        ["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=x:1"]
+    )
+    assert args == [
+        "--no-sandbox",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--proxy-server=socks5://127.0.0.1:1080",
+        "--proxy-bypass-list=<-loopback>",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "given"),
+    [
+        ({"LINKSPIDER_BROWSER_ARGS": '["--proxy-server=http://p:3128"]'},
+         "--proxy-server=http://p:3128"),
+        ({"PLAYWRIGHT_LAUNCH_OPTIONS": {"proxy": {"server": "http://p:3128"}}},
+         "PLAYWRIGHT_LAUNCH_OPTIONS proxy"),
+    ],
+)  # fmt: skip
+def test_a_browser_proxy_of_the_users_own_is_an_error(
+    settings: dict[str, object], given: str
+) -> None:
+    base = {"LINKSPIDER_RENDER": "always", "LINKSPIDER_CHROMIUM_PATH": sys.executable}
+    crawler = get_crawler(settings_dict={**base, **settings})
+    with pytest.raises(RenderConfigError, match=f"guard proxy .*; remove {re.escape(given)}"):
+        configure_rendering(crawler, explicit=True)

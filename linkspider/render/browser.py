@@ -26,7 +26,9 @@ The browser is Debian's ``chromium`` package (``apt-get install chromium``);
 
 A user's own ``PLAYWRIGHT_LAUNCH_OPTIONS`` is honoured: the project's defaults fill only
 the keys it leaves out, and its ``args`` are appended to the default switches (a default
-switch the user gives a value of their own is dropped).
+switch the user gives a value of their own is dropped). A proxy of the user's own for the
+browser is an error: the browser connects only through linkspider's guard proxy
+(:mod:`linkspider.render.proxy`, started with the browser).
 """
 
 from __future__ import annotations
@@ -65,7 +67,11 @@ DEFAULT_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # WebRTC may not send UDP around the proxy (and the proxy relays no UDP).
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
+#: Switches that would take the browser's connections away from linkspider's proxy.
+PROXY_SWITCHES = ("--proxy-server", "--proxy-pac-url", "--no-proxy-server", "--proxy-bypass-list")
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 DEFAULT_BLOCKED_RESOURCES = ("image", "media", "font")
@@ -210,6 +216,19 @@ def configure_rendering(crawler: Crawler, explicit: bool) -> str:
             logger.warning(f"{message}; rendering is off for this crawl")
             settings.set("LINKSPIDER_RENDER", "off", priority="cmdline")
             return "off"
+    launch_args = [*options.browser_args, *(user_launch.get("args") or [])]
+    own_proxy = [arg for arg in launch_args if _switch(str(arg)) in PROXY_SWITCHES]
+    if user_launch.get("proxy") or own_proxy:
+        given = own_proxy[0] if own_proxy else "PLAYWRIGHT_LAUNCH_OPTIONS proxy"
+        raise RenderConfigError(
+            f"render={options.mode}: the browser connects only through linkspider's guard "
+            f"proxy (SSRF policy); remove {given} from the browser settings"
+        )
+    if remote:
+        logger.warning(
+            "render: a remote browser (PLAYWRIGHT_CDP_URL/PLAYWRIGHT_CONNECT_URL) opens its "
+            "own connections: its requests are guarded, its WebSockets and DNS are not"
+        )
     reactor = settings.get("TWISTED_REACTOR")
     if reactor and reactor != ASYNCIO_REACTOR:
         raise RenderConfigError(

@@ -13,10 +13,13 @@ page makes (scripts, XHR/fetch, frames, redirects of those) before it leaves the
   and refused when none of their addresses is allowed (``linkspider/render/ssrf_blocked``,
   logged once per host).
 
-Limits, documented in the README: Chromium resolves names again itself, so a DNS answer
-that changes between the two lookups (DNS rebinding) is not caught for browser requests;
-WebSocket and WebRTC connections do not pass through request interception. Service workers
-are blocked in the render context (:data:`linkspider.render.browser.CONTEXT_OPTIONS`).
+This guard sees the requests of the pages the crawl opened. What it cannot see (WebSockets,
+popups and other windows, workers, a name Chromium would resolve differently: DNS
+rebinding) is covered by the connection guard: the browser opens TCP connections only
+through :mod:`linkspider.render.proxy`, which applies the same policy to the address it
+connects to (:meth:`BrowserRequestGuard.connection`). Requests of pages the crawl did not
+open are aborted at the browser context (:mod:`linkspider.render.handler`). Service
+workers are blocked in the render context (:data:`linkspider.render.browser.CONTEXT_OPTIONS`).
 
 A user's own ``PLAYWRIGHT_ABORT_REQUEST`` still runs, after this guard (``then``).
 """
@@ -42,12 +45,15 @@ logger = logging.getLogger(__name__)
 
 #: Resolves ``(host, port)`` to IP address strings.
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+#: Resolves ``(host, port)`` to the ``(address, port)`` pairs to connect to.
+EndpointResolver = Callable[[str, int], Awaitable[list[tuple[str, int]]]]
 _CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a browser request is aborted: ``kind`` is ``resource``, ``scheme`` or ``ssrf``."""
+    """Why a browser request is aborted: ``kind`` is ``resource``, ``scheme`` or ``ssrf``
+    (``connection`` for a connection the proxy did not open)."""
 
     kind: str
     reason: str
@@ -103,11 +109,13 @@ class BrowserRequestGuard:
         crawler: Any,
         blocked_resources: Iterable[str],
         resolve: Resolver | None = None,
+        endpoints: EndpointResolver | None = None,
     ) -> None:
         self.policy = policy
         self.crawler = crawler  # its stats exist once the crawl starts
         self.blocked_resources = frozenset(blocked_resources)
         self.resolve: Resolver = resolve or reactor_resolve
+        self.endpoints: EndpointResolver = endpoints or reactor_endpoints
         self.then: str | Callable[..., Any] | None = None  # a user's PLAYWRIGHT_ABORT_REQUEST
         self._hosts: dict[tuple[str, int], str] = {}  # (host, port) -> refusal ('' = ok)
         self._logged: set[str] = set()
@@ -165,25 +173,66 @@ class BrowserRequestGuard:
             self._hosts[key] = reason
         return Refusal("ssrf", reason) if reason else None
 
-    def _count(self, url: str, refusal: Refusal) -> None:
+    async def connection(self, host: str, port: int) -> tuple[list[tuple[str, int]], str | None]:
+        """Where a browser connection to ``host:port`` may go, or why it may not.
+
+        The decision of :class:`linkspider.render.proxy.GuardedSocksProxy`: the IP literal,
+        or the name's addresses from the crawl's resolver that the policy allows (the
+        proxy connects to these, never looks the name up again). A name that does not
+        resolve is no refusal: nothing to connect to.
+        """
+        name = host.strip().lower().rstrip(".")
+        address = host_address(name.removeprefix("[").removesuffix("]"))
+        if address is not None:
+            reason = self.policy.check(address) if self.policy is not None else None
+            return ([], reason) if reason else ([(str(address), port)], None)
+        found = await self.endpoints(name, port)
+        if self.policy is None:
+            return found, None
+        policy = self.policy
+        allowed = [(a, p) for a, p in found if _allowed(policy, a)]
+        if allowed or not found:
+            return allowed, None
+        return [], addresses_refusal(name, [a for a, _ in found], policy)
+
+    def connection_refused(self, host: str, port: int, reason: str) -> None:
+        """Count and log (once per host) a connection the proxy did not open."""
+        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self._count(target, Refusal("connection", reason), host)
+
+    def _count(self, url: str, refusal: Refusal, host: str | None = None) -> None:
         if refusal.kind == "resource":
             self.stats.inc_value(f"linkspider/render/aborted/{refusal.reason}")
             return
         self.stats.inc_value(f"linkspider/render/{refusal.kind}_blocked")
-        host = urlsplit(url).hostname or url[:100]
+        host = host or urlsplit(url).hostname or url[:100]
         if host not in self._logged:
             self._logged.add(host)
+            what = "connect to" if refusal.kind == "connection" else "request"
             logger.warning(
-                f"render: the browser may not request {url[:200]} ({refusal.reason}); "
+                f"render: the browser may not {what} {url[:200]} ({refusal.reason}); "
                 "further requests to that host are only counted"
             )
 
 
+def _allowed(policy: AddressPolicy, text: str) -> bool:
+    try:
+        return policy.check(ipaddress.ip_address(text.split("%", 1)[0])) is None
+    except ValueError:
+        return False
+
+
 async def reactor_resolve(host: str, port: int) -> list[str]:
-    """Addresses of ``host`` from the crawl's resolver (``TWISTED_DNS_RESOLVER``).
+    """Addresses of ``host`` from the crawl's resolver (``TWISTED_DNS_RESOLVER``)."""
+    return [address for address, _ in await reactor_endpoints(host, port)]
+
+
+async def reactor_endpoints(host: str, port: int) -> list[tuple[str, int]]:
+    """``(address, port)`` pairs for ``host:port`` from the crawl's resolver.
 
     The SSRF guard's filtering wrapper is looked through, so that refused addresses are
-    seen and named (the policy is applied by the caller).
+    seen and named (the policy is applied by the caller). The port is the resolver's (the
+    test web's resolver maps ports too).
     """
     from twisted.internet import reactor
 
@@ -196,4 +245,7 @@ async def reactor_resolve(host: str, port: int) -> list[str]:
     receiver = _Collector(done)  # the SSRF guard's own resolution receiver
     resolver.resolveHostName(receiver, host, port)
     await maybe_deferred_to_future(done)
-    return [str(getattr(address, "host", "")) for address in receiver.addresses]
+    return [
+        (str(getattr(address, "host", "")), int(getattr(address, "port", port) or port))
+        for address in receiver.addresses
+    ]
