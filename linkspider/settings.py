@@ -68,6 +68,9 @@ ITEM_PIPELINES = {
     "linkspider.pipelines.jsonl_stream.JsonlStreamPipeline": 800,
 }
 EXTENSIONS = {
+    # -O/-o/FEEDS: backlink rows only unless a feed names item_classes (README, Exports).
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "linkspider.extensions.feeds.BacklinkFeedExporter": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
     "linkspider.extensions.progress.ProgressExtension": 100,  # its last line before the summary
