@@ -1,6 +1,8 @@
-"""Scrapyd, for real: deploy the project with ``scrapyd-deploy`` to a ``scrapyd`` process on
-loopback (basic auth on), schedule crawls of the local test web over HTTP, poll
-``listjobs.json``, and read each job's exports in its own folder; and two
+"""Scrapyd, for real, set up as the README says: a ``scrapyd`` process on loopback started with
+the README's ``scrapyd.conf`` (read out of README.md: basic auth on), the project deployed
+with ``scrapyd-deploy NAME`` (credentials in ``~/.netrc``), crawls of the local test web
+scheduled over HTTP, ``listjobs.json`` polled, and each job's exports read in its own
+folder; jobs refused by the safety lock (one log line, the README's); and two
 ``backlinks_distributed`` jobs as the workers of a crawl queued in Redis.
 
 The deployed settings are the project's, plus what a server operator would add: an
@@ -11,8 +13,11 @@ absolute export root, and the two test-web settings in ``LINKSPIDER_JOB_OVERRIDA
 from __future__ import annotations
 
 import base64
+import configparser
+import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,15 +39,38 @@ from linkspider.testweb import TestWeb
 from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, CrawlRun, run_crawl
 from tests.test_distributed import REDIS_SERVER, redis_url  # noqa: F401  (a fixture)
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "linkspider"
-USER, PASSWORD = "ops", "s3cret-for-tests"
 KEY = ("source_url", "target_url", "anchor_text", "link_type", "rel", "nofollow")
 SERVER_SETTINGS = """
 # --- added by the server operator (test) ---
 LINKSPIDER_OUTPUT_ROOT = {root!r}
 LINKSPIDER_JOB_OVERRIDABLE_SETTINGS = ["TWISTED_DNS_RESOLVER", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS"]
 """
+#: Appended to the README's scrapyd.conf (the port comes from SCRAPYD_HTTP_PORT): quick
+#: polling, and two jobs at once whatever the number of cores.
+TEST_ONLY_CONF = """
+# --- test only ---
+poll_interval = 0.2
+max_proc = 2
+"""
+
+
+def readme_scrapyd_blocks() -> list[tuple[str, str]]:
+    """(language, text) of each fenced code block of the README's Scrapyd section."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("\n### Scrapyd: crawls as HTTP jobs\n", 1)[1]
+    section = re.split(r"^##", section, maxsplit=1, flags=re.M)[0]
+    return re.findall(r"^```(\w*)\n(.*?)^```$", section, flags=re.M | re.S)
+
+
+def readme_block(language: str, containing: str = "") -> str:
+    for lang, text in readme_scrapyd_blocks():
+        if lang == language and containing in text:
+            return text
+    raise AssertionError(f"README, Scrapyd section: no ```{language} block with {containing!r}")
 
 
 def free_port() -> int:
@@ -55,6 +83,8 @@ def free_port() -> int:
 @dataclass
 class Scrapyd:
     url: str
+    user: str
+    password: str
     home: Path
     exports: Path
     process: subprocess.Popen[bytes]
@@ -64,7 +94,7 @@ class Scrapyd:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.url + endpoint, data=body)
         if auth:
-            token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+            token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
         with urllib.request.urlopen(request, timeout=30) as response:
             result: dict[str, Any] = json.loads(response.read())
@@ -88,22 +118,20 @@ class Scrapyd:
 def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     home = tmp_path_factory.mktemp("scrapyd")
     port = free_port()
-    (home / "scrapyd.conf").write_text(
-        "[scrapyd]\n"
-        f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
-        f"username = {USER}\npassword = {PASSWORD}\n"
-        "eggs_dir = eggs\nlogs_dir = logs\ndbs_dir = dbs\n"
-        "poll_interval = 0.2\nmax_proc = 2\n",
-        "utf-8",
-    )
+    conf_text = readme_block("ini", "[scrapyd]")  # the README's scrapyd.conf, verbatim
+    conf = configparser.ConfigParser()  # read as Scrapyd reads it
+    conf.read_string(conf_text)
+    (home / "scrapyd.conf").write_text(conf_text + TEST_ONLY_CONF, "utf-8")
     env = {
         k: v for k, v in os.environ.items() if k not in ("SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT")
     }
+    env["SCRAPYD_HTTP_PORT"] = str(port)  # a free port instead of the README's 6800
     with (home / "scrapyd.out").open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=env,
                                    stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)  # fmt: skip
-    server = Scrapyd(f"http://127.0.0.1:{port}/", home, home / "exports", process)
+    user, password = conf["scrapyd"]["username"], conf["scrapyd"]["password"]
+    server = Scrapyd(f"http://127.0.0.1:{port}/", user, password, home, home / "exports", process)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -114,20 +142,22 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((home / "scrapyd.out").read_text()) from None
                 time.sleep(0.1)
-        _deploy(server, tmp_path_factory.mktemp("project"))
+        _deploy(server, tmp_path_factory.mktemp("project"), tmp_path_factory.mktemp("home"))
         yield server
     finally:
         # Scrapyd and the crawls it spawned share a session: stop them all.
-        try:
+        with contextlib.suppress(ProcessLookupError):  # none left (Scrapyd did not start)
             os.killpg(process.pid, signal.SIGTERM)
+        try:
             process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
-def _deploy(server: Scrapyd, project: Path) -> None:
-    """Copy the project, add the operator's settings, and run the real scrapyd-deploy."""
+def _deploy(server: Scrapyd, project: Path, user_home: Path) -> None:
+    """Copy the project, add the operator's settings and a ``[deploy:test]`` target, put the
+    credentials in ``~/.netrc``, and run the real ``scrapyd-deploy test`` (README, "Deploy")."""
     shutil.copytree(ROOT / "linkspider", project / "linkspider",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     for name in ("pyproject.toml", "README.md", "scrapy.cfg"):
@@ -135,10 +165,14 @@ def _deploy(server: Scrapyd, project: Path) -> None:
     with (project / "linkspider" / "settings.py").open("a", encoding="utf-8") as handle:
         handle.write(SERVER_SETTINGS.format(root=str(server.exports)))
     with (project / "scrapy.cfg").open("a", encoding="utf-8") as handle:
-        handle.write(f"\n[deploy:test]\nurl = {server.url}\nproject = {PROJECT}\n"
-                     f"username = {USER}\npassword = {PASSWORD}\n")  # fmt: skip
-    result = subprocess.run([sys.executable, "-m", "scrapyd_client.deploy", "test"],
-                            cwd=project, capture_output=True, text=True, timeout=120)  # fmt: skip
+        handle.write(f"\n[deploy:test]\nurl = {server.url}\n")  # the project: [deploy]'s
+    netrc = user_home / ".netrc"
+    netrc.write_text(f"machine 127.0.0.1 login {server.user} password {server.password}\n")
+    netrc.chmod(0o600)
+    deploy = Path(sys.executable).with_name("scrapyd-deploy")
+    command = [str(deploy)] if deploy.exists() else [sys.executable, "-m", "scrapyd_client.deploy"]
+    result = subprocess.run([*command, "test"], cwd=project, env={**os.environ, "HOME": str(user_home)},
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["status"] == "ok", result.stdout
     assert "backlinks" in server.call(f"listspiders.json?project={PROJECT}")["spiders"]
@@ -223,7 +257,20 @@ def test_a_job_cannot_switch_off_robots_or_the_ssrf_guard(
     # Unlocking through the job itself does not work either.
     unlock = _job_settings(sample_web, LINKSPIDER_JOB_OVERRIDABLE_SETTINGS="ROBOTSTXT_OBEY")
     _schedule(scrapyd, "self-unlock", "acme-boots.com", "http://ru-pohod.ru/", unlock)
-    scrapyd.wait_finished({"no-robots", "self-unlock"})
+    robots_off = _job_settings(sample_web, ROBOTSTXT_OBEY="False")
+    _schedule(scrapyd, "robots-off", "acme-boots.com", "http://ru-pohod.ru/", robots_off)
+    scrapyd.wait_finished({"no-robots", "self-unlock", "robots-off"})
+    for job in ("no-robots", "self-unlock", "robots-off"):
+        log = scrapyd.log(job)
+        # One clean line, not asyncio's "Task exception was never retrieved" and a traceback.
+        assert "Traceback" not in log, log
+        assert "Task exception was never retrieved" not in log, log
+        assert log.count("the server does not let jobs change") == 1, log
+    # The README's example line is the log's line.
+    example = readme_block("", "UsageError:").strip()
+    assert example.replace("6487ec79...", "robots-off").removesuffix(" ...") in scrapyd.log(
+        "robots-off"
+    )
     log = scrapyd.log("no-robots")
     assert (
         "the server does not let jobs change ROBOTSTXT_OBEY, LINKSPIDER_SSRF_GUARD (safety "
@@ -233,8 +280,29 @@ def test_a_job_cannot_switch_off_robots_or_the_ssrf_guard(
     assert "Spider opened" not in log  # failed at start: nothing was fetched
     assert "LINKSPIDER_JOB_OVERRIDABLE_SETTINGS (safety settings)" in scrapyd.log("self-unlock")
     jobs_root = scrapyd.exports / PROJECT / "backlinks"
-    assert not (jobs_root / "no-robots").exists()
-    assert not (jobs_root / "self-unlock").exists()
+    for job in ("no-robots", "self-unlock", "robots-off"):
+        assert not (jobs_root / job).exists()
+
+
+def test_a_job_id_that_cannot_name_a_folder_is_one_log_line(tmp_path: Path) -> None:
+    """Like the safety lock, checked before the crawl starts: Scrapy 2.19 builds the spider
+    inside an asyncio task and re-raises there, where nothing awaits it (asyncio would log
+    "Task exception was never retrieved" and a traceback)."""
+    log_file = tmp_path / "job.log"
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "linkspider.settings"}
+    env.pop("SCRAPY_JOB", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "backlinks", "-a", "_job=no spaces allowed",
+         "-a", "targets=acme-boots.com", "-a", "seeds=http://ru-pohod.ru/",
+         "-s", f"LOG_FILE={log_file}"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    log = log_file.read_text("utf-8")
+    assert result.returncode == 2, result.stderr + log  # a usage error
+    line = "UsageError: backlinks: Scrapyd job id 'no spaces allowed' cannot name a folder"
+    assert log.count(line) == 1, log
+    assert "Traceback" not in log + result.stderr, log + result.stderr
+    assert "Task exception was never retrieved" not in log + result.stderr
 
 
 @pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")

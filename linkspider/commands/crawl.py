@@ -14,6 +14,7 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from linkspider.distributed.jobs import check_job_at_start
 from linkspider.middlewares.ssrf import allow_setting
 
 
@@ -30,6 +31,8 @@ class Command(ScrapyCrawlCommand):
                     check(opts.spargs)
                 except ValueError as exc:
                     raise UsageError(f"{args[0]}: {exc}", print_help=False) from None
+            if self.settings is not None:  # a Scrapyd job's locked settings and folder
+                check_job_at_start(self.settings, args[0], opts.spargs)
         if self.settings is not None:
             try:
                 allow_setting(self.settings)  # the SSRF guard's allow list, read at start

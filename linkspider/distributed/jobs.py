@@ -14,6 +14,10 @@ with ``SCRAPY_JOB`` and ``SCRAPY_PROJECT`` in the environment.
   job at start with an error naming it, unless the server operator lists the setting in
   ``LINKSPIDER_JOB_OVERRIDABLE_SETTINGS`` in the deployed settings. Failing loudly beats
   reverting silently: the user learns at once that the job did not run as asked.
+  ``scrapy crawl`` checks this before the crawl starts (:func:`check_job_at_start`), so the
+  job's log has one ``UsageError`` line; Scrapy 2.19 builds the spider in an asyncio task,
+  where the spider's own check would end in "Task exception was never retrieved" and a
+  traceback.
 
 Settings: ``LINKSPIDER_OUTPUT_ROOT``, ``LINKSPIDER_JOB_OVERRIDABLE_SETTINGS`` (list of
 setting names, default empty).
@@ -28,6 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings, get_settings_priority
 
 from linkspider.config.sources import ConfigError
@@ -103,6 +108,26 @@ def check_job(settings: BaseSettings, job: str | None) -> None:
             "uninstall linkspider from Scrapyd's environment (keep its dependencies) so that "
             "jobs run the code and settings you deploy"
         )
+
+
+def check_job_at_start(
+    settings: BaseSettings, spider: str, spider_kwargs: Mapping[str, Any]
+) -> None:
+    """For ``scrapy crawl``, before the crawl starts: a Scrapyd job that overrides a locked
+    setting, or whose folder cannot be named, ends with a :class:`UsageError`, whose line
+    also goes to the job's log file (Scrapyd keeps ``LOG_FILE``, not stderr)."""
+    job = scrapyd_job(spider_kwargs)
+    if job is None:
+        return
+    try:
+        refuse_locked_overrides(settings, job)
+        if not spider_kwargs.get("output_dir"):
+            job_output_dir(settings, spider, job)
+    except ConfigError as exc:
+        message = f"{spider}: {exc}"
+        if settings.get("LOG_FILE"):
+            logger.error(f"UsageError: {message}")
+        raise UsageError(message, print_help=False) from None
 
 
 def refuse_locked_overrides(settings: BaseSettings, job: str) -> None:
