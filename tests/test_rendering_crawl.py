@@ -135,6 +135,25 @@ def test_always_merges_raw_and_rendered_links(always: CrawlRun) -> None:
     assert always.run_info()["rendered_pages"] == len(html_pages) == 7
 
 
+@pytest.mark.parametrize("mode", ["always", "auto"])
+def test_rendered_pages_count_the_links_of_their_dom(
+    mode: str, request: pytest.FixtureRequest
+) -> None:
+    run: CrawlRun = request.getfixturevalue(mode)
+    seen = pages(run)
+    for url, page in seen.items():
+        assert int(page["links"]) >= int(page["backlinks"]), url
+    # The raw HTML has no link; the bundle writes three (home, the Acme link, deals).
+    assert (seen["https://spa-shop.com/"]["links"], seen["https://spa-shop.com/"]["backlinks"]) == (
+        "3", "1",
+    )  # fmt: skip
+    if mode == "always":
+        # Five links in the DOM (one rewritten away from its target, one added) and the
+        # 2019 offer a script removed: six links, six rows.
+        hybrid = seen["https://hybrid-blog.com/"]
+        assert (hybrid["links"], hybrid["backlinks"]) == ("6", "6")
+
+
 def test_browser_requests_follow_the_ssrf_policy_and_skip_images(always: CrawlRun) -> None:
     stats = always.run_info()["stats"]
     # guarded-app.com: two scripts (10.0.0.1, 169.254.169.254) and a fetch (192.168.0.1)

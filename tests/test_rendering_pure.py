@@ -18,7 +18,8 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from linkspider.extract.client_rendered import client_rendered
-from linkspider.extract.rendered import merge_rendered
+from linkspider.extract.page import LinkPage
+from linkspider.extract.rendered import merge_rendered, rendered_link_count
 from linkspider.items import BacklinkItem
 from linkspider.policy.addresses import AddressPolicy, parse_allow_setting
 from linkspider.render.browser import (
@@ -222,6 +223,19 @@ def test_merge_repeated_links_pair_in_order() -> None:
 def test_merge_empty_anchors_only_pair_by_url() -> None:
     merged = merge_rendered([row(A, "")], [row(B, "")])
     assert [(r.target_url, r.origin) for r in merged] == [(B, "rendered"), (A, "raw")]
+
+
+def test_rendered_link_count_is_the_dom_and_the_removed_links() -> None:
+    dom = LinkPage(
+        b'<a href="https://acme.com/b">Boots</a> <a href="https://clicks.example/go">Acme</a>',
+        "https://blog.example/",
+        "text/html",
+    )
+    kept = replace(row(B, "Boots"), origin="both")
+    rewritten_away = replace(row(A, "Acme"), rendered_changes='href: "a" -> "b"')  # in the DOM
+    removed = row(A, "Acme removed")  # origin raw, no change: only in the raw HTML
+    assert rendered_link_count(dom, [kept, rewritten_away, removed]) == 3
+    assert rendered_link_count(dom, []) == 2
 
 
 def test_rows_not_rendered_are_raw() -> None:

@@ -161,6 +161,18 @@ def rendered_page_rows(
     return merged, dom_facts
 
 
+def rendered_link_count(dom_page: LinkPage, rows: Sequence[BacklinkItem]) -> int:
+    """``links`` of a rendered page: the DOM's links, and the raw links scripts removed.
+
+    The page a browser shows is the DOM, so its links count. A backlink row of origin
+    ``raw`` without ``rendered_changes`` is a link a script removed: it counts too (one
+    rewritten away from the target is still in the DOM, counted there). Every row is
+    then one of the counted links: a page never has fewer links than backlink rows.
+    """
+    removed = sum(1 for row in rows if row.origin == RAW and not row.rendered_changes)
+    return len(dom_page.links) + removed
+
+
 def other_links(page: LinkPage, rows: Sequence[BacklinkItem]) -> list[OtherLink]:
     """The links of ``page`` that no row is about (pass 3 of the matching)."""
     taken = {row.link_index for row in rows}

@@ -143,6 +143,8 @@ class GuardedSocksProxy:
             await self._handle(reader, writer)
         except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
+        except Exception as exc:  # a resolver error: this connection fails, not the crawl
+            logger.debug(f"render: proxy connection failed: {exc!r}")
         finally:
             if task is not None:
                 self._tasks.discard(task)

@@ -35,7 +35,7 @@ from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, parse_rules
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
-from linkspider.extract.rendered import rendered_page_rows
+from linkspider.extract.rendered import rendered_link_count, rendered_page_rows
 from linkspider.extract.urls import split_host
 from linkspider.failures import can_fall_back, failure_kind, is_policy_drop
 from linkspider.items import ErrorItem, PageItem
@@ -170,14 +170,16 @@ class BacklinksSpider(Spider):
         if dom is None:
             facts = facts_for(page, ctx)
             rows = backlink_rows(page, self.config.targets, ctx, facts, self.placement_rules)
+            links = len(page.links)
         else:
             targets, rules = self.config.targets, self.placement_rules
             rows, facts = rendered_page_rows(page, dom, targets, ctx, rules)
+            links = rendered_link_count(dom, rows)
         # Rows first: the page row says "all its rows are written" (resumed crawls rely on it).
         yield from rows
         yield self._page_item(
             response, content_type, fetched_at, page=page, backlinks=len(rows), facts=facts,
-            note="truncated" if page.truncated else "",
+            note="truncated" if page.truncated else "", links=links,
         )  # fmt: skip
         yield from self._check_placements(response, page, facts)
         if self.follow_links:
@@ -275,6 +277,7 @@ class BacklinksSpider(Spider):
         backlinks: int = 0,
         note: str = "",
         facts: PageFacts | None = None,
+        links: int | None = None,
     ) -> PageItem:
         host = split_host(response.url)
         redirects = response.meta.get("redirect_urls") or []
@@ -288,7 +291,7 @@ class BacklinksSpider(Spider):
             title=page.title if page is not None else "",
             depth=int(response.meta.get("depth", 0)),
             parsed=page is not None,
-            links=len(page.links) if page is not None else 0,
+            links=links if links is not None else len(page.links) if page is not None else 0,
             backlinks=backlinks,
             encoding=page.encoding if page is not None else "",
             fetched_at=fetched_at,
