@@ -207,3 +207,72 @@ def test_resumed_crawl_keeps_the_page_budget(
     # keep the budget page they took: they are fetched again without taking another).
     info = json.loads((folder / "run.json").read_text("utf-8"))
     assert info["stats"]["linkspider/budget/pages"] <= 12 - done_before
+
+
+# -- rendered pages (render=always) ------------------------------------------------------
+
+RENDER_HOST = "resume-render.test"
+RENDERED = ("p1", "p2", "p3", "p4", "held")
+
+
+def make_render_web(root: Path) -> str:
+    """A site whose links scripts write; /held.html keeps the browser busy (a fetch that is
+    answered after 600 s, and the crawl waits for the network to go quiet)."""
+    site = root / RENDER_HOST
+    site.mkdir(parents=True)
+    (site / "_site.toml").write_text(
+        '[[route]]\npath = "/slow"\nbody = "late"\ndelay = 600\n', "utf-8"
+    )
+    links = " ".join(f'<a href="/{name}.html">{name}</a>' for name in RENDERED)
+    (site / "index.html").write_text(f"<html><body>{links}</body></html>\n", "utf-8")
+    for name in RENDERED:
+        hold = 'fetch("/slow");' if name == "held" else ""
+        (site / f"{name}.html").write_text(
+            f'<html><body><div id="root"></div><script>{hold}\n'
+            f"document.getElementById('root').innerHTML = '<a href=\"https://acme-boots.com/"
+            f"render/{name}\">Acme {name}</a>';</script></body></html>\n",
+            "utf-8",
+        )
+    return f"http://{RENDER_HOST}/"
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+def test_page_killed_in_the_browser_is_rendered_after_resume(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    root = tmp_path_factory.mktemp("render-resume-sites")
+    seeds = make_render_web(root)
+    with TestWeb([root]) as web:
+        job = {"JOBDIR": str(tmp_path / "job")}
+        # The held page stays in the browser until the settle cap (a long one here): when
+        # every other page has its row, it is being rendered.
+        first = command(web, seeds, "-a", "render=always", LINKSPIDER_RENDER_SETTLE="900", **job)
+        interrupt_after(first, tmp_path, pages=5, sig=signal.SIGKILL)
+        folder = finished_run(tmp_path)
+        before = [
+            json.loads(line)["url"] for line in (folder / "pages.jsonl").open(encoding="utf-8")
+        ]
+        assert f"http://{RENDER_HOST}/held.html" not in before
+        journal = (tmp_path / "job" / "linkspider" / "journal.jsonl").read_text("utf-8")
+        assert f'"started": "http://{RENDER_HOST}/held.html"' in journal  # it was fetched
+        # The same crawl resumed; a short settle cap lets the held page end this time.
+        again = command(web, seeds, "-a", "render=always", LINKSPIDER_RENDER_SETTLE="1", **job)
+        done = subprocess.run(again, cwd=tmp_path, env=crawl_env(), capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "resuming from" in done.stderr
+    assert finished_run(tmp_path) == folder
+    pages = {r["url"]: r for r in table(folder, "pages.csv")}
+    assert set(pages) == {f"http://{RENDER_HOST}/"} | {
+        f"http://{RENDER_HOST}/{name}.html" for name in RENDERED
+    }
+    assert len(table(folder, "pages.csv")) == len(pages)  # each page once
+    assert all(pages[f"http://{RENDER_HOST}/{name}.html"]["rendered"] == "true"
+               for name in RENDERED)  # fmt: skip
+    rows = table(folder, "backlinks.csv")
+    assert sorted(r["target_url"] for r in rows) == sorted(
+        f"https://acme-boots.com/render/{name}" for name in RENDERED
+    )
+    assert {r["origin"] for r in rows} == {"rendered"}
+    assert table(folder, "errors.csv") == []

@@ -26,6 +26,11 @@ crawling, a page request whose URL is done or was already accepted in this run i
 dropped (``linkspider/journal/skipped``). A page that was in flight is fetched again, so
 its rows may be in ``backlinks.jsonl`` twice: the exports keep the last copy.
 
+Rendered pages (``render=auto|always``): the request that takes a fetched page to the
+browser (meta ``linkspider_render_raw``) is the same page request, not a new one: it is
+neither journaled nor dropped. A page killed while in the browser has no page row, so its
+journaled request is scheduled again: fetched and rendered anew.
+
 Settings: ``JOBDIR`` (without it the extension is off), ``LINKSPIDER_OUTPUT_DIR``.
 """
 
@@ -45,6 +50,7 @@ from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 
 from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
+from linkspider.render.page import META_RAW as META_RENDER_RAW
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +118,10 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def _is_page_request(request: Request) -> bool:
     meta = request.meta
     return META_SITE in meta and not (
-        meta.get("redirect_times") or meta.get("retry_times") or meta.get(META_HELD)
+        meta.get("redirect_times")
+        or meta.get("retry_times")
+        or meta.get(META_HELD)
+        or META_RENDER_RAW in meta  # the page again, on its way to the browser
     )
 
 
