@@ -18,9 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
+from report_folder import link, make_folder, page
 
 from linkspider.cli import crawl_env, main
+from linkspider.reports.options import ExportOptions
 from linkspider.testweb import TestWeb
 from tests.conftest import CrawlRun, run_crawl
 
@@ -190,6 +193,8 @@ def test_history_dates_and_status(runs: dict[str, Any]) -> None:
     assert stable["first_seen"] == seen(run1, f"{BLOG}/stable.html", "first_seen")
     assert stable["last_seen"] == seen(run2, f"{BLOG}/stable.html", "last_seen")
     assert stable["first_seen"] < stable["last_seen"]
+    # run 2's own exports show the history's first_seen, not run 2's fetch time
+    assert seen(run2, f"{BLOG}/stable.html", "first_seen") == stable["first_seen"]
     assert (stable["first_run"], stable["last_run"]) == (1, 2)
     gone = links[(f"{BLOG}/gone.html", "https://acme.example/gone")]
     assert (gone["status"], gone["lost_reason"], gone["lost_run"]) == ("lost", "page-not-found", 2)
@@ -299,3 +304,38 @@ def test_history_off_and_default_place(runs: dict[str, Any], tmp_path: Path) -> 
     assert len(read(folder / "new_links.csv")) == 16
     (store,) = (tmp_path / "history").glob("*.sqlite")
     assert store.name.startswith("acme.example-and-1-more-")
+
+
+def test_exports_show_the_history_first_seen(tmp_path: Path) -> None:
+    """``first_seen`` in backlinks.csv/.parquet and the aggregates is the link's first
+    sighting in any run of the same targets (Ahrefs' meaning), not this run's fetch time."""
+    january, february = "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"
+    options = ExportOptions(history=True, history_dir=tmp_path / "history")
+    run = {"targets": "acme-boots.com"}
+
+    def links(at: str, extra: bool) -> list[Any]:
+        rows = [link("blog.example", 0, anchor="Acme"), link("blog.example", 1, anchor="Acme")]
+        if extra:  # new in the second run, and a link on a page that is not indexable
+            rows += [link("blog.example", 2, anchor="New"), link("other.example", 0)]
+            rows[-1].source_indexable = False
+        for row in rows:
+            row.first_seen = row.last_seen = at
+        return rows
+
+    pages = [page("blog.example", n) for n in range(3)] + [page("other.example", 0, False)]
+    make_folder(tmp_path / "jan", pages, links(january, False), options, run=run)
+    make_folder(tmp_path / "feb", pages, links(february, True), options, run=run)
+    feb = tmp_path / "feb"
+    got = {(r["source_url"], r["first_seen"], r["last_seen"]) for r in read(feb / "backlinks.csv")}
+    assert got == {
+        ("https://blog.example/p0", january, february),
+        ("https://blog.example/p1", january, february),
+        ("https://blog.example/p2", february, february),  # new this run
+        ("https://other.example/p0", february, february),  # not counted: not in the history
+    }
+    parquet = pq.read_table(feb / "backlinks.parquet", columns=["first_seen"])
+    assert sorted(parquet.column("first_seen").to_pylist()) == [january] * 2 + [february] * 2
+    domains = {r["source_domain"]: r["first_seen"] for r in read(feb / "referring_domains.csv")}
+    assert domains == {"blog.example": january, "other.example": february}
+    # The raw JSON Lines keep this run's fetch time (the history is recorded from them).
+    assert january not in (feb / "backlinks.jsonl").read_text("utf-8")

@@ -7,6 +7,14 @@
 * :mod:`step`: the ``build_exports`` step and ``linkspider diff``.
 """
 
-from linkspider.monitor.step import MonitorSummary, NotARunFolder, diff_folders, update_monitoring
+from linkspider.monitor.step import (
+    MonitorSummary,
+    NotARunFolder,
+    diff_folders,
+    history_first_seen,
+    update_monitoring,
+)
 
-__all__ = ["MonitorSummary", "NotARunFolder", "diff_folders", "update_monitoring"]
+__all__ = [
+    "MonitorSummary", "NotARunFolder", "diff_folders", "history_first_seen", "update_monitoring",
+]  # fmt: skip

@@ -94,6 +94,9 @@ class Recorded:
     seq: int
     previous: dict[str, Any] | None  # the run compared with: run_id, started_at
     comparison: Comparison | None
+    #: The store's ``first_seen`` of the run's links it knows (KEY + ``first_seen``): the
+    #: earliest date across runs, which the run's exports show.
+    first_seen: pd.DataFrame | None = None
 
 
 @contextmanager
@@ -142,7 +145,8 @@ class HistoryStore:
         latest = db.execute("SELECT seq, run_id FROM runs ORDER BY seq DESC LIMIT 1").fetchone()
         again = latest is not None and latest[1] == run_id
         if not again and db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
-            return Recorded("kept", 0, None, None)  # a later run exists: history moved on
+            # A later run exists: the history moved on (its dates still hold).
+            return Recorded("kept", 0, None, None, self._first_seen(db, run))
         if again:
             db.execute("DELETE FROM links")
             db.execute("INSERT INTO links SELECT * FROM links_before_latest")
@@ -168,7 +172,21 @@ class HistoryStore:
             seq,
             {"run_id": previous[0], "started_at": previous[1]} if previous else None,
             result,
+            self._first_seen(db, run),
         )
+
+    @staticmethod
+    def _first_seen(db: sqlite3.Connection, run: RunData) -> pd.DataFrame:
+        """KEY and the store's ``first_seen`` of the run's links that the store holds."""
+        db.execute(f"CREATE TEMP TABLE wanted ({_KEY_SQL}, PRIMARY KEY ({_KEY_SQL}))")
+        db.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?)", _rows(run.links, KEY))
+        found = db.execute(
+            f"SELECT {', '.join(f't.{c}' for c in KEY)}, links.first_seen "
+            f"FROM wanted t JOIN links ON {_MATCH}"
+        ).fetchall()
+        db.execute("DROP TABLE temp.wanted")
+        frame = pd.DataFrame(found, columns=[*KEY, "first_seen"])
+        return frame.astype({"occurrence": "int64"})
 
     def _check_meta(self, db: sqlite3.Connection) -> None:
         stored = dict(db.execute("SELECT key, value FROM meta").fetchall())

@@ -1,10 +1,11 @@
 """The monitoring step of ``build_exports``, and ``linkspider diff OLD NEW``.
 
-After the aggregates, :func:`update_monitoring` compares the run with the history of its
-target set (:mod:`linkspider.monitor.history`), records it, and writes
-``new_links.csv``, ``lost_links.csv``, ``changed_links.csv`` and ``monitoring.json`` into
-the run folder. :func:`diff_folders` compares two run folders the same way, without
-touching any history.
+Before the backlink CSV and the aggregates are written, :func:`update_monitoring` compares
+the run with the history of its target set (:mod:`linkspider.monitor.history`), records
+it, and writes ``new_links.csv``, ``lost_links.csv``, ``changed_links.csv`` and
+``monitoring.json`` into the run folder; :func:`history_first_seen` then gives the
+exports the history's ``first_seen`` of each link. :func:`diff_folders` compares two run
+folders the same way, without touching any history.
 
 Settings (read into ``ExportOptions``): ``LINKSPIDER_HISTORY`` (default true),
 ``LINKSPIDER_HISTORY_DIR`` (default ``history/`` next to the run folder),
@@ -20,9 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from linkspider.monitor.compare import Comparison, compare, write_comparison
 from linkspider.monitor.history import HistoryError, HistoryStore, history_path
-from linkspider.monitor.runs import NotARunFolder, load_run
+from linkspider.monitor.runs import KEY, NotARunFolder, anchor_of, load_run, with_occurrence
+
+#: The backlink columns :func:`history_first_seen` reads.
+_FIRST_SEEN_COLUMNS = ["source_url", "target_url", "link_type", "anchor_text", "image_alt",
+                       "link_index", "first_seen"]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +45,8 @@ class MonitorSummary:
     counts: dict[str, int] = field(default_factory=dict)
     history: str = ""
     files: list[str] = field(default_factory=list)
+    #: KEY + ``first_seen`` from the history, for the run's links it holds (None: no store).
+    first_seen: pd.DataFrame | None = None
 
 
 def _write_json(folder: Path, info: dict[str, Any]) -> None:
@@ -75,7 +87,7 @@ def update_monitoring(
             "(use `linkspider diff OLD NEW` to compare any two folders)"
         )
         _write_json(output_dir, info | {"status": "kept"})
-        return MonitorSummary("kept", history=str(path))
+        return MonitorSummary("kept", history=str(path), first_seen=recorded.first_seen)
     files = write_comparison(recorded.comparison, output_dir)
     counts = recorded.comparison.counts()
     _write_json(
@@ -88,7 +100,23 @@ def update_monitoring(
         f"({counts['not_crawled']} more not crawled), {counts['changed']} changed; "
         f"history {path}"
     )
-    return MonitorSummary(recorded.status, counts, str(path), files)
+    return MonitorSummary(recorded.status, counts, str(path), files, recorded.first_seen)
+
+
+def history_first_seen(parquet: Path, known: pd.DataFrame | None) -> pa.Array | None:
+    """``first_seen`` of every row of ``parquet``, in file order: the history's date for the
+    links it holds (their first sighting in any run of these targets), the row's own (this
+    run's fetch time) for the others; None when the history gave nothing."""
+    if known is None or known.empty:
+        return None
+    frame = pq.read_table(parquet, columns=_FIRST_SEEN_COLUMNS).to_pandas()
+    frame["_row"] = np.arange(len(frame), dtype=np.int64)
+    frame["anchor"] = anchor_of(frame)
+    frame = with_occurrence(frame)  # numbered as the history numbers a page's links
+    dates = known.rename(columns={"first_seen": "_known"})
+    merged = frame.merge(dates, on=KEY, how="left").sort_values("_row")
+    values = merged["_known"].where(merged["_known"].notna(), merged["first_seen"])
+    return pa.array(values.tolist(), pa.string())
 
 
 def diff_folders(old: Path, new: Path, out: Path) -> Comparison:
@@ -103,4 +131,6 @@ def diff_folders(old: Path, new: Path, out: Path) -> Comparison:
     return result
 
 
-__all__ = ["MonitorSummary", "NotARunFolder", "diff_folders", "update_monitoring"]
+__all__ = [
+    "MonitorSummary", "NotARunFolder", "diff_folders", "history_first_seen", "update_monitoring",
+]  # fmt: skip

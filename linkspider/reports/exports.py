@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
-from linkspider.monitor import update_monitoring
+from linkspider.monitor import history_first_seen, update_monitoring
 from linkspider.reports import aggregates
 from linkspider.reports.html_report import write_reports
 from linkspider.reports.options import ExportOptions
@@ -55,17 +55,24 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
         output_dir / "backlinks.parquet",
         key=BACKLINK_KEY,
     )
-    summary.sitewide_links = apply_sitewide(
-        output_dir / "backlinks.parquet",
-        output_dir / "backlinks.csv",
-        output_dir / "pages.csv",
-        options.sitewide,
-    )
     results["errors"] = export_jsonl(
         output_dir / "errors.jsonl",
         arrow_schema(ErrorItem),
         output_dir / "errors.csv",
         key=ERROR_KEY,
+    )
+    first_seen = None
+    if options.history:  # new/lost/changed links against the target set's history
+        history_dir = options.history_dir or output_dir.absolute().parent / "history"
+        monitor = update_monitoring(output_dir, history_dir, options.history_lock_timeout)
+        # first_seen is the history's (the link's first sighting in any run), as users read it
+        first_seen = history_first_seen(output_dir / "backlinks.parquet", monitor.first_seen)
+    summary.sitewide_links = apply_sitewide(
+        output_dir / "backlinks.parquet",
+        output_dir / "backlinks.csv",
+        output_dir / "pages.csv",
+        options.sitewide,
+        first_seen,
     )
     summary.backlinks = results["backlinks"].rows
     summary.pages = results["pages"].rows
@@ -74,9 +81,6 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
     totals = aggregates.write_aggregates(output_dir / "backlinks.parquet", output_dir)
     summary.referring_domains = totals.total_domains
     summary.targets_found = totals.total_targets
-    if options.history:  # new/lost/changed links against the target set's history
-        history_dir = options.history_dir or output_dir.absolute().parent / "history"
-        update_monitoring(output_dir, history_dir, options.history_lock_timeout)
     summary.verification = build_verification(output_dir)  # -a expect, -a check_targets
     # Last: it reads every file above; a failure is logged and loses no other export.
     summary.report_error = write_reports(output_dir, options)

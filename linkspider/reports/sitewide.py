@@ -129,8 +129,15 @@ def row_flags(
     return links, sitewide
 
 
-def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: SitewideRule) -> int:
-    """Fill ``sitewide`` / ``links_in_group`` in the backlink Parquet and CSV files.
+def apply_sitewide(
+    parquet: Path,
+    csv_path: Path,
+    pages_csv: Path,
+    rule: SitewideRule,
+    first_seen: pa.Array | None = None,
+) -> int:
+    """Fill ``sitewide`` / ``links_in_group`` in the backlink Parquet and CSV files, and
+    ``first_seen`` when given (the link history's dates, one per row in file order).
 
     Returns the number of sitewide rows.
     """
@@ -144,6 +151,7 @@ def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: Sitewid
     options = pa_csv.WriteOptions(quoting_style="needed")
     sitewide_at = schema.get_field_index("sitewide")
     links_at = schema.get_field_index("links_in_group")
+    first_at = schema.get_field_index("first_seen")
     done = 0
     with (
         pq.ParquetWriter(str(tmp_parquet), schema) as writer,
@@ -156,6 +164,8 @@ def apply_sitewide(parquet: Path, csv_path: Path, pages_csv: Path, rule: Sitewid
             end = done + table.num_rows
             table = table.set_column(sitewide_at, "sitewide", pa.array(flags[done:end]))
             table = table.set_column(links_at, "links_in_group", pa.array(counts[done:end]))
+            if first_seen is not None:
+                table = table.set_column(first_at, "first_seen", first_seen[done:end])
             table = table.cast(schema)
             done = end
             if pending is not None:
