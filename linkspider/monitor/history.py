@@ -146,7 +146,7 @@ class HistoryStore:
         again = latest is not None and latest[1] == run_id
         if not again and db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
             # A later run exists: the history moved on (its dates still hold).
-            return Recorded("kept", 0, None, None, self._first_seen(db, run))
+            return Recorded("kept", 0, None, None, self._first_seen(db, run.links))
         if again:
             db.execute("DELETE FROM links")
             db.execute("INSERT INTO links SELECT * FROM links_before_latest")
@@ -172,14 +172,14 @@ class HistoryStore:
             seq,
             {"run_id": previous[0], "started_at": previous[1]} if previous else None,
             result,
-            self._first_seen(db, run),
+            self._first_seen(db, run.links),
         )
 
     @staticmethod
-    def _first_seen(db: sqlite3.Connection, run: RunData) -> pd.DataFrame:
-        """KEY and the store's ``first_seen`` of the run's links that the store holds."""
+    def _first_seen(db: sqlite3.Connection, links: pd.DataFrame) -> pd.DataFrame:
+        """KEY and the store's ``first_seen`` of the ``links`` (KEY columns) it holds."""
         db.execute(f"CREATE TEMP TABLE wanted ({_KEY_SQL}, PRIMARY KEY ({_KEY_SQL}))")
-        db.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?)", _rows(run.links, KEY))
+        db.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?)", _rows(links, KEY))
         found = db.execute(
             f"SELECT {', '.join(f't.{c}' for c in KEY)}, links.first_seen "
             f"FROM wanted t JOIN links ON {_MATCH}"
@@ -272,15 +272,10 @@ class HistoryStore:
             (run.started_at, seq),
         )
         # A new link that had counted once before (lost since) keeps its first first_seen.
-        db.execute(f"CREATE TEMP TABLE fresh ({_KEY_SQL}, PRIMARY KEY ({_KEY_SQL}))")
-        db.executemany("INSERT INTO fresh VALUES (?, ?, ?, ?)", _rows(result.new, KEY))
-        known = db.execute(
-            f"SELECT {', '.join(f't.{c}' for c in KEY)}, links.first_seen "
-            f"FROM fresh t JOIN links ON {_MATCH}"
-        ).fetchall()
-        if known:
-            first = pd.DataFrame(known, columns=[*KEY, "_first"]).astype({"occurrence": "int64"})
+        known = self._first_seen(db, result.new)
+        if len(known):
+            first = known.rename(columns={"first_seen": "_first"})
             merged = result.new.merge(first, on=KEY, how="left")
             result.new["first_seen"] = merged["_first"].fillna(merged["first_seen"]).to_numpy()
-        for table in ("seen", "renamed", "gone", "fresh"):
+        for table in ("seen", "renamed", "gone"):
             db.execute(f"DROP TABLE temp.{table}")
