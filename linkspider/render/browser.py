@@ -67,8 +67,10 @@ DEFAULT_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    # WebRTC may not send UDP around the proxy (and the proxy relays no UDP).
+    # WebRTC may not send UDP around the proxy (and the proxy relays no UDP); no DNS
+    # lookups of the browser's own (the proxy resolves names).
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--dns-prefetch-disable",
 )
 #: Switches that would take the browser's connections away from linkspider's proxy.
 PROXY_SWITCHES = ("--proxy-server", "--proxy-pac-url", "--no-proxy-server", "--proxy-bypass-list")

@@ -56,6 +56,11 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
         ScrapyPlaywrightDownloadHandler, "_maybe_launch_in_thread"
     )
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._proxy: GuardedSocksProxy | None = None
+        self._crawl_pages: weakref.WeakSet[Any] = weakref.WeakSet()  # pages the crawl opened
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         handler = getattr(crawler, _ATTRIBUTE, None)
@@ -79,9 +84,8 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
         """Start the connection guard (the proxy), then the driver with it in the args."""
         guard = self.guard
         if guard is not None and not (self.config.cdp_url or self.config.connect_url):
-            proxy = GuardedSocksProxy(guard.connection, guard.connection_refused)
+            proxy = self._proxy = GuardedSocksProxy(guard.connection, guard.connection_refused)
             await proxy.start()
-            self.__dict__["_proxy"] = proxy
             options = dict(self.config.launch_options)
             options["args"] = proxy.browser_args(options.get("args", []))
             options.pop("proxy", None)  # Playwright would add a --proxy-server of its own
@@ -97,13 +101,9 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
 
     async def _create_page(self, request: Any, spider: Any) -> Any:
         page = await super()._create_page(request, spider)
-        self._pages().add(page)
+        self._crawl_pages.add(page)
         page.on("popup", _close_popup)
         return page
-
-    def _pages(self) -> weakref.WeakSet[Any]:
-        pages: weakref.WeakSet[Any] = self.__dict__.setdefault("_crawl_pages", weakref.WeakSet())
-        return pages
 
     async def _context_route(self, route: Any, request: Any) -> None:
         """Requests no page route took: popups, new windows (see the module)."""
@@ -111,7 +111,7 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
             page = request.frame.page
         except Exception:  # a worker's request: no frame
             page = None
-        if page is None or page not in self._pages():
+        if page is None or page not in self._crawl_pages:
             self.stats.inc_value("linkspider/render/popup_blocked")
             await route.abort()
             return
@@ -135,9 +135,8 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
             return
         self._closed = True
         await super().close()
-        proxy = self.__dict__.get("_proxy")
-        if proxy is not None:
-            await proxy.close()
+        if self._proxy is not None:
+            await self._proxy.close()
 
 
 async def _close_popup(popup: Any) -> None:
