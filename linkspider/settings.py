@@ -118,3 +118,5 @@ LINKSPIDER_JOB_OVERRIDABLE_SETTINGS: list[str] = []
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# CSV feeds (-O links.csv) quote formula-like text, as the run folder's CSV files do.
+FEED_EXPORTERS = {"csv": "linkspider.extensions.feeds.SpreadsheetCsvItemExporter"}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from report_folder import link
 
+from linkspider.extensions.feeds import SpreadsheetCsvItemExporter
 from linkspider.items import BACKLINK_COLUMNS, PAGE_COLUMNS
 from linkspider.testweb import TestWeb
 from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, run_crawl
@@ -41,3 +44,19 @@ def test_feed_defaults_to_backlink_rows_and_honours_item_classes(
     pages = [json.loads(line) for line in pages_feed.read_text("utf-8").splitlines()]
     assert pages and all(set(page) == set(PAGE_COLUMNS) for page in pages)
     assert len(pages) == len(run.rows("pages.csv"))
+
+
+def test_csv_feed_quotes_formula_like_text() -> None:
+    """``-O links.csv`` goes through the same OWASP rule as the run folder's CSV files."""
+    item = link("blog.example", 1, anchor='=HYPERLINK("http://evil.example/")')
+    item.source_title, item.context_after = "\t=1+1", "+SUM(1,2)"
+    out = BytesIO()
+    exporter = SpreadsheetCsvItemExporter(out)
+    exporter.start_exporting()
+    exporter.export_item(item)
+    exporter.finish_exporting()
+    (row,) = csv.DictReader(out.getvalue().decode("utf-8").splitlines())
+    assert (row["anchor_text"], row["source_title"], row["context_after"]) == (
+        "'=HYPERLINK(\"http://evil.example/\")", "'\t=1+1", "'+SUM(1,2)",
+    )  # fmt: skip
+    assert (row["link_index"], row["target_url"]) == ("1", "https://acme-boots.com/")
