@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START = "^[=+\\-@\t\r]"
+_FIRST_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.binary())
 QUOTE = "'"
 
 
@@ -35,7 +35,9 @@ def safe_cell(value: Any) -> Any:
 
 def safe_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """A string column with :func:`safe_text` applied to each value (nulls stay null)."""
-    starts = pc.fill_null(pc.match_substring_regex(values, _FORMULA_START), False)
+    # The first byte, compared as binary: a few times faster than a regular expression.
+    first = pc.binary_slice(values.cast(pa.binary()), 0, 1)
+    starts = pc.fill_null(pc.is_in(first, value_set=_FIRST_BYTES), False)
     if not pc.any(starts).as_py():
         return values
     return pc.if_else(starts, pc.binary_join_element_wise(QUOTE, values, ""), values)
