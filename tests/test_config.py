@@ -68,6 +68,9 @@ def test_targets_errors(spec: str, message: str) -> None:
         ("[[target]]\ndomain = 'co.uk'", "target #1: 'co.uk' is a public suffix"),
         ("*.victim.com", "wildcards are not supported"),
         ("acme.com,*.victim.com", "wildcards are not supported"),
+        ("%2A.victim.com", "wildcards are not supported"),
+        (".victim.com", "wildcards are not supported"),
+        ("https://*.victim.com/", "wildcards are not supported"),
         ("[[target]]\ndomain = '*.victim.com'", "wildcards are not supported"),
     ],
 )

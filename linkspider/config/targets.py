@@ -103,14 +103,16 @@ def _domain(raw: object, where: str) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise ConfigError(f"{where}: target domain must be a non-empty string, got {raw!r}")
     value = raw.strip()
-    if "*" in value:
+    if "://" in value:
+        value = split_host(value)
+    host = canonical_host(value.split("/", 1)[0])
+    # ``*.acme.com``, ``%2A.acme.com`` and the cookie-style ``.acme.com`` all mean "every
+    # subdomain", which a target already matches; written so they would match nothing.
+    if "*" in host or host.startswith("."):
         raise ConfigError(
             f"{where}: {raw!r}: wildcards are not supported; a target domain already matches "
             "all its subdomains (write the domain itself, e.g. victim.com)"
         )
-    if "://" in value:
-        value = split_host(value)
-    host = canonical_host(value.split("/", 1)[0])
     if not host or ("." not in host and host != "localhost"):
         raise ConfigError(f"{where}: {raw!r} is not a valid domain")
     if is_public_suffix(host):
