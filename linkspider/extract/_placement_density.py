@@ -251,7 +251,9 @@ def _find_main(st: PageStats) -> None:
     # Lines inside a ``pre`` block are one paragraph (the block), not many.
     in_code: set[int] = set()
     for i, t in enumerate(tag):
-        if t == "pre":
+        if t == "pre" and i not in in_code:
+            # Once per outermost ``pre``: nested ones are inside it already (linear, even
+            # for a hostile page of 20,000 nested ``pre``).
             in_code.update(range(i + 1, st.end[i] + 1))
     for i, t in enumerate(tag):
         if t not in _PARAGRAPH or i in in_code:

@@ -16,6 +16,9 @@ _BREAKING = frozenset(
         "figcaption", "blockquote", "dt", "dd", "hr", "img", "picture",
     }
 )  # fmt: skip
+#: Anchor markup is read this many elements deep (a real anchor nests a few: a span in a
+#: strong); deeper nesting is a hostile page, and reading it would overflow the stack.
+_MAX_NESTING = 100
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,11 @@ def read_anchor(node: LexborNode) -> Anchor:
     return Anchor(text=text, link_type=link_type, image_alt=image_alt)
 
 
-def _walk(node: LexborNode, parts: list[str], alts: list[str]) -> None:
+def _walk(node: LexborNode, parts: list[str], alts: list[str], depth: int = 0) -> None:
+    if depth >= _MAX_NESTING:
+        # Markup nested this deep inside a link is hostile, not an anchor: stop reading (the
+        # recursion, and Python's stack, stay bounded).
+        return
     child = node.child
     while child is not None:
         tag = child.tag
@@ -65,10 +72,10 @@ def _walk(node: LexborNode, parts: list[str], alts: list[str]) -> None:
         elif "hidden" not in child.attributes:
             if tag in _BREAKING:
                 parts.append(" ")
-                _walk(child, parts, alts)
+                _walk(child, parts, alts, depth + 1)
                 parts.append(" ")
             else:
-                _walk(child, parts, alts)
+                _walk(child, parts, alts, depth + 1)
         child = child.next
 
 

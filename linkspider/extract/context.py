@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborNode
 
+from linkspider.extract._placement_chain import MAX_DEPTH
 from linkspider.extract.anchors import collapse
 
 CONTEXT_CHARS = 100
@@ -17,6 +18,11 @@ _BLOCKS = frozenset(
 _BREAKS = frozenset({"br", "img", "hr", "ul", "ol", "dl", "option", "tr", "picture"})
 #: Never shown to a reader (as for anchor text; elements with ``hidden`` too).
 _SKIP = frozenset({"script", "style", "template", "noscript", "-comment"})
+#: Bounds on a hostile page: a sibling's markup is read this many elements deep, and each
+#: side visits at most this many nodes (a block of 30,000 empty elements next to each of
+#: 30,000 links would otherwise be read once per link).
+_MAX_NESTING = 100
+_MAX_NODES = 2000
 
 
 def link_context(link: LexborNode, limit: int = CONTEXT_CHARS) -> tuple[str, str]:
@@ -25,9 +31,16 @@ def link_context(link: LexborNode, limit: int = CONTEXT_CHARS) -> tuple[str, str
     The block is the nearest block-level ancestor; text is cut at a word boundary. The
     walk starts at the link and goes outwards, stopping once it has enough text, so a
     block holding thousands of links costs each link ~``limit`` characters, not the block.
+    On a hostile page the walk is capped: the block is looked for ``MAX_DEPTH`` elements
+    up at most (the outermost ancestor reached is the block then), nested markup is read
+    ``_MAX_NESTING`` deep and ``_MAX_NODES`` nodes per side.
     """
     block = link.parent
+    steps = 0
     while block is not None and block.tag not in _BLOCKS:
+        steps += 1
+        if steps >= MAX_DEPTH:
+            break
         block = block.parent
     if block is None:
         return "", ""
@@ -59,14 +72,19 @@ class _Text:
         self.size = 0
         self.goal = limit * 2
         self.full = False
+        self.budget = _MAX_NODES
 
     def add(self, text: str) -> None:
         self.parts.append(text)
         # Collapsed pieces never sum to more than the collapsed whole: a safe stop.
         self.size += len(collapse(text))
-        self.full = self.size > self.goal
+        self.full = self.full or self.size > self.goal
 
-    def visit(self, node: LexborNode) -> None:
+    def visit(self, node: LexborNode, depth: int = 0) -> None:
+        self.budget -= 1
+        if self.budget <= 0:
+            self.full = True
+            return
         tag = node.tag
         if tag == "-text":
             self.add(node.text_content or "")
@@ -77,8 +95,8 @@ class _Text:
         if breaks:
             self.add(" ")
         child = node.last_child if self.backward else node.child
-        while child is not None and not self.full:
-            self.visit(child)
+        while child is not None and not self.full and depth < _MAX_NESTING:
+            self.visit(child, depth + 1)
             child = child.prev if self.backward else child.next
         if breaks:
             self.add(" ")

@@ -61,7 +61,9 @@ How a region is decided, in order:
 ``[n]``, the 1-based position among the element's siblings *with the same tag*; the index is
 omitted when the element is the only child of its tag under its parent. Each step is
 therefore unambiguous, so the path identifies exactly one element (XPath 1.0 semantics:
-``/html/body/div[2]/p/a[3]`` selects that element and no other).
+``/html/body/div[2]/p/a[3]`` selects that element and no other). Chains are capped at
+``MAX_DEPTH`` elements (``_placement_chain``): a link nested deeper is placed by its outer
+ancestors, and its xpath is ``(<ancestor path>//a)[k]``, which selects it just as uniquely.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ from typing import Final, TypeVar
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from linkspider.extract._placement_chain import Ancestry, Chain
 from linkspider.extract._placement_density import PageStats, page_stats
 from linkspider.extract._placement_signals import (
     COMMENTS,
@@ -416,11 +419,7 @@ def _card_targets(stats: PageStats, card: int) -> int:
     return len(targets)
 
 
-# A link and its element ancestors, innermost first, up to ``html``.
-_Chain = list[LexborNode]
-
-
-def _in_prose_paragraph(chain: _Chain, shown: frozenset[int]) -> bool:
+def _in_prose_paragraph(chain: Chain, shown: frozenset[int]) -> bool:
     """Is the link in a ``p`` with ``_MIN_PARAGRAPH_PROSE`` characters of prose, few links?
 
     Measured by Lexbor on the paragraph alone, so it needs no page-level statistics.
@@ -468,19 +467,10 @@ def crawler_view(tree: LexborHTMLParser) -> LexborNode | None:
     return None
 
 
-def _chain(node: LexborNode) -> _Chain:
-    out: _Chain = []
-    cur: LexborNode | None = node
-    while cur is not None and not cur.is_document_node:
-        out.append(cur)
-        cur = cur.parent
-    return out
-
-
 _T = TypeVar("_T")
 
 
-def _innermost_cached(chain: _Chain, cache: Mapping[int, _T]) -> tuple[_T | None, int]:
+def _innermost_cached(chain: Chain, cache: Mapping[int, _T]) -> tuple[_T | None, int]:
     """(cached value, its index) of the innermost element of ``chain`` in ``cache``."""
     for i, node in enumerate(chain):
         hit = cache.get(node.mem_id)
@@ -510,8 +500,7 @@ class PlacementClassifier:
         self._states: dict[int, _State] = {}
         # States resolved before the main block is known (used to choose it).
         self._early: dict[int, _State] = {}
-        self._paths: dict[int, str] = {}
-        self._steps: dict[int, dict[int, str]] = {}
+        self._ancestry = Ancestry()
         self._stats: PageStats | None = None
         self._cards: frozenset[int] | None = None
         self._overruled = False
@@ -523,11 +512,11 @@ class PlacementClassifier:
 
     def classify(self, link: LexborNode) -> Placement:
         """Placement of ``link`` (any element of the tree)."""
-        chain = _chain(link)
+        chain = self._ancestry.chain(link)
         if not chain or chain[-1].tag != "html":
             # Not part of a document (a detached node): no context.
             return Placement(CONTENT, True, "")
-        xpath = self._xpath(chain)
+        xpath = self._ancestry.xpath(chain)
         region: str | None = None
         if self.rules:
             region = self._rule_region(chain)
@@ -596,7 +585,7 @@ class PlacementClassifier:
 
     # -- markup regions -----------------------------------------------------------------
 
-    def _state(self, chain: _Chain, final: bool) -> _State:
+    def _state(self, chain: Chain, final: bool) -> _State:
         """Resolved state of ``chain[0]``, from the innermost cached ancestor downwards."""
         cache = self._states if final else self._early
         hit, start = _innermost_cached(chain, cache)
@@ -650,7 +639,7 @@ class PlacementClassifier:
             sig = self._signals[key] = _own_signal(node, tag)
         return sig
 
-    def _certain_region(self, chain: _Chain) -> str | None:
+    def _certain_region(self, chain: Chain) -> str | None:
         """The link's boilerplate region when markup decides it whatever the wrapper tests say.
 
         Resolves the chain under both answers to every "is this class-named region a page
@@ -691,7 +680,7 @@ class PlacementClassifier:
     def _only_named_boilerplate(self, node: LexborNode) -> bool:
         """Is ``node`` placed in boilerplate by class/id names only (not tags, roles, comments)?"""
         found = False
-        for up in _chain(node):
+        for up in self._ancestry.chain(node):
             tag = up.tag or ""
             if tag in ("html", "body"):
                 continue
@@ -703,7 +692,7 @@ class PlacementClassifier:
             found = True
         return found
 
-    def _rule_region(self, chain: _Chain) -> str | None:
+    def _rule_region(self, chain: Chain) -> str | None:
         ids = {n.mem_id for n in chain}
         for i, rule in enumerate(self.rules):
             if rule.selector:
@@ -727,7 +716,7 @@ class PlacementClassifier:
     # -- the main-content block ----------------------------------------------------------
 
     def _region_at(self, stats: PageStats, pos: int, final: bool) -> str | None:
-        return self._state(_chain(stats.nodes[pos]), final)[0]
+        return self._state(self._ancestry.chain(stats.nodes[pos]), final)[0]
 
     def _choose_main(self, stats: PageStats) -> None:
         """The best density candidate that markup does not place in a boilerplate region.
@@ -845,43 +834,6 @@ class PlacementClassifier:
         if sum(text[c] for c in inside) >= prose:
             cards.update(inside)
         return frozenset(cards)
-
-    # -- xpath ----------------------------------------------------------------------------
-
-    def _xpath(self, chain: _Chain) -> str:
-        paths = self._paths
-        hit, start = _innermost_cached(chain, paths)
-        prefix = hit or ""
-        for j in range(start - 1, -1, -1):
-            node = chain[j]
-            if j == len(chain) - 1:
-                prefix = "/" + (node.tag or "")
-            else:
-                prefix = prefix + "/" + self._step(chain[j + 1], node)
-            paths[node.mem_id] = prefix
-        return prefix
-
-    def _step(self, parent: LexborNode, node: LexborNode) -> str:
-        steps = self._steps.get(parent.mem_id)
-        if steps is None:
-            # Number all element children of this parent at once: siblings of one link are
-            # usually siblings of the next (menus, lists), so each parent is scanned once.
-            children = [
-                (c.mem_id, c.tag or "") for c in parent.iter() if not c.tag or c.tag[0] != "-"
-            ]
-            counts: dict[str, int] = {}
-            for _, t in children:
-                counts[t] = counts.get(t, 0) + 1
-            seen: dict[str, int] = {}
-            steps = {}
-            for cid, t in children:
-                if counts[t] == 1:
-                    steps[cid] = t
-                else:
-                    seen[t] = seen.get(t, 0) + 1
-                    steps[cid] = f"{t}[{seen[t]}]"
-            self._steps[parent.mem_id] = steps
-        return steps.get(node.mem_id, node.tag or "")
 
 
 def classify_placements(
