@@ -12,7 +12,7 @@ CONTEXT_CHARS = 100
 _BLOCKS = frozenset(
     {"p", "li", "td", "th", "dd", "dt", "blockquote", "figcaption", "h1", "h2", "h3", "h4",
      "h5", "h6", "div", "section", "article", "aside", "header", "footer", "nav", "main",
-     "body", "form", "table", "pre", "address", "caption", "details", "summary"}
+     "body", "form", "table", "pre", "address", "caption", "details", "summary", "figure"}
 )  # fmt: skip
 #: Elements inside a block that still separate words (``a<br>b`` reads "a b").
 _BREAKS = frozenset({"br", "img", "hr", "ul", "ol", "dl", "option", "tr", "picture"})

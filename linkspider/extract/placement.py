@@ -36,7 +36,9 @@ How a region is decided, in order:
    not place in a boilerplate region (``_placement_density``). A link is ``content`` when it
    is inside that block and reads as text: its paragraph, list item or cell (for any other
    block: the block's own text, not that of blocks nested in it) has at least 15 characters
-   of non-link text, or its own anchor is a 25+ character title. A link in a card of a
+   of non-link text, or its own anchor is a 25+ character title, or it is an image link
+   that is a ``p`` or a ``figure`` of its own, or the one link of a labelled sentence
+   (``<p>See also: <a>...</a>.</p>``). A link in a card of a
    product/teaser grid that outweighs the page's prose is content too (a collection).
    Other links are boilerplate, named by where they sit: a run of links is ``navigation``;
    a non-text link inside the main block or inside markup-content (a "Shop now" button, a
@@ -298,6 +300,9 @@ _THREAD_CSS: Final = (
 )
 # A link reads as part of the text when its block has this much non-link text around it...
 _MIN_BLOCK_PROSE: Final = 15
+# ...or when it is the one link of a paragraph that labels it ("See also:", "Tested:").
+_MIN_LABEL: Final = 3
+_SENTENCE_END: Final = frozenset({".", "!", "…", "。"})
 # ...or when its own anchor is a sentence-like title (a headline in a listing).
 _MIN_TITLE_ANCHOR: Final = 25
 # A grid is at least this many sibling cards, each holding at most this many links; a link
@@ -329,16 +334,62 @@ def _block(stats: PageStats, pos: int) -> int:
 
 
 def _reads_as_text(stats: PageStats, pos: int) -> bool:
-    """Is the link part of running text (a sentence, a list item with words, a headline)?"""
+    """Is the link part of running text (a sentence, a list item with words, a headline)?
+
+    Also part of the text, though short: an image link that is a paragraph or a figure of
+    its own (an article's picture), and the one link of a labelled paragraph ("Also
+    tested: the size-42 page.", "See also: ...").
+    """
     if stats.text[pos] >= _MIN_TITLE_ANCHOR:
         return True
     block = _block(stats, pos)
     if block < 0:
         return False
-    if stats.tag[block] in _UNIT_TAGS:
+    tag = stats.tag
+    if tag[block] in _UNIT_TAGS:
         # A list item, cell or paragraph is one unit of text (a teaser: title + summary).
-        return stats.text[block] - stats.link_text[block] >= _MIN_BLOCK_PROSE
+        prose = stats.text[block] - stats.link_text[block]
+        if prose >= _MIN_BLOCK_PROSE:
+            return True
+        if tag[block] == "p" and stats.links[block] == 1:
+            return _image_link(stats, pos) or (prose >= _MIN_LABEL and _labelled(stats, pos, block))
+        return False
+    if _image_link(stats, pos) and (
+        tag[block] == "figure" or tag[max(stats.parent[block], 0)] == "figure"
+    ):
+        return stats.links[_figure(stats, block)] == 1
     return _own_prose(stats, block) >= _MIN_BLOCK_PROSE
+
+
+def _image_link(stats: PageStats, pos: int) -> bool:
+    """Is the link an image without text (a picture that links somewhere)?"""
+    return stats.text[pos] == 0 and "img" in stats.tag[pos : stats.end[pos] + 1]
+
+
+def _labelled(stats: PageStats, pos: int, block: int) -> bool:
+    """Does the paragraph name its one link with a label ("See also:", "Tested:")?
+
+    The words before the link end with a colon and the paragraph is a sentence, closed by
+    a full stop after the link: a label, not a button ("Read more"), a byline ("by Jane")
+    or a caption's credit ("Source: statista.com", "Code: Select all"), which the corpus
+    labels call boilerplate.
+    """
+    words = stats.nodes[block].text(deep=True)
+    anchor = stats.nodes[pos].text(deep=True)
+    cut = words.find(anchor) if anchor else -1
+    if cut < 0:
+        return False
+    before = words[:cut].rstrip()
+    after = words[cut + len(anchor) :].strip()
+    return (
+        before.endswith(":")
+        and after in _SENTENCE_END
+        and sum(c.isalpha() for c in before) >= _MIN_LABEL
+    )
+
+
+def _figure(stats: PageStats, block: int) -> int:
+    return block if stats.tag[block] == "figure" else stats.parent[block]
 
 
 def _own_prose(stats: PageStats, block: int) -> int:
