@@ -104,19 +104,95 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
 
 
 def export(args: argparse.Namespace) -> int:
+    """Build the exports and update ``run.json``; exit code as a crawl's (see output.py)."""
+    from linkspider.extensions.blocked_pages import write_blocked_csv
+    from linkspider.extensions.run_report import folder_counts, remove_tmp_files, write_run_json
+    from linkspider.output import EXIT_INCOMPLETE, EXIT_USAGE, exit_code, utc_now
     from linkspider.reports.exports import build_exports
 
     folder = Path(args.folder)
     if not (folder / "backlinks.jsonl").exists():
         print(f"error: {folder} has no backlinks.jsonl", file=sys.stderr)
-        return 2
-    summary = build_exports(folder, export_options(args))
+        return EXIT_USAGE
+    options = export_options(args)
+    try:
+        info, note = run_before_export(folder)
+        if info:  # first: report.html shows the status
+            write_run_json(folder, info)
+        write_blocked_csv(folder)  # before the report, whose Crawl section reads it
+        summary = build_exports(folder, options)
+        if info:
+            counts = folder_counts(folder, summary)
+            info.update(counts, exported_at=utc_now(), exports_built=True)
+            info.pop("export_error", None)
+            if info["status"] == "interrupted":
+                info["recovered"] = {k: counts[k] for k in _RECOVERED}
+            write_run_json(folder, info)
+    except OSError as exc:  # disk full, read-only folder: one line, no *.tmp left
+        remove_tmp_files(folder)
+        print(f"error: {folder}: the exports could not be written: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     print(
         f"{folder}: {summary.backlinks} backlinks, {summary.pages} pages, "
         f"{summary.errors} errors, {summary.referring_domains} referring domains"
         + (f", {summary.bad_lines} unreadable line(s) skipped" if summary.bad_lines else "")
     )
-    return 0
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return exit_code(str(info.get("status", ""))) if info else 0
+
+
+#: What ``run.json`` says was recovered from a killed crawl.
+_RECOVERED = ("pages_crawled", "links_found", "backlinks", "errors", "blocked_pages")
+
+
+def run_before_export(folder: Path) -> tuple[dict[str, Any], str]:
+    """``run.json`` with the status it gets from this export, and a note for the user.
+
+    A crawl that was killed (``running``, its process gone) becomes ``interrupted``; its
+    last session is taken to have ended at its last write. One whose exports had failed
+    gets the status the crawl itself had. ``({}, "")`` when there is no ``run.json``.
+    """
+    from linkspider.extensions.run_report import earlier_sessions
+    from linkspider.output import FAILED, INTERRUPTED, RUNNING, status_after_export
+
+    info = earlier_sessions(folder)  # fills in the killed session's end
+    if not info:
+        return {}, ""
+    alive = _crawl_alive(info)
+    status = status_after_export(
+        str(info.get("status") or ""), str(info.get("finish_reason") or ""), alive
+    )
+    info["status"] = status
+    sessions = info.get("sessions") or []
+    if status == INTERRUPTED and sessions:
+        last = sessions[-1]
+        info["finished_at"] = last.get("finished_at", "")
+        info["finish_reason"] = last.get("finish_reason", "")
+        info["elapsed_seconds"] = round(sum(float(s["elapsed_seconds"]) for s in sessions), 3)
+        return info, "the crawl was killed: these exports hold what it had written (run.json)"
+    if status == RUNNING:
+        info["sessions"] = sessions[:-1]  # its session is still going
+        return info, f"the crawl (pid {info.get('pid')}) is still running: a snapshot"
+    if status == FAILED:
+        return info, "the crawl stopped when a write failed: the rows after it are missing"
+    return info, ""
+
+
+def _crawl_alive(info: dict[str, Any]) -> bool:
+    """Whether the process that wrote ``run.json`` still runs (same host, pid alive)."""
+    import socket
+
+    pid = info.get("pid")
+    if not isinstance(pid, int) or info.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
 
 
 def enqueue(args: argparse.Namespace) -> int:

@@ -50,3 +50,76 @@ def _point_latest(root: Path, target: str) -> None:
     except OSError:
         # No symlinks on this filesystem: leave a pointer file instead.
         (root / "latest.txt").write_text(target + "\n", encoding="utf-8")
+
+
+# --- run status and exit codes ------------------------------------------------------------
+
+#: ``run.json`` ``status`` values. ``running``: the crawl is on (or was killed: see
+#: ``linkspider export``); ``finished``: crawled to the end, exports built; ``stopped``:
+#: stopped early (a limit, Ctrl-C), exports built from what was crawled; ``interrupted``:
+#: killed, then ``linkspider export`` built the exports from what it had written;
+#: ``export-failed``: every row is in the JSON Lines files, building the exports failed;
+#: ``failed``: a write failed (disk full, read-only folder), rows are missing.
+RUNNING = "running"
+FINISHED = "finished"
+STOPPED = "stopped"
+INTERRUPTED = "interrupted"
+EXPORT_FAILED = "export-failed"
+FAILED = "failed"
+
+#: The crawl's close reason when writing its rows failed (it stops at once).
+WRITE_FAILED = "write-failed"
+
+#: Signal a component sends when writing to the run folder failed (disk full, read-only):
+#: arguments ``path`` (the file) and ``error`` (the ``OSError``). The run report stops the
+#: crawl; the sender writes nothing more to that file.
+write_failed = object()
+
+#: Exit codes of ``scrapy crawl backlinks`` and ``linkspider export``: 0 exports complete,
+#: 1 the crawl could not run (Scrapy's own), 2 bad arguments or an unusable output folder,
+#: 3 the exports are missing or incomplete (``run.json`` says why).
+EXIT_OK = 0
+EXIT_CRAWL_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+#: Stats keys where the run report leaves the status and exit code (for ``crawl``).
+STATUS_STAT = "linkspider/run/status"
+EXIT_CODE_STAT = "linkspider/run/exit_code"
+
+
+def run_status(finish_reason: str) -> str:
+    """The ``run.json`` status of a crawl that closed with ``finish_reason``, exports built."""
+    if finish_reason == WRITE_FAILED:
+        return FAILED
+    return FINISHED if finish_reason == "finished" else STOPPED
+
+
+def status_after_export(status: str, finish_reason: str, crawl_alive: bool) -> str:
+    """The status ``linkspider export`` gives a run folder whose exports it has built."""
+    if status == RUNNING:
+        return RUNNING if crawl_alive else INTERRUPTED
+    if status == EXPORT_FAILED:
+        return run_status(finish_reason)
+    return status or INTERRUPTED  # no status: a folder from before run.json had one
+
+
+def exit_code(status: str) -> int:
+    """The process exit code for a run ``status``: are the exports complete?"""
+    return EXIT_INCOMPLETE if status in (FAILED, EXPORT_FAILED, RUNNING) else EXIT_OK
+
+
+def check_writable(folder: Path) -> None:
+    """Raise ``OSError`` (with the reason) unless files can be created in ``folder``.
+
+    A folder that does not exist yet is checked at its nearest existing parent, where it
+    would be made.
+    """
+    existing = folder.expanduser().absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(f"{existing} is not a folder")
+    probe = existing / f".linkspider-write-check-{os.getpid()}"
+    probe.write_bytes(b"")
+    probe.unlink()

@@ -146,6 +146,37 @@ HOSTILE_ANCHORS = [
 ]
 
 
+@pytest.mark.e2e
+def test_crawl_section_says_how_the_run_ended_and_what_shaped_it(sample_run: CrawlRun) -> None:
+    html = (sample_run.output_dir / "report.html").read_text("utf-8")
+    crawl = html.split('<section id="crawl">')[1].split("</section>")[0]
+    assert sample_run.run_info()["status"] == "finished"
+    assert "<dt>status</dt><dd>finished</dd>" in crawl  # not the "running" of the start
+    arguments = re.search(r"<dt>arguments</dt><dd>([^<]*)</dd>", crawl)
+    assert arguments is not None
+    assert arguments.group(1).startswith("scrapy crawl backlinks -a targets=")
+    assert "DOWNLOAD_DELAY=0" in arguments.group(1)  # a setting that shapes the crawl
+    for noise in ("host-resolver-rules", "TWISTED_DNS_RESOLVER", "__main__", "python"):
+        assert noise not in crawl
+
+
+def test_an_empty_table_says_none_not_first_0_rows(tmp_path: Path) -> None:
+    pages, links = site("blog.com", 2, anchor="Acme")
+    make_folder(tmp_path, pages, links)
+    (tmp_path / "lost_links.csv").write_text("source_url,target_url,anchor,lost_reason\n")
+    write_csv(
+        tmp_path / "placements_status.csv",
+        [{"source_url": f"https://blog.com/p{i}", "status": "ok"} for i in range(30)],
+    )
+    assert write_reports(tmp_path, ExportOptions()) == ""
+    html = (tmp_path / "report.html").read_text("utf-8")
+    assert "First 0" not in html
+    lost = html.split('<section id="lost-links">')[1].split("</section>")[0]
+    assert "None in this run." in lost and "<table" not in lost
+    placed = html.split('<section id="placements-status">')[1].split("</section>")[0]
+    assert "First 25 of 30 rows" in placed
+
+
 def test_strings_from_the_web_are_escaped(tmp_path: Path, browser: Any) -> None:
     pages, links = [], []
     for i, anchor in enumerate(HOSTILE_ANCHORS):

@@ -4,21 +4,32 @@ Scrapy builds the spider inside the running crawl, where an exception becomes a 
 in the log. A spider class with a ``check_arguments(kwargs)`` classmethod gets its
 arguments checked here first, so a wrong argument ends with a one-line usage error
 (exit code 2) instead. Settings that would only fail deep inside the crawl
-(``LINKSPIDER_ALLOW_PRIVATE_NETWORKS``) are checked here too.
+(``LINKSPIDER_ALLOW_PRIVATE_NETWORKS``) are checked here too, and so is the output folder:
+one that cannot be written (read-only, no permission) is a one-line error (exit code 2).
+
+The exit code then says whether the exports are complete (see :mod:`linkspider.output`):
+the run report leaves it in the crawl's stats (3: missing or incomplete).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
 from linkspider.distributed.jobs import check_job_at_start
+from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.middlewares.ssrf import allow_setting
+from linkspider.output import EXIT_CODE_STAT, check_writable
 
 
 class Command(ScrapyCrawlCommand):
+    crawler: Crawler | None = None
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) == 1 and self.crawler_process is not None:
             try:
@@ -38,4 +49,30 @@ class Command(ScrapyCrawlCommand):
                 allow_setting(self.settings)  # the SSRF guard's allow list, read at start
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
+            folder = self._output_folder(opts.spargs)
+            if folder is not None:
+                try:
+                    check_writable(folder)
+                except OSError as exc:
+                    reason = exc.strerror or str(exc)
+                    raise UsageError(
+                        f"output folder {folder} cannot be written: {reason}", print_help=False
+                    ) from None
         super().run(args, opts)
+        if self.exitcode == 0 and self.crawler is not None and self.crawler.stats is not None:
+            self.exitcode = int(self.crawler.stats.get_value(EXIT_CODE_STAT, 0) or 0)
+
+    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
+    def _output_folder(self, spargs: dict[str, str]) -> Path | None:
+        """Where the run folder will be, as far as it is known before the crawl starts."""
+        assert self.settings is not None
+        chosen = spargs.get("output_dir") or resumed_output_dir(self.settings)
+        if chosen:
+            return Path(chosen)
+        if spargs.get("_job"):  # Scrapyd: the spider picks a folder per job
+            return None
+        root = self.settings.get("LINKSPIDER_OUTPUT_ROOT")
+        return Path(root) if root else None

@@ -16,6 +16,7 @@ Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections import Counter
@@ -28,6 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from linkspider.extract.urls import split_host
+from linkspider.output import WRITE_FAILED, write_failed
 from linkspider.reports.tables import arrow_schema, export_jsonl
 
 logger = logging.getLogger(__name__)
@@ -68,8 +70,9 @@ def report_blocked(crawler: Crawler, request: Request, reason: str, detail: str 
 class BlockedPagesExtension:
     """Writes ``blocked_pages.jsonl`` and ``.csv``. Settings: ``LINKSPIDER_OUTPUT_DIR``."""
 
-    def __init__(self, output_dir: Path) -> None:
+    def __init__(self, output_dir: Path, crawler: Crawler | None = None) -> None:
         self.output_dir = output_dir
+        self.crawler = crawler
         self.handle: IO[str] | None = None
 
     @classmethod
@@ -77,7 +80,7 @@ class BlockedPagesExtension:
         output_dir = crawler.settings.get("LINKSPIDER_OUTPUT_DIR")
         if not output_dir:
             raise NotConfigured("LINKSPIDER_OUTPUT_DIR is not set (not a backlinks crawl)")
-        ext = cls(Path(output_dir))
+        ext = cls(Path(output_dir), crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.page_blocked, signal=page_blocked)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -91,14 +94,27 @@ class BlockedPagesExtension:
     def page_blocked(self, page: BlockedPage) -> None:
         if self.handle is None:
             return
-        self.handle.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
-        self.handle.flush()
+        try:
+            self.handle.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
+            self.handle.flush()
+        except OSError as exc:  # disk full, read-only: the stream pipeline stops the crawl
+            handle, self.handle = self.handle, None
+            with contextlib.suppress(OSError):
+                handle.close()
+            if self.crawler is not None:
+                path = self.output_dir / JSONL_NAME
+                self.crawler.signals.send_catch_log(signal=write_failed, path=path, error=exc)
 
-    def spider_closed(self) -> None:
+    def spider_closed(self, reason: str) -> None:
         if self.handle is not None:
             self.handle.close()
             self.handle = None
-        write_blocked_csv(self.output_dir)
+        if reason == WRITE_FAILED:
+            return  # no exports from a crawl whose rows are incomplete
+        try:
+            write_blocked_csv(self.output_dir)
+        except OSError as exc:  # disk full: the run report's exports fail too, and say so
+            logger.error(f"linkspider: {CSV_NAME} not written: {exc}")
 
 
 def write_blocked_csv(output_dir: Path) -> int:

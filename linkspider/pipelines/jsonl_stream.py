@@ -4,6 +4,12 @@
 line per item, flushed at once: a crawl that is killed keeps everything it found, and
 ``linkspider export DIR`` builds the final exports from these files.
 
+A write into the run folder that fails (disk full, a folder turned read-only), here or in
+another component (the :data:`~linkspider.output.write_failed` signal), stops the crawl at
+once with the reason ``write-failed``, logged in one line and recorded in the stats
+(``linkspider/write_failed``). Items after it are not written, only counted
+(``linkspider/items/not_written``): each would otherwise log its own traceback.
+
 A redirect to a URL the crawl had already requested is dropped by the duplicate filter
 (``request_dropped``); the URL that redirected was fetched all the same and gets its
 ``pages.jsonl`` line (:func:`~linkspider.items.redirected_page`).
@@ -13,7 +19,9 @@ Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider from ``-a output_dir``).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,9 +29,15 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 
 from linkspider.items import BacklinkItem, ErrorItem, PageItem, redirected_page
-from linkspider.output import utc_now
+from linkspider.output import WRITE_FAILED, utc_now, write_failed
+
+logger = logging.getLogger(__name__)
+
+#: Stats key holding the first failed write (``file: reason``).
+WRITE_FAILED_STAT = "linkspider/write_failed"
 
 STREAMS: dict[type, str] = {
     BacklinkItem: "backlinks.jsonl",
@@ -33,10 +47,14 @@ STREAMS: dict[type, str] = {
 
 
 class JsonlStreamPipeline:
-    def __init__(self, output_dir: Path, stats: StatsCollector) -> None:
+    def __init__(
+        self, output_dir: Path, stats: StatsCollector, crawler: Crawler | None = None
+    ) -> None:
         self.output_dir = output_dir
         self.stats = stats
+        self.crawler = crawler
         self.files: dict[type, IO[str]] = {}
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonlStreamPipeline:
@@ -44,8 +62,9 @@ class JsonlStreamPipeline:
         if not output_dir:
             raise NotConfigured("LINKSPIDER_OUTPUT_DIR is not set (not a backlinks crawl)")
         assert crawler.stats is not None
-        pipeline = cls(Path(output_dir), crawler.stats)
+        pipeline = cls(Path(output_dir), crawler.stats, crawler)
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(pipeline.write_failed, signal=write_failed)
         return pipeline
 
     def open_spider(self) -> None:
@@ -56,15 +75,26 @@ class JsonlStreamPipeline:
 
     def close_spider(self) -> None:
         for handle in self.files.values():
-            handle.close()
+            # A failed write was reported; what its buffer holds cannot be written either.
+            with contextlib.suppress(OSError):
+                handle.close()
         self.files.clear()
 
     def process_item(self, item: Any) -> Any:
+        if self.failed:
+            if type(item) in STREAMS:
+                self.stats.inc_value("linkspider/items/not_written")
+            return item
         handle = self.files.get(type(item))
         if handle is None:
             return item
-        handle.write(json.dumps(vars(item), ensure_ascii=False) + "\n")
-        handle.flush()
+        try:
+            handle.write(json.dumps(vars(item), ensure_ascii=False) + "\n")
+            handle.flush()
+        except OSError as exc:
+            self.stats.inc_value("linkspider/items/not_written")
+            self.write_failed(self.output_dir / STREAMS[type(item)], exc)
+            return item
         kind = STREAMS[type(item)].split(".", 1)[0]
         self.stats.inc_value(f"linkspider/items/{kind}")
         if isinstance(item, PageItem):
@@ -78,3 +108,17 @@ class JsonlStreamPipeline:
         reasons = request.meta.get("redirect_reasons") or ()
         depth = int(request.meta.get("depth", 0))
         self.process_item(redirected_page(request.url, redirects, reasons, depth, utc_now()))
+
+    def write_failed(self, path: Path, error: OSError) -> None:
+        """Stop writing, and stop the crawl, at the first failed write into the run folder."""
+        if self.failed:
+            return
+        self.failed = True
+        reason = error.strerror or str(error)
+        self.stats.set_value(WRITE_FAILED_STAT, f"{path.name}: {reason}")
+        logger.error(
+            f"linkspider: writing {path} failed ({reason}); the crawl stops, "
+            "its rows so far are in the *.jsonl files"
+        )
+        if self.crawler is not None and self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=WRITE_FAILED))

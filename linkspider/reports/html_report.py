@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import shlex
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -538,11 +538,12 @@ def _optional(ctx: ReportContext, name: str, counted: str, preferred: list[str],
         parts.append(
             f'<div class="grid2">{figure(chart, f"By {counted}")}<div>{counts}</div></div>'
         )
+    if not total:  # a header and no rows: say so, no empty table under a "0 rows" title
+        return f'<p class="lead">{esc(intro)}</p><p class="ok">None in this run.</p>'
     shown = [c for c in preferred if c in columns] or columns[:6]
     sample = top_rows(path, [], ctx.options.report.top_n, shown)
-    parts.append(
-        f"<h3>First {len(sample)} rows</h3>" + table([_column_for(c) for c in shown], sample)
-    )
+    heading = f"First {len(sample):,} of {total:,} rows" if len(sample) < total else "Rows"
+    parts.append(f"<h3>{heading}</h3>" + table([_column_for(c) for c in shown], sample))
     return "".join(parts)
 
 
@@ -616,12 +617,19 @@ def _crawl(ctx: ReportContext) -> str:
         ("errors", f"{errors:,}"),
         ("not fetched on purpose", f"{blocked:,}"),
     ]
-    for key in ("status", "started_at", "finished_at", "elapsed_seconds", "command"):
+    for key in ("status", "started_at", "finished_at", "elapsed_seconds"):
         value = info.get(key)
-        if isinstance(value, list):
-            value = shlex.join(str(v) for v in value)
         if value not in (None, ""):
             facts.append((key.replace("_", " "), str(value)))
+    sessions = info.get("sessions")
+    if isinstance(sessions, list) and len(sessions) > 1:
+        facts.append(("sessions", f"{len(sessions)} (resumed; times and counts cover all)"))
+    command = info.get("command")
+    if isinstance(command, list):
+        recorded = info.get("settings")
+        names = set(recorded) if isinstance(recorded, dict) else set()
+        spider = str(info.get("spider") or "")
+        facts.append(("arguments", crawl_arguments([str(v) for v in command], names, spider)))
     listing = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     charts = []
     if by_error:
@@ -633,6 +641,21 @@ def _crawl(ctx: ReportContext) -> str:
         charts.append(figure(chart, "Not fetched, by reason"))
     grid = f'<div class="grid2">{"".join(charts)}</div>' if charts else ""
     return f'<dl class="facts">{listing}</dl>{grid}'
+
+
+def crawl_arguments(argv: Sequence[str], settings: Collection[str], spider: str) -> str:
+    """The arguments that shaped a crawl, from its command line: every ``-a`` spider
+    argument and the ``-s`` settings among ``settings`` (those ``run.json`` records); not
+    the interpreter, the test web's resolver or the browser's switches."""
+    kept: list[str] = []
+    words = list(argv)
+    for i, word in enumerate(words):
+        value = words[i + 1] if i + 1 < len(words) else ""
+        if word == "-a" and value:
+            kept += ["-a", value]
+        elif word in ("-s", "--set") and value.partition("=")[0] in settings:
+            kept += ["-s", value]
+    return shlex.join(["scrapy", "crawl", *([spider] if spider else []), *kept])
 
 
 CSS = """
