@@ -2,6 +2,11 @@
 
 Scrapy 2.19 wraps Twisted's network errors in its own exceptions
 (``CannotResolveHostError``...); both forms are recognised.
+
+Only :class:`PolicyDrop` requests (robots.txt, SSRF guard, traps, page budget: each listed
+or counted by its component) are dropped without an ``errors.csv`` row. Any other
+``IgnoreRequest`` is an error: a gzip bomb (``too-large``), too many redirects
+(``too-many-redirects``), or whatever a middleware refused (``ignored``, with its message).
 """
 
 from __future__ import annotations
@@ -20,6 +25,18 @@ _KINDS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((sx.UnsupportedURLSchemeError,), "unsupported-scheme"),
     ((sx.DownloadCancelledError,), "cancelled"),
 )
+
+
+class PolicyDrop(sx.IgnoreRequest):
+    """A request not made on purpose; the component that refused it lists or counts it."""
+
+
+class BodyTooLargeError(Exception):
+    """A body over ``DOWNLOAD_MAXSIZE`` that did not announce its size (no Content-Length)."""
+
+    failure_kind = "too-large"
+
+
 _LOST = (sx.DownloadFailedError, ResponseNeverReceived, ResponseFailed, net_error.ConnectionLost,
          net_error.ConnectionDone, net_error.ConnectError)  # fmt: skip
 
@@ -34,8 +51,12 @@ def failure_kind(failure: Failure) -> str:
     declared = getattr(exc, "failure_kind", None)  # linkspider's own errors name their kind
     if isinstance(declared, str):
         return declared
-    if "download max size" in str(exc):  # Scrapy cancels bodies over DOWNLOAD_MAXSIZE
+    text = str(exc)
+    # Scrapy cancels bodies over DOWNLOAD_MAXSIZE, and ignores ones that unpack to more.
+    if "download max size" in text or "DOWNLOAD_MAXSIZE" in text:
         return "too-large"
+    if isinstance(exc, sx.IgnoreRequest) and "max redirections reached" in text:
+        return "too-many-redirects"
     for classes, kind in _KINDS:
         if isinstance(exc, classes):
             return kind
@@ -61,5 +82,5 @@ def can_fall_back(failure: Failure) -> bool:
 
 
 def is_policy_drop(failure: Failure) -> bool:
-    """Requests dropped on purpose (robots, budget): counted elsewhere, not errors."""
-    return isinstance(failure.value, sx.IgnoreRequest) and not isinstance(failure.value, HttpError)
+    """Requests dropped on purpose (robots, SSRF, traps, budget): listed elsewhere, not errors."""
+    return isinstance(failure.value, PolicyDrop)

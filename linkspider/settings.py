@@ -59,6 +59,7 @@ DOWNLOADER_MIDDLEWARES = {
     "linkspider.middlewares.robots.RobotsPolicyMiddleware": 100,
     "linkspider.middlewares.site_budget.SiteBudgetMiddleware": 120,
     "linkspider.middlewares.redirect_loops.RedirectLoopMiddleware": 610,  # before Redirect (600)
+    "linkspider.middlewares.body_size.BodySizeMiddleware": 950,  # names cut bodies too-large
 }
 # Before DepthMiddleware (900) in the output chain: target checks are not depth-limited.
 SPIDER_MIDDLEWARES = {

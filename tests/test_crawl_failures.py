@@ -31,6 +31,24 @@ def test_unreachable_hosts_are_errors_and_the_crawl_goes_on(
     assert run.run_info()["status"] == "finished"
 
 
+def test_refused_host_is_given_up_without_robots_retries(
+    sample_web: TestWeb, tmp_path: Path
+) -> None:
+    """A bare-domain seed refused on https falls back to http at once, and refused there
+    too, its robots.txt is not fetched again: no retry is scheduled (retries are on)."""
+    run = run_crawl(sample_web, tmp_path, "acme-boots.com", "down-hiking.com,http://ru-pohod.ru/",
+                    settings={"LINKSPIDER_ROBOTS_RETRIES": "2",
+                              "LINKSPIDER_ROBOTS_RETRY_DELAY": "0.2"})  # fmt: skip
+    assert run.process.returncode == 0, run.log
+    errors = {row["url"]: row["error"] for row in run.rows("errors.csv")}
+    assert errors == {"http://down-hiking.com/": "connection-refused"}
+    stats = run.run_info()["stats"]
+    assert stats.get("linkspider/robots/retries", 0) == 0
+    assert stats["linkspider/robots/fallback"] == 1  # https seed: not held for retries
+    assert stats["linkspider/robots/fetched"] == 3  # https and http of down-hiking, ru-pohod
+    assert [row["source_url"] for row in run.rows()] == ["http://ru-pohod.ru/"]
+
+
 def start_crawl_with_one_row(
     web: TestWeb, workdir: Path, out: Path, download_timeout: int
 ) -> subprocess.Popen[bytes]:

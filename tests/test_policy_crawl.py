@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +27,7 @@ from linkspider.cli import crawl_env
 from linkspider.testweb import TestWeb
 from linkspider.testweb.probe import probe_settings
 from tests.conftest import CrawlRun, run_crawl
+from tests.test_placements_check import run_expect
 
 POLICY_SITES = Path(__file__).resolve().parent / "policy_sites"
 
@@ -104,7 +107,9 @@ def test_robots_counts_and_retries(robots_run: CrawlRun) -> None:
     assert by_host["r503.test"] == {"disallowed": 0, "unavailable": 1}
     assert "r404.test" not in by_host
     stats = info["stats"]
-    assert stats["linkspider/robots/retries"] == 5  # each unreachable origin once more
+    # Each unreachable origin once more, but rnotls's https: its seed tried http at once.
+    assert stats["linkspider/robots/retries"] == 4
+    assert stats["linkspider/robots/fallback"] == 1
     assert stats["linkspider/robots/truncated"] == 1
     assert stats["linkspider/robots/status/301"] == 7  # rloop: 6 fetches; rredirect: 1
     assert "robotstxt/request_count" not in stats  # Scrapy's middleware is off
@@ -191,6 +196,10 @@ def test_ssrf_default_refuses_names_resolving_to_loopback(
                     settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": '["10.0.0.0/8"]'})  # fmt: skip
     assert run.process.returncode == 0, run.log
     assert not run.rows("pages.csv") and not run.rows("errors.csv")
+    summary = next(line for line in run.log.splitlines() if " pages crawled, " in line)
+    assert "4 refused by the SSRF guard (" in summary  # 0 pages: the summary says why
+    assert "localhost" in summary and "r404.test" in summary
+    assert "LINKSPIDER_ALLOW_PRIVATE_NETWORKS" in summary
     details = {row["url"]: row["detail"] for row in run.rows("blocked_pages.csv")}
     assert details == {
         "http://r404.test/": "r404.test resolves to loopback 127.0.0.1",
@@ -203,6 +212,33 @@ def test_ssrf_default_refuses_names_resolving_to_loopback(
     # No remote consoles either.
     assert "TelnetConsole" not in run.log and "Telnet console listening" not in run.log
     assert "RemoteControl" not in run.log and "Remote control" not in run.log
+
+
+@pytest.mark.e2e
+def test_readme_test_web_example_crawls_as_written(tmp_path: Path) -> None:
+    """The README's test-web commands, run as written (state file and folder aside)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme.split("## The local test web and the demo", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    state = str(tmp_path / "web.json")
+    lines = block.replace("/tmp/web.json", state).replace("\\\n", " ").splitlines()
+    serve, crawl = (shlex.split(line.split("#")[0].rstrip(" &")) for line in lines)
+    assert serve[:3] == ["python", "-m", "linkspider.testweb"] and crawl[0] == "scrapy"
+    for name in ("linkspider", "scrapy.cfg"):  # relative paths as in a clone's root
+        (tmp_path / name).symlink_to(Path(__file__).resolve().parents[1] / name)
+    server = subprocess.Popen([sys.executable, *serve[1:]], cwd=tmp_path, env=crawl_env())
+    try:
+        while not Path(state).exists() and server.poll() is None:
+            time.sleep(0.1)  # polling for the state file, no timing assumption
+        process = subprocess.run([sys.executable, "-m", *crawl], cwd=tmp_path, env=crawl_env(),
+                                 capture_output=True, text=True, timeout=300)  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait()
+    assert process.returncode == 0, process.stderr[-3000:]
+    summary = next(line for line in process.stderr.splitlines() if " pages crawled, " in line)
+    pages = int(summary.split("linkspider: ", 1)[1].split(" pages crawled")[0])
+    assert pages > 0 and "SSRF" not in summary, summary
 
 
 def test_guarded_resolver_passes_only_allowed_addresses() -> None:
@@ -407,6 +443,57 @@ def test_traps_end_on_their_own_and_broken_pages_are_errors(
     assert info["status"] == "finished"
 
 
+def unannounced(path: str, count: int) -> bytes:
+    """A 300 KB body without Content-Length (ended by closing the connection)."""
+    if path == "/robots.txt":
+        return http_answer("404 Not Found", b"")
+    head = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n"
+    return head + b"<html><a href='https://acme-boots.com/huge'>A</a>" + b" " * 300_000
+
+
+@pytest.mark.e2e
+def test_oversized_bodies_refresh_loops_and_big_robots_are_accounted(
+    policy_web: TestWeb, tmp_path: Path
+) -> None:
+    """No page vanishes: a gzip bomb, a meta-refresh loop and a body over DOWNLOAD_MAXSIZE
+    without Content-Length are errors (also for -a expect); a robots.txt over the download
+    cap or gzip-bombed is parsed up to 500 KiB, not given up."""
+    server = ScriptedServer(unannounced)
+    huge = f"http://127.0.0.1:{server.port}/huge"
+    seeds = ["http://broken.test/bomb", "http://broken.test/refresh-a.html", huge,
+             "http://rbig.test/", "http://rbomb.test/"]  # fmt: skip
+    small = {"DOWNLOAD_MAXSIZE": "200000", "DOWNLOAD_WARNSIZE": "0"}  # rbig's robots: 600 KiB
+    (tmp_path / "crawl").mkdir()
+    (tmp_path / "expect").mkdir()
+    placements = ["source_url,target_url"] + [f"{url},https://acme-boots.com/" for url in seeds[:3]]
+    (tmp_path / "expect" / "placements.csv").write_text("\n".join(placements) + "\n", "utf-8")
+    try:
+        run = run_crawl(policy_web, tmp_path / "crawl", "acme-boots.com", ",".join(seeds),
+                        settings=small)  # fmt: skip
+        checked = run_expect(policy_web, tmp_path / "expect",
+                             *(f"-s{name}={value}" for name, value in small.items()))  # fmt: skip
+    finally:
+        server.close()
+    assert run.process.returncode == 0, run.log[-3000:]
+    errors = {row["url"]: (row["error"], row["message"]) for row in run.rows("errors.csv")}
+    assert errors["http://broken.test/bomb"][0] == "too-large"
+    assert "DOWNLOAD_MAXSIZE" in errors["http://broken.test/bomb"][1]
+    assert errors["http://broken.test/refresh-b.html"][0] == "redirect-loop"
+    assert errors[huge][0] == "too-large"
+    assert "DOWNLOAD_MAXSIZE (200000" in errors[huge][1]  # not "cancelled" with no message
+    assert urls(run) == site_pages("rbig.test", "/", "/page.html") | site_pages(
+        "rbomb.test", "/", "/page.html"
+    )
+    assert blocked(run) == {
+        ("http://rbig.test/private/secret.html", "robots-disallowed"),
+        ("http://rbomb.test/private/secret.html", "robots-disallowed"),
+    }
+    assert run.run_info()["stats"]["linkspider/robots/truncated"] == 2
+    assert checked.process.returncode == 0, checked.log[-3000:]
+    statuses = {row["source_url"]: row["status"] for row in checked.rows("placements_status.csv")}
+    assert statuses == dict.fromkeys(seeds[:3], "page-error"), statuses
+
+
 # -- bad input ----------------------------------------------------------------------------
 
 
@@ -456,7 +543,7 @@ def test_underscore_arguments_stay_allowed_for_scrapyd() -> None:
 
     config = CrawlConfig.from_kwargs({"targets": "a.com", "seeds": "a.com", "_job": "j1"})
     assert config.args.targets == "a.com"
-    with pytest.raises(ConfigError, match="unknown argument.*-a maxpages"):
+    with pytest.raises(ConfigError, match=r"unknown argument.*-a maxpages"):
         CrawlConfig.from_kwargs({"expect": "x.csv", "maxpages": "5"})
 
 

@@ -157,3 +157,26 @@ def test_crawl_delay_is_capped() -> None:
     assert entry.crawl_delay("linkspider", cap=30) == 4
     assert entry.crawl_delay("linkspider", cap=1.5) == 1.5
     assert cache.store_allow_all("p", 0).crawl_delay("linkspider", 30) == 0
+
+
+def test_refused_on_both_schemes_gives_up_at_once() -> None:
+    cache = RobotsCache(retries=2, retry_delay=30, max_age=100)
+    assert (
+        cache.store_unreachable("https://a.com:443", 0, "refused", "connection-refused").state
+        is State.WAITING
+    )
+    entry = cache.store_unreachable("http://a.com:80", 1, "refused", "connection-refused")
+    assert entry.state is State.GAVE_UP  # no retries: nothing listens on either scheme
+    assert (
+        cache.store_unreachable("http://b.com:80", 1, "timeout", "timeout").state is State.WAITING
+    )
+
+
+def test_gzip_bomb_is_unpacked_only_up_to_the_cap() -> None:
+    import gzip
+
+    from linkspider.policy.robots import decoded_head
+
+    bomb = gzip.compress(b"User-agent: *\nDisallow: /x\n" + b"#\n" * 5_000_000)
+    head = decoded_head(bomb, [b"gzip"], 1000)
+    assert len(head) == 1001 and head.startswith(b"User-agent: *\nDisallow: /x\n")

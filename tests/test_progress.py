@@ -38,6 +38,10 @@ def slow_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestWeb]:
     for n in range(1, PAGES):
         (site / f"p{n}.html").write_text(f"<html><body>page {n}</body></html>", "utf-8")
     (site / "_site.toml").write_text('[[route]]\npath = "/"\nprefix = true\ndelay = 0.7\n', "utf-8")
+    down = site.parent / "robots-down.test"  # robots.txt answers 503: its pages are held
+    down.mkdir()
+    (down / "index.html").write_text("<html><body>held</body></html>", "utf-8")
+    (down / "_site.toml").write_text('[[route]]\npath = "/robots.txt"\nstatus = 503\n', "utf-8")
     with TestWeb([site.parent]) as web:
         yield web
 
@@ -54,6 +58,22 @@ def test_log_lines_when_not_a_terminal(slow_web: TestWeb, tmp_path: Path) -> Non
     assert all(counts), lines
     pages = [int(m.group(1)) for m in counts if m]
     assert pages == sorted(pages) and pages[-1] <= PAGES
+
+
+def test_queued_counts_the_downloader_and_held_hosts_are_shown(
+    slow_web: TestWeb, tmp_path: Path
+) -> None:
+    """Requests waiting in the downloader's slot are queued (the scheduler hands them on at
+    once); pages held for an unreachable robots.txt are shown, with their hosts."""
+    run = run_crawl(slow_web, tmp_path, "acme-boots.com",
+                    "http://slow-pages.test/,http://robots-down.test/",
+                    settings={**SLOW, "LINKSPIDER_ROBOTS_RETRIES": "1",
+                              "LINKSPIDER_ROBOTS_RETRY_DELAY": "4"})  # fmt: skip
+    assert run.process.returncode == 0, run.log[-3000:]
+    lines = [line for line in run.log.splitlines() if "[linkspider.extensions.progress]" in line]
+    queued = [int(m.group(1)) for m in map(re.compile(r", (\d+) queued").search, lines) if m]
+    assert len(queued) == len(lines) and max(queued) > 0, lines
+    assert any(", 1 held for robots.txt (1 host), " in line for line in lines), lines
 
 
 def test_no_progress_when_off(slow_web: TestWeb, tmp_path: Path) -> None:

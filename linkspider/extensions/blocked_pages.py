@@ -125,6 +125,18 @@ def write_blocked_csv(output_dir: Path) -> int:
     return result.rows
 
 
+def ssrf_note(summary: dict[str, Any], shown: int = 5) -> str:
+    """``, 3 refused by the SSRF guard (a.test, b.test, c.test)`` for the summary line."""
+    hosts = list(summary.get("ssrf_blocked_hosts") or [])
+    if not summary.get("ssrf_blocked"):
+        return ""
+    named = ", ".join(hosts[:shown]) + (
+        f" and {len(hosts) - shown} more" if len(hosts) > shown else ""
+    )
+    allow = "; LINKSPIDER_ALLOW_PRIVATE_NETWORKS allows private networks"
+    return f", {summary['ssrf_blocked']} refused by the SSRF guard ({named}{allow})"
+
+
 def blocked_summary(output_dir: Path) -> dict[str, Any]:
     """Counts for ``run.json``: per reason, robots per host, SSRF and trap totals."""
     last: dict[str, tuple[str, str]] = {}
@@ -138,6 +150,7 @@ def blocked_summary(output_dir: Path) -> dict[str, Any]:
                 except (ValueError, KeyError, TypeError):
                     continue  # a line cut by a kill
     by_reason = Counter(reason for _, reason in last.values())
+    ssrf_hosts = sorted({host for host, reason in last.values() if reason == SSRF_BLOCKED})
     robots_by_host: dict[str, dict[str, int]] = {}
     for host, reason in sorted(last.values()):
         if reason in (ROBOTS_DISALLOWED, ROBOTS_UNAVAILABLE):
@@ -150,5 +163,6 @@ def blocked_summary(output_dir: Path) -> dict[str, Any]:
         "robots_unavailable": by_reason[ROBOTS_UNAVAILABLE],
         "robots_blocked_by_host": robots_by_host,
         "ssrf_blocked": by_reason[SSRF_BLOCKED],
+        "ssrf_blocked_hosts": ssrf_hosts,
         "traps_blocked": sum(n for reason, n in by_reason.items() if reason.startswith("trap-")),
     }

@@ -12,7 +12,10 @@ more, and none at the end: the run report's summary line says it all.
 
 pages/s is measured over the last 10 seconds on a terminal (the final line: over the whole
 crawl), over the last interval in the log. "pages crawled" counts rows of ``pages.csv``, as
-the run summary does (robots.txt fetches are not pages).
+the run summary does (robots.txt fetches are not pages). "queued" counts every request not
+answered yet: in the scheduler and in the downloader (waiting for a slot or downloading).
+While pages wait for an unreachable robots.txt, the line says so after "queued":
+``5 held for robots.txt (2 hosts)`` (stats ``linkspider/robots/held_pages``, ``held_hosts``).
 
 Settings: ``LINKSPIDER_PROGRESS`` (``auto``: live on a terminal, log lines otherwise;
 ``live``; ``log``; ``off``; ``true``/``false`` mean ``auto``/``off``),
@@ -61,11 +64,16 @@ class Snapshot:
     links: int
     backlinks: int
     elapsed: float
+    held_pages: int = 0  # waiting for robots.txt
+    held_hosts: int = 0
 
 
 def format_progress(now: Snapshot, rate: float) -> str:
     """The one-line progress text."""
     queued = f", {now.queued:,} queued" if now.queued is not None else ""
+    if now.held_pages:
+        hosts = f"{now.held_hosts:,} host{'s' if now.held_hosts != 1 else ''}"
+        queued += f", {now.held_pages:,} held for robots.txt ({hosts})"
     seconds = int(now.elapsed)
     elapsed = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     return (
@@ -151,15 +159,20 @@ class ProgressExtension:
             links=stat("linkspider/links_seen"),
             backlinks=stat("linkspider/items/backlinks"),
             elapsed=self.clock() - self.started,
+            held_pages=stat("linkspider/robots/held_pages"),
+            held_hosts=stat("linkspider/robots/held_hosts"),
         )
 
     def _queued(self) -> int | None:
+        """Requests not answered yet: the scheduler's and the downloader's."""
         engine = self.crawler.engine
-        scheduler = engine.scheduler if engine is not None else None
+        if engine is None:
+            return None
         try:
-            return len(scheduler)  # type: ignore[arg-type]
+            scheduled = len(engine.scheduler)  # type: ignore[arg-type]
         except Exception:  # a scheduler without a length (or whose store is away)
             return None
+        return scheduled + len(engine.downloader.active)
 
     def rate(self, now: float, pages: int) -> float:
         """Pages per second over the window (10 s live, the interval in the log)."""

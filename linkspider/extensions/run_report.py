@@ -44,7 +44,7 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from linkspider import __version__
-from linkspider.extensions.blocked_pages import blocked_summary
+from linkspider.extensions.blocked_pages import blocked_summary, ssrf_note
 from linkspider.output import (
     EXIT_CODE_STAT,
     EXPORT_FAILED,
@@ -189,7 +189,7 @@ class RunReportExtension:
                 f"linkspider: {pages} pages crawled, {info['links_found']} links seen, "
                 f"{summary.backlinks} backlinks to {summary.targets_found} target(s) from "
                 f"{summary.referring_domains} referring domain(s), {summary.errors} error(s), "
-                f"{info['robots_blocked']} blocked by robots.txt"
+                f"{info['robots_blocked']} blocked by robots.txt{ssrf_note(info)}"
                 + (f", over {sessions} sessions" if sessions > 1 else "")
                 + f" -> {self.output_dir}"
             )

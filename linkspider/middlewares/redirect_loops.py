@@ -3,11 +3,13 @@
 Scrapy drops a redirect to a URL it has already requested (the duplicate filter) and
 discards a chain longer than ``REDIRECT_MAX_TIMES`` with ``IgnoreRequest``: either way the
 page vanishes without a trace. This middleware sits just before ``RedirectMiddleware``
-(it sees the 3xx response first) and fails the request instead, so the page gets an
-``errors.csv`` row: ``redirect-loop`` when the target is already in the chain,
-``too-many-redirects`` when the chain is at ``REDIRECT_MAX_TIMES``.
+and ``MetaRefreshMiddleware`` (it sees the 3xx or meta-refresh response first) and fails
+the request instead, so the page gets an ``errors.csv`` row: ``redirect-loop`` when the
+target is already in the chain, ``too-many-redirects`` when the chain is at
+``REDIRECT_MAX_TIMES``. A meta refresh counts when Scrapy would follow it (same rules:
+``METAREFRESH_ENABLED``, ``METAREFRESH_MAXDELAY``, ``METAREFRESH_IGNORE_TAGS``).
 
-Settings: ``REDIRECT_ENABLED``, ``REDIRECT_MAX_TIMES`` (Scrapy's own).
+Settings: ``REDIRECT_ENABLED``, ``REDIRECT_MAX_TIMES``, ``METAREFRESH_*`` (Scrapy's own).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from urllib.parse import urljoin
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import get_meta_refresh
 from w3lib.url import canonicalize_url, safe_url_string
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -44,30 +48,41 @@ class RedirectLoopMiddleware:
     ``redirect_urls``, ``redirect_times``.
     """
 
-    def __init__(self, max_times: int, stats: StatsCollector) -> None:
+    def __init__(
+        self,
+        max_times: int,
+        stats: StatsCollector,
+        refresh: bool = False,
+        refresh_max_delay: float = 100.0,
+        refresh_ignore_tags: list[str] | None = None,
+    ) -> None:
         self.max_times = max_times
         self.stats = stats
+        self.refresh = refresh
+        self.refresh_max_delay = refresh_max_delay
+        self.refresh_ignore_tags = refresh_ignore_tags or []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
-        if not crawler.settings.getbool("REDIRECT_ENABLED", True):
+        settings = crawler.settings
+        if not settings.getbool("REDIRECT_ENABLED", True):
             raise NotConfigured("redirects are not followed")
         assert crawler.stats is not None
-        return cls(crawler.settings.getint("REDIRECT_MAX_TIMES", 20), crawler.stats)
+        return cls(
+            settings.getint("REDIRECT_MAX_TIMES", 20),
+            crawler.stats,
+            refresh=settings.getbool("METAREFRESH_ENABLED", True),
+            refresh_max_delay=settings.getfloat("METAREFRESH_MAXDELAY", 100.0),
+            refresh_ignore_tags=settings.getlist("METAREFRESH_IGNORE_TAGS"),
+        )
 
     def process_response(self, request: Request, response: Response) -> Response:
         meta = request.meta
-        if (
-            response.status not in _REDIRECTS
-            or meta.get("dont_redirect")
-            or meta.get("handle_httpstatus_all")
-            or response.status in meta.get("handle_httpstatus_list", ())
-        ):
+        if meta.get("dont_redirect"):
             return response
-        location = response.headers.get(b"Location")
-        if not location:
+        target = self._location(request, response) or self._meta_refresh(request, response)
+        if target is None:
             return response
-        target = urljoin(request.url, safe_url_string(location.decode("latin-1").strip()))
         chain = [*meta.get("redirect_urls", []), request.url]
         if _canonical(target) in {_canonical(url) for url in chain}:
             self.stats.inc_value("linkspider/redirects/loop")
@@ -78,6 +93,34 @@ class RedirectLoopMiddleware:
                 f"more than {self.max_times} redirects, from {chain[0]}"[:500]
             )
         return response
+
+    def _location(self, request: Request, response: Response) -> str | None:
+        """The 3xx target RedirectMiddleware would follow, if any."""
+        meta = request.meta
+        if (
+            response.status not in _REDIRECTS
+            or meta.get("handle_httpstatus_all")
+            or response.status in meta.get("handle_httpstatus_list", ())
+        ):
+            return None
+        location = response.headers.get(b"Location")
+        if not location:
+            return None
+        return urljoin(request.url, safe_url_string(location.decode("latin-1").strip()))
+
+    def _meta_refresh(self, request: Request, response: Response) -> str | None:
+        """The meta-refresh target MetaRefreshMiddleware would follow, if any."""
+        if (
+            not self.refresh
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+            or urlparse_cached(request).scheme not in ("http", "https")
+        ):
+            return None
+        interval, url = get_meta_refresh(response, ignore_tags=self.refresh_ignore_tags)
+        if not url or interval is None or interval >= self.refresh_max_delay:
+            return None
+        return url if url.split(":", 1)[0].lower() in ("http", "https") else None
 
 
 def _canonical(url: str) -> str:

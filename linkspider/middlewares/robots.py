@@ -11,9 +11,15 @@ What differs from Scrapy's middleware:
   (``robots-unavailable`` in ``blocked_pages.csv``; when the host did not answer at all,
   also an ``errors.csv`` row with the network error, so a bare-domain seed can fall back
   from https to http). Held pages never stop the crawl from ending: the wait is bounded;
+* a bare-domain seed whose https robots.txt got no answer (refused, timeout, TLS) is not
+  held: it falls back to http at once. A host refusing connections on both schemes is
+  given up at once, with no retries. The held pages and hosts are in the stats
+  ``linkspider/robots/held_pages`` and ``held_hosts`` (the progress line shows them);
 * redirects are followed up to 5 hops, across hosts (more: no rules, like a 404);
 * at most ``LINKSPIDER_ROBOTS_MAX_BYTES`` of the file are parsed: a bigger file is cut
-  after its last complete line, not dropped;
+  after its last complete line, not dropped. Only that much is downloaded (the download
+  is stopped there, whatever ``DOWNLOAD_MAXSIZE`` says) and unpacked (a gzip bomb gives
+  its first 500 KiB);
 * ``Crawl-delay`` of our group sets the host's download delay (at most
   ``LINKSPIDER_CRAWL_DELAY_MAX``), and stays in force when AutoThrottle adjusts delays;
 * entries expire after ``LINKSPIDER_ROBOTS_CACHE_SECONDS`` (24 h) and are fetched again.
@@ -41,7 +47,7 @@ from urllib.parse import urljoin, urlsplit
 from protego import Protego
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured, StopDownload
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.statscollectors import StatsCollector
@@ -56,7 +62,7 @@ from linkspider.extensions.blocked_pages import (
     ROBOTS_UNAVAILABLE,
     report_blocked,
 )
-from linkspider.failures import failure_kind
+from linkspider.failures import PolicyDrop, failure_kind
 from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
 from linkspider.policy.robots import (
     DEFAULT_MAX_BYTES,
@@ -65,7 +71,9 @@ from linkspider.policy.robots import (
     RobotsCache,
     State,
     decode_robots,
+    decoded_head,
     origin_of,
+    other_scheme_origin,
     robots_url,
     status_outcome,
     truncate_robots,
@@ -82,9 +90,11 @@ NETWORK_KINDS = frozenset(
 #: Of those, the ones after which a bare-domain seed tries http (linkspider.failures).
 FALLBACK_KINDS = NETWORK_KINDS - {"dns-error"}
 META_FALLBACK = "linkspider_fallback"  # the spider's http URL for a bare-domain https seed
+_META_RECEIVED = "linkspider_robots_bytes"  # bytes of a robots.txt body received so far
+_META_RAW = "linkspider_robots_raw"  # a robots.txt response before it was unpacked
 
 
-class RobotsBlocked(IgnoreRequest):
+class RobotsBlocked(PolicyDrop):
     """A page request robots.txt does not allow, or that waits for robots.txt."""
 
 
@@ -128,6 +138,7 @@ class RobotsPolicyMiddleware:
         self.crawl_delays: dict[str, float] = {}  # host -> seconds
         self._waiters: dict[str, list[Deferred[None]]] = {}  # origin -> fetch in progress
         self._logged: set[tuple[str, str]] = set()
+        self._idle_retries: set[str] = set()  # origins due for a retry nobody waited for
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsPolicyMiddleware:
@@ -148,6 +159,7 @@ class RobotsPolicyMiddleware:
             crawl_delay_cap=settings.getfloat("LINKSPIDER_CRAWL_DELAY_MAX", 30.0),
         )
         crawler.signals.connect(mw.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(mw.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(mw.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
@@ -175,6 +187,8 @@ class RobotsPolicyMiddleware:
                 self._disallowed(request, origin)
             return
         if entry.state is State.WAITING:
+            if request.meta.get(META_FALLBACK) and entry.error_kind in FALLBACK_KINDS:
+                self._fall_back(request, origin, entry)
             self._hold(request, origin, entry)
         self._give_up(request, origin, entry)
 
@@ -207,6 +221,14 @@ class RobotsPolicyMiddleware:
             call_later(max(entry.expires_at - self.clock(), 0.0), self._retry, origin)
         else:
             self._release(origin)
+        other = other_scheme_origin(origin)
+        # Refused on both schemes: the other one's retries would be as useless.
+        if (
+            other
+            and self.cache.refused_both(origin, entry.error_kind)
+            and self.cache.give_up(other, self.clock()) is not None
+        ):
+            self._release(other)
         if entry.state is State.RULES:
             self._apply_crawl_delay(origin, entry)
 
@@ -224,12 +246,18 @@ class RobotsPolicyMiddleware:
                     "dont_retry": True,
                     "handle_httpstatus_all": True,
                     META_ROBOTS_FETCH: True,
+                    # Our own cap applies (bytes_received): the start of a bigger file
+                    # is parsed, not refused.
+                    **({"download_maxsize": 0, "download_warnsize": 0} if self.max_bytes else {}),
                 },
             )
             self.stats.inc_value("linkspider/robots/fetched")
             try:
                 response = await self.crawler.engine.download_async(request)
             except Exception as exc:
+                raw = request.meta.get(_META_RAW)
+                if isinstance(raw, Response):  # unpacking failed or was over the cap
+                    return self._parse_packed(origin, raw)
                 kind = failure_kind(Failure(exc))  # type: ignore[no-untyped-call]
                 detail = kind if kind in NETWORK_KINDS else f"{kind}: {exc}"
                 error_kind = kind if kind in NETWORK_KINDS else ""
@@ -245,18 +273,31 @@ class RobotsPolicyMiddleware:
                 outcome = Outcome.ALLOW_ALL
             now = self.clock()
             if outcome is Outcome.PARSE:
-                return self._parse(origin, response, now)
+                return self._parse(origin, response.body, now)
             if outcome is Outcome.ALLOW_ALL:
                 return self.cache.store_allow_all(origin, now, f"HTTP {response.status}")
             return self.cache.store_unreachable(origin, now, f"HTTP {response.status}")
         raise AssertionError("unreachable: status_outcome stops following after 5 hops")
 
-    def _parse(self, origin: str, response: Response, now: float) -> Entry:
-        body, cut = truncate_robots(response.body, self.max_bytes)
+    def _parse_packed(self, origin: str, raw: Response) -> Entry:
+        """A compressed robots.txt over the cap (gzip bomb): its first bytes, unpacked."""
+        now = self.clock()
+        status = status_outcome(raw.status)
+        if status is not Outcome.PARSE:
+            return self.cache.store_allow_all(origin, now, f"HTTP {raw.status}")
+        try:
+            body = decoded_head(raw.body, raw.headers.getlist(b"Content-Encoding"), self.max_bytes)
+        except ValueError as exc:  # like an unparsable file: no rules were read
+            logger.warning(f"robots.txt of {origin} could not be unpacked: {exc}")
+            return self.cache.store_allow_all(origin, now, "unparsable")
+        return self._parse(origin, body, now)
+
+    def _parse(self, origin: str, whole: bytes, now: float) -> Entry:
+        body, cut = truncate_robots(whole, self.max_bytes)
         if cut:
             self.stats.inc_value("linkspider/robots/truncated")
             logger.warning(
-                f"robots.txt of {origin} is {len(response.body)} bytes: only its first "
+                f"robots.txt of {origin} is over {self.max_bytes} bytes: only its first "
                 f"{len(body)} bytes are used (LINKSPIDER_ROBOTS_MAX_BYTES)"
             )
         try:
@@ -269,6 +310,10 @@ class RobotsPolicyMiddleware:
     def _retry(self, origin: str) -> None:
         if origin in self._waiters or not self.cache.due(origin, self.clock()):
             return
+        if not self.held.get(origin):  # nobody waits: fetch when a page does (_hold)
+            self._idle_retries.add(origin)
+            return
+        self._idle_retries.discard(origin)
         self.stats.inc_value("linkspider/robots/retries")
         self._waiters[origin] = []
         deferred_from_coro(self._fetch(origin))
@@ -290,6 +335,9 @@ class RobotsPolicyMiddleware:
     def _hold(self, request: Request, origin: str, entry: Entry) -> None:
         self.held.setdefault(origin, []).append(request)
         self.stats.inc_value("linkspider/robots/held")
+        self._count_held()
+        if origin in self._idle_retries:  # its retry time passed while nobody waited
+            self._retry(origin)
         wait = max(entry.expires_at - self.clock(), 0.0)
         self._log_once(
             origin,
@@ -299,6 +347,17 @@ class RobotsPolicyMiddleware:
             f"retry {entry.attempts} of {self.cache.retries} in {wait:.1f} s",
         )
         raise RobotsBlocked(f"waiting for robots.txt of {origin}")
+
+    def _fall_back(self, request: Request, origin: str, entry: Entry) -> None:
+        """A bare-domain seed tries http now rather than wait for https robots.txt."""
+        self.stats.inc_value("linkspider/robots/fallback")
+        self._log_once(
+            origin,
+            "fall-back",
+            logging.INFO,
+            f"robots.txt of {origin} unreachable ({entry.detail}): seeds try http at once",
+        )
+        raise RobotsUnreachableError(entry.error_kind, f"robots.txt of {origin}: {entry.detail}")
 
     def _give_up(self, request: Request, origin: str, entry: Entry) -> None:
         self.stats.inc_value("linkspider/robots/unavailable")
@@ -313,8 +372,18 @@ class RobotsPolicyMiddleware:
             raise RobotsUnreachableError(entry.error_kind, f"{detail}; page not requested")
         raise RobotsBlocked(detail)
 
+    def _count_held(self) -> None:
+        """Pages and hosts waiting for robots.txt now, for the progress line."""
+        self.stats.set_value("linkspider/robots/held_pages", sum(map(len, self.held.values())))
+        hosts = {
+            urlsplit(robots_url(origin)).hostname for origin, pages in self.held.items() if pages
+        }
+        self.stats.set_value("linkspider/robots/held_hosts", len(hosts))
+
     def _release(self, origin: str) -> None:
         held = self.held.pop(origin, [])
+        if held:
+            self._count_held()
         assert self.crawler.engine is not None or not held
         for request in held:
             meta = {**request.meta, META_HELD: True, _META_DONT_FILTER: request.dont_filter}
@@ -351,8 +420,23 @@ class RobotsPolicyMiddleware:
             slot.jitter = 0.0
 
     # -- signals ----------------------------------------------------------------------
+    def bytes_received(self, data: bytes, request: Request) -> None:
+        """Stop a robots.txt download once it is over the cap: its start is parsed."""
+        meta = request.meta
+        if not self.max_bytes or not meta.get(META_ROBOTS_FETCH):
+            return
+        meta[_META_RECEIVED] = received = meta.get(_META_RECEIVED, 0) + len(data)
+        if received > self.max_bytes:
+            raise StopDownload(fail=False)
+
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Connected after AutoThrottle's handler: raise its delay back to Crawl-delay."""
+        if self.max_bytes and request.meta.get(META_ROBOTS_FETCH):
+            # Unpacking (HttpCompressionMiddleware, next) stops at the cap; over it, the
+            # packed body kept here is unpacked up to the cap by _parse_packed.
+            request.meta["download_maxsize"] = self.max_bytes
+            if response.headers.get(b"Content-Encoding"):
+                request.meta[_META_RAW] = response
         if self.crawl_delays:
             self._enforce(str(request.meta.get("download_slot", "")))
 

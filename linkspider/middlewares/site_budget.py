@@ -3,7 +3,8 @@
 A site is the registrable domain of a seed (request meta ``linkspider_site``, carried from
 page to page by the spider); hosts a seed redirects to share its budget. Redirect hops,
 retries and robots.txt fetches do not count. Requests over budget are dropped with
-``IgnoreRequest``, counted in ``linkspider/budget/dropped`` and logged once per site.
+``PolicyDrop`` (an ``IgnoreRequest``), counted in ``linkspider/budget/dropped`` and logged
+once per site.
 
 The pages taken per site are kept by a counter: in this process's memory by default, or
 shared by all the workers of a distributed crawl (``RedisBudgetCounter``).
@@ -22,9 +23,11 @@ from typing import Protocol
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import build_from_crawler, load_object
+
+from linkspider.failures import PolicyDrop
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,6 @@ class SiteBudgetMiddleware:
             if site not in self._warned:
                 self._warned.add(site)
                 logger.info(f"page budget of {self.max_pages} reached for site {site}")
-            raise IgnoreRequest(f"page budget reached for {site}")
+            raise PolicyDrop(f"page budget reached for {site}")
         meta["linkspider_budgeted"] = True
         self.stats.inc_value("linkspider/budget/pages")

@@ -39,7 +39,7 @@ from typing import Any, cast
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
+from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -50,6 +50,7 @@ from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IRes
 from zope.interface import implementer
 
 from linkspider.extensions.blocked_pages import SSRF_BLOCKED, report_blocked
+from linkspider.failures import PolicyDrop
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ _GUARDED_HANDLERS = (
 )
 
 
-class SsrfBlocked(IgnoreRequest):
+class SsrfBlocked(PolicyDrop):
     """A request refused by the SSRF guard."""
 
 

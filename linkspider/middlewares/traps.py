@@ -25,17 +25,18 @@ import logging
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
 from linkspider.extensions.blocked_pages import report_blocked
+from linkspider.failures import PolicyDrop
 from linkspider.policy.traps import PatternBudget, TrapLimits, url_trap
 
 logger = logging.getLogger(__name__)
 
 
-class TrapBlocked(IgnoreRequest):
+class TrapBlocked(PolicyDrop):
     """A page request refused as a crawler trap."""
 
 

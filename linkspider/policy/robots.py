@@ -16,7 +16,9 @@ DNS, refused, TLS)
 
 "Unreachable" holds the origin's pages back and fetches robots.txt again later with a
 growing delay; after a bounded number of retries the cache gives up and the origin's
-pages are not crawled (``robots-unavailable``). Every entry is kept at most
+pages are not crawled (``robots-unavailable``). A host that refused the connection on both
+schemes (https and http, default ports) is given up at once: nothing listens there, and
+waiting for retries would only hold the crawl. Every entry is kept at most
 ``max_age`` seconds (24 h by default), then fetched again.
 
 An origin is scheme, host and port (``https://example.com:443``), as RFC 9309 says: the
@@ -25,12 +27,17 @@ http and https sites of a host have separate robots files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 from urllib.parse import urlsplit
 
+import brotli  # type: ignore[import-untyped]  # a Scrapy dependency
+
 MAX_REDIRECTS = 5
+REFUSED = "connection-refused"  # the failure kind (linkspider.failures)
 DEFAULT_MAX_BYTES = 500 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -75,6 +82,16 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+def other_scheme_origin(origin: str) -> str | None:
+    """The same host's origin on the other scheme (default ports only), else None."""
+    scheme, _, rest = origin.partition("://")
+    host, _, port = rest.rpartition(":")
+    if not port.isdigit() or DEFAULT_PORTS.get(scheme) != int(port):
+        return None
+    other = "http" if scheme == "https" else "https"
+    return f"{other}://{host}:{DEFAULT_PORTS[other]}"
+
+
 def robots_url(origin: str) -> str:
     """The robots.txt URL of an origin (default ports left out)."""
     scheme, _, rest = origin.partition("://")
@@ -96,6 +113,31 @@ def truncate_robots(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[by
     head = body[:max_bytes]
     end = max(head.rfind(b"\n"), head.rfind(b"\r"))
     return (head[: end + 1] if end >= 0 else b""), True
+
+
+def decoded_head(body: bytes, encodings: Sequence[bytes], limit: int) -> bytes:
+    """The first ``limit`` bytes (and one more, to show a cut) of a body with the given
+    ``Content-Encoding`` values (gzip, deflate, br), unpacked without unpacking the rest:
+    a gzip bomb costs ``limit`` bytes, and a body cut while downloading gives its start.
+
+    ``ValueError`` for an unknown encoding or a body that is not what it says it is.
+    """
+    names = [name.strip().lower() for value in encodings for name in value.split(b",")]
+    for name in reversed([n for n in names if n and n != b"identity"]):
+        body = _unpack_head(body, name, limit + 1)
+    return body
+
+
+def _unpack_head(body: bytes, name: bytes, size: int) -> bytes:
+    try:
+        if name in (b"gzip", b"x-gzip", b"deflate"):
+            wbits = 47 if name != b"deflate" else (15 if body[:1] == b"\x78" else -15)
+            return zlib.decompressobj(wbits).decompress(body, size)
+        if name == b"br":
+            return bytes(brotli.Decompressor().process(body, output_buffer_limit=size))[:size]
+    except (zlib.error, brotli.error) as exc:
+        raise ValueError(f"bad {name.decode('latin-1')} data: {exc}") from None
+    raise ValueError(f"unknown Content-Encoding {name.decode('latin-1')!r}")
 
 
 def decode_robots(body: bytes) -> str:
@@ -192,12 +234,30 @@ class RobotsCache:
         """Record a failed fetch: WAITING for a retry, or GAVE_UP after the last one."""
         previous = self._entries.get(origin)
         attempts = previous.attempts + 1 if previous and previous.state is State.WAITING else 1
-        if attempts > self.retries:
+        if attempts > self.retries or self.refused_both(origin, error_kind):
             entry = Entry(State.GAVE_UP, now + self.max_age, None, attempts, detail, error_kind)
         else:
             retry_at = now + retry_delay(attempts, self.retry_delay)
             entry = Entry(State.WAITING, retry_at, None, attempts, detail, error_kind)
         return self._put(origin, entry)
+
+    def refused_both(self, origin: str, error_kind: str) -> bool:
+        """True when ``origin`` and its other-scheme origin both refused the connection."""
+        if error_kind != REFUSED:
+            return False
+        other = self._entries.get(other_scheme_origin(origin) or "")
+        return (
+            other is not None
+            and other.error_kind == REFUSED
+            and other.state in (State.WAITING, State.GAVE_UP)
+        )
+
+    def give_up(self, origin: str, now: float) -> Entry | None:
+        """Turn a WAITING entry into GAVE_UP (no more retries); None if it is not waiting."""
+        entry = self._entries.get(origin)
+        if entry is None or entry.state is not State.WAITING:
+            return None
+        return self._put(origin, replace(entry, state=State.GAVE_UP, expires_at=now + self.max_age))
 
     def _put(self, origin: str, entry: Entry) -> Entry:
         self._entries[origin] = entry
