@@ -275,6 +275,49 @@ def test_workers_join_and_leave(redis_url: str, tmp_path: Path) -> None:
     assert part_pages(out, "first") and part_pages(out, "second")  # both did work
 
 
+def test_a_worker_joining_a_small_crawl_gets_work(redis_url: str, tmp_path: Path) -> None:
+    """With few pages, the first worker must not take every queued request into its own
+    download slots (LINKSPIDER_REDIS_PREFETCH): one site, one connection per worker, a
+    home page linking to 10 pages that wait at a gate. Without the limit the first worker
+    takes all 10 (9 wait in its slot) and the second finds nothing to do."""
+    site = tmp_path / "sites" / "fan.org"
+    site.mkdir(parents=True)
+    gate = tmp_path / "gate"
+    links = " ".join(f'<a href="/p{k}.html">page {k}</a>' for k in range(1, 11))
+    (site / "index.html").write_text(f"<title>Fan</title><p>{links}</p>", "utf-8")
+    for k in range(1, 11):
+        (site / f"p{k}.html").write_text(
+            f'<title>Fan {k}</title><p><a href="https://acme-boots.com/{k}">Acme {k}</a></p>',
+            "utf-8",
+        )
+    (site / "_site.toml").write_text(
+        f'[[route]]\npath = "/p"\nprefix = true\nhold_until = "{gate}"\n', "utf-8"
+    )
+    assert (
+        cli("enqueue", TARGETS, "fan.org", "--redis", redis_url, "--crawl", "fan").returncode == 0
+    )
+    out = tmp_path / "crawl"
+    # A download delay keeps Scrapy 2.19 to one connection per slot: with none, a slot's
+    # queue is sent in one go (the transfer starts as a task after the check).
+    settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "DOWNLOAD_DELAY": "0.2",
+                "DOWNLOAD_TIMEOUT": "600"}  # fmt: skip
+    with TestWeb([tmp_path / "sites"]) as web:
+        first = start_worker(web, redis_url, "fan", "first", out, **settings)
+        _wait_for(lambda: held(gate) >= 1, first)
+        second = start_worker(web, redis_url, "fan", "second", out, **settings)
+        # One connection per worker: a second held request is the second worker's.
+        _wait_for(lambda: held(gate) >= 2, second)
+        gate.touch()
+        assert first.wait(timeout=300) == 0, log(out, "first")
+        assert second.wait(timeout=300) == 0, log(out, "second")
+    merge_parts(out)
+    pages = sorted(row["url"] for row in rows(out, "pages.csv"))
+    assert pages == sorted(
+        ["https://fan.org/"] + [f"https://fan.org/p{k}.html" for k in range(1, 11)]
+    )
+    assert part_pages(out, "first") and part_pages(out, "second")  # both crawled
+
+
 def held(gate: Path) -> int:
     """How many requests the test web has held at the gate so far."""
     path = gate.with_name(gate.name + ".held")

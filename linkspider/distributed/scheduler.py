@@ -10,7 +10,12 @@ scrapy-redis 0.9's ``Scheduler`` and ``PriorityQueue``:
   same atomic step (how the workers know when the crawl is finished);
 * nothing is flushed when a worker closes: the others may still be crawling
   (``linkspider enqueue --reset`` starts over);
-* stats are counted without the ``spider`` argument Scrapy 2.13 deprecated.
+* stats are counted without the ``spider`` argument Scrapy 2.13 deprecated;
+* a worker takes a request from Redis only while fewer than ``LINKSPIDER_REDIS_PREFETCH``
+  (default 4) of its requests wait in its downloader (for a politeness delay, a free
+  connection or a middleware such as robots.txt). Scrapy's engine would otherwise take
+  up to ``CONCURRENT_REQUESTS`` at once, and with few pages the first worker would
+  hold them all while the others idle. Requests that can be sent at once (a free slot) never count.
 
 Requests are stored pickled (scrapy-redis' default): anyone who can write to the Redis
 database can run code on the workers, so keep Redis private (see the README).
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -31,6 +38,8 @@ from linkspider.distributed.dupefilter import SetDupeFilter, make_dupefilter
 from linkspider.distributed.frontier import Frontier, frontier_for
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_PREFETCH = 4
 
 
 class SharedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # untyped base
@@ -67,7 +76,12 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc]  # untyped base
     """The scheduler of a ``backlinks_distributed`` worker (see the module docstring)."""
 
     def __init__(
-        self, frontier: Frontier, dupefilter: SetDupeFilter, stats: StatsCollector | None
+        self,
+        frontier: Frontier,
+        dupefilter: SetDupeFilter,
+        stats: StatsCollector | None,
+        prefetch: int = DEFAULT_PREFETCH,
+        waiting: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(
             server=frontier.server,
@@ -78,13 +92,20 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc]  # untyped base
         )
         self.frontier = frontier
         self.stats = stats
+        self.prefetch = prefetch
+        self.waiting = waiting or (lambda: 0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
         frontier = frontier_for(crawler)
         definition = frontier.load_definition()
-        debug = crawler.settings.getbool("DUPEFILTER_DEBUG")
-        return cls(frontier, make_dupefilter(frontier, definition.dupefilter, debug), crawler.stats)
+        settings = crawler.settings
+        debug = settings.getbool("DUPEFILTER_DEBUG")
+        prefetch = settings.getint("LINKSPIDER_REDIS_PREFETCH", DEFAULT_PREFETCH)
+        if prefetch < 1:
+            raise ValueError(f"LINKSPIDER_REDIS_PREFETCH must be at least 1, not {prefetch}")
+        dupefilter = make_dupefilter(frontier, definition.dupefilter, debug)
+        return cls(frontier, dupefilter, crawler.stats, prefetch, lambda: waiting(crawler))
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
@@ -107,6 +128,8 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc]  # untyped base
         return True
 
     def next_request(self) -> Request | None:
+        if self.waiting() >= self.prefetch:
+            return None  # leave the queued requests to idle workers (see the docstring)
         request: Request | None = self.queue.pop()
         if request is not None:
             self._count("scheduler/dequeued/redis")
@@ -118,6 +141,22 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc]  # untyped base
     def _count(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
+
+
+def waiting(crawler: Crawler) -> int:
+    """Requests the crawler's downloader holds but is not transferring yet: in a slot's
+    queue (politeness delay, no free connection) or in a downloader middleware.
+
+    ``Downloader.active`` gains a request as soon as the engine takes it from the
+    scheduler (synchronously), a slot's ``queue`` only after the middlewares ran: counting
+    the queues alone would let the engine take many requests in one loop.
+    """
+    downloader: Any = getattr(crawler.engine, "downloader", None)
+    if downloader is None:
+        return 0
+    slots = getattr(downloader, "slots", None) or {}
+    transferring = sum(len(slot.transferring) for slot in slots.values())
+    return max(len(downloader.active) - transferring, 0)
 
 
 def open_for_enqueue(frontier: Frontier, spider: Spider) -> SharedScheduler:
