@@ -61,3 +61,22 @@ def run_crawl(
         command, cwd=workdir, env=crawl_env(), capture_output=True, text=True, timeout=timeout
     )
     return CrawlRun(process, output)
+
+
+#: Test modules that start real crawls, browsers, servers or worker processes. Their tests
+#: are marked ``e2e``: ``pytest -m "not e2e"`` is the fast loop (pure and component tests).
+E2E_MODULES = frozenset(
+    {
+        "test_crawl_failures", "test_crawl_sample_web", "test_distributed", "test_feeds",
+        "test_link_intel_edges", "test_link_intelligence", "test_monitoring",
+        "test_placements_check", "test_policy_crawl", "test_policy_resume", "test_progress",
+        "test_rendering_crawl", "test_report_html", "test_runs", "test_scrapyd",
+        "test_target_check", "test_thread_pages",
+    }
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
