@@ -409,3 +409,64 @@ def test_crawl_through_resolver(
         assert row["error"] == expected
     else:
         assert (row["url"], row["status"], row["title"]) == expected
+
+
+# --- byte ranges (resumed downloads, record reads) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "content_range", "part"),
+    [
+        ("bytes=2-5", 206, "bytes 2-5/10", b"2345"),
+        ("bytes=7-", 206, "bytes 7-9/10", b"789"),
+        ("bytes=-3", 206, "bytes 7-9/10", b"789"),
+        ("bytes=-30", 206, "bytes 0-9/10", b"0123456789"),
+        ("bytes=8-100", 206, "bytes 8-9/10", b"89"),
+        ("bytes=10-", 416, "bytes */10", b""),
+        ("bytes=-0", 416, "bytes */10", b""),
+        ("bytes=5-2", 200, None, b"0123456789"),  # invalid: ignored
+        ("bytes=0-1,4-5", 200, None, b"0123456789"),  # several ranges: whole body
+        ("items=0-1", 200, None, b"0123456789"),
+        ("bytes=-", 200, None, b"0123456789"),
+    ],
+)
+def test_apply_range(header: str, status: int, content_range: str | None, part: bytes) -> None:
+    from linkspider.testweb.server import Answer, apply_range
+
+    answer = apply_range(Answer(status=200, body=b"0123456789"), header)
+    assert (answer.status, answer.body) == (status, part)
+    assert dict(answer.headers).get("Content-Range") == content_range
+
+
+def test_range_requests(web: TestWeb) -> None:
+    whole = (SITES / "site-a.example/files/report.pdf").read_bytes()
+    full = web.fetch("site-a.example", "/report.pdf")
+    assert (full.status, full.headers["accept-ranges"]) == (200, "bytes")
+    part = web.fetch("site-a.example", "/report.pdf", headers={"Range": "bytes=3-"}, https=True)
+    assert part.status == 206
+    assert part.headers["content-range"] == f"bytes 3-{len(whole) - 1}/{len(whole)}"
+    assert part.body == whole[3:]
+    past = web.fetch("site-a.example", "/report.pdf", headers={"Range": f"bytes={len(whole)}-"})
+    assert (past.status, past.headers["content-range"]) == (416, f"bytes */{len(whole)}")
+    head = web.fetch("site-a.example", "/report.pdf", method="HEAD", headers={"Range": "bytes=0-1"})
+    assert (head.status, head.headers["content-length"]) == (200, str(len(whole)))
+    ignored = web.fetch("site-a.example", "/no-ranges.pdf", headers={"Range": "bytes=3-"})
+    assert (ignored.status, ignored.body) == (200, whole)
+    assert "accept-ranges" not in ignored.headers
+    assert web.fetch("site-a.example", "/nope.pdf", headers={"Range": "bytes=0-1"}).status == 404
+
+
+def test_truncated_download(web: TestWeb) -> None:
+    import http.client
+
+    whole = (SITES / "site-a.example/files/report.pdf").read_bytes()
+    connection = http.client.HTTPConnection(web.address, web.http_port, timeout=10)
+    try:
+        connection.request("GET", "/cut.pdf", headers={"Host": "site-a.example"})
+        response = connection.getresponse()
+        assert response.getheader("content-length") == str(len(whole))
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            response.read()
+        assert cut.value.partial == whole[:10]
+    finally:
+        connection.close()

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import socket
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from pathlib import Path
@@ -60,10 +61,67 @@ class Answer:
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
     hold_until: Path | None = None  # answer only once this file exists
+    truncate_at: int | None = None  # close the connection after this many body bytes
 
 
-def plan_answer(web: Web, host: str, method: str, uri: str, secure: bool) -> Answer:
-    """Decide the answer to ``method uri`` for a Host header, over http or https."""
+def plan_answer(
+    web: Web, host: str, method: str, uri: str, secure: bool, range_header: str | None = None
+) -> Answer:
+    """Decide the answer to ``method uri`` for a Host header, over http or https.
+
+    ``range_header`` is the request's ``Range`` header, if any (see ``apply_range``).
+    """
+    answer = _plan(web, host, method, uri, secure)
+    if answer.status != 200 or answer.drop:
+        return answer
+    site = web.site(host)
+    route = site.find_route(_decoded_path(uri)) if site is not None else None
+    if route is not None and not route.ranges:
+        return answer
+    answer = replace(answer, headers=(*answer.headers, ("Accept-Ranges", "bytes")))
+    if method == "GET" and range_header is not None:
+        return apply_range(answer, range_header)
+    return answer
+
+
+def apply_range(answer: Answer, range_header: str) -> Answer:
+    """Answer one byte range of a 200 answer (RFC 9110 section 14).
+
+    One ``bytes=A-B``, ``bytes=A-`` or ``bytes=-N`` range gives 206 with Content-Range;
+    a range that starts past the end (or ``-0``) gives 416; anything else (several
+    ranges, another unit, bad syntax) is ignored and the whole body is sent.
+    """
+    match = _RANGE_RE.fullmatch(range_header.strip())
+    if match is None:
+        return answer
+    size = len(answer.body)
+    first_text, last_text = match.group(1), match.group(2)
+    if not first_text and not last_text:
+        return answer
+    if not first_text:  # the last N bytes
+        first, last = max(0, size - int(last_text)), size - 1
+        if int(last_text) == 0:
+            first = size
+    else:
+        first = int(first_text)
+        last = min(int(last_text), size - 1) if last_text else size - 1
+        if last_text and int(last_text) < first:
+            return answer  # invalid: ignored
+    if first >= size:
+        headers = (*answer.headers, ("Content-Range", f"bytes */{size}"))
+        return replace(answer, status=416, headers=headers, body=b"")
+    headers = (*answer.headers, ("Content-Range", f"bytes {first}-{last}/{size}"))
+    return replace(answer, status=206, headers=headers, body=answer.body[first : last + 1])
+
+
+_RANGE_RE = re.compile(r"bytes\s*=\s*(\d*)\s*-\s*(\d*)", re.IGNORECASE)
+
+
+def _decoded_path(uri: str) -> str:
+    return unquote_to_bytes(uri.partition("?")[0]).decode("utf-8", "replace")
+
+
+def _plan(web: Web, host: str, method: str, uri: str, secure: bool) -> Answer:
     site = web.site(host)
     if site is None:
         return _status_answer(404)
@@ -113,6 +171,7 @@ def _route_answer(route: Route, found: PathLookup | None, path: str) -> Answer:
         body=body,
         delay=route.delay,
         hold_until=route.hold_until,
+        truncate_at=route.truncate_at,
     )
 
 
@@ -279,6 +338,7 @@ class WebResource(Resource):
             request.method.decode("latin-1"),
             request.uri.decode("latin-1"),
             request.isSecure(),
+            _range_header(request),
         )
         if answer.drop:
             request.transport.abortConnection()
@@ -319,8 +379,17 @@ class WebResource(Resource):
             request.setHeader(name, value)
         if answer.status not in _NO_BODY_STATUSES:
             request.setHeader(b"content-length", str(len(answer.body)).encode())
+            if answer.truncate_at is not None and answer.truncate_at < len(answer.body):
+                request.write(answer.body[: answer.truncate_at])
+                request.transport.loseConnection()  # after the bytes written so far
+                return
             request.write(answer.body)
         request.finish()
+
+
+def _range_header(request: TwistedRequest) -> str | None:
+    value = request.getHeader(b"range")
+    return None if value is None else bytes(value).decode("latin-1")
 
 
 _GATE_POLL = 0.02  # seconds between looks at a closed gate's file

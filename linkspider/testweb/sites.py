@@ -38,6 +38,15 @@ listings). Missing paths answer 404 with a small HTML body.
     repeat_body_kb = 512   # pad the body with whitespace to exactly N KiB
     hold_until = "/tmp/gate"  # answer only once this file exists (tests open the gate);
                            # each held request appends a line to "<file>.held"
+    ranges = true          # false: ignore Range headers, always answer the whole body (200)
+    truncate_at = 1000     # send the full Content-Length, then close after N body bytes
+                           # (a download cut short; applies to ranged answers too)
+
+Range requests: a GET with one ``Range: bytes=A-B`` / ``bytes=A-`` / ``bytes=-N`` for a
+200 answer is answered ``206 Partial Content`` with ``Content-Range``; a range starting
+past the end is ``416`` with ``Content-Range: bytes */SIZE``; several ranges or a Range
+header that cannot be parsed are ignored (the whole body, 200), as RFC 9110 allows. Every
+200 answer says ``Accept-Ranges: bytes`` unless its route has ``ranges = false``.
 
 A route with neither ``file`` nor ``body`` serves the site file at the request path
 if there is one, else a small HTML page naming the status. Without
@@ -95,6 +104,8 @@ _ROUTE_KEYS = frozenset(
         "delay",
         "repeat_body_kb",
         "hold_until",
+        "ranges",
+        "truncate_at",
     }
 )
 _WEB_KEYS = frozenset({"refused_hosts", "hang_hosts"})
@@ -134,6 +145,8 @@ class Route:
     delay: float = 0.0
     repeat_body_kb: int | None = None
     hold_until: Path | None = None
+    ranges: bool = True
+    truncate_at: int | None = None
 
     def matches(self, path: str) -> bool:
         """Whether this route answers the (decoded, query-less) URL path."""
@@ -284,6 +297,9 @@ def _parse_route(raw: dict[str, Any], root: Path, where: str) -> Route:
     if delay < 0 or (kb is not None and kb < 0):
         raise SiteConfigError(f"{where}: 'delay' and 'repeat_body_kb' must not be negative")
     gate = _get(raw, "hold_until", str, where, None)
+    truncate_at = _get(raw, "truncate_at", int, where, None)
+    if truncate_at is not None and truncate_at < 0:
+        raise SiteConfigError(f"{where}: 'truncate_at' must not be negative")
     return Route(
         path=path,
         prefix=_get(raw, "prefix", bool, where, False),
@@ -296,6 +312,8 @@ def _parse_route(raw: dict[str, Any], root: Path, where: str) -> Route:
         delay=delay,
         repeat_body_kb=kb,
         hold_until=(root / gate) if gate is not None else None,
+        ranges=_get(raw, "ranges", bool, where, True),
+        truncate_at=truncate_at,
     )
 
 
