@@ -16,6 +16,12 @@ target, the hash is of the sorted target list), with these tables:
     (the losing run's ``started_at``) and ``lost_run``.
 ``links_before_latest``
     ``links`` as it was before the latest run, so that run can be recorded again.
+``run_stats``
+    per run (``seq``): ``referring_domains`` and ``followed`` (links that pass value) among
+    the run's counted links, for the trends (:mod:`linkspider.monitor.trends`). Runs
+    recorded by a linkspider without this table have no row: their numbers are unknown.
+``run_lost``
+    per run and ``lost_reason``: how many links that run lost (``not-crawled`` included).
 ``meta``
     ``schema_version`` and ``targets``.
 
@@ -65,6 +71,12 @@ _SCHEMA = [
     f"CREATE TABLE IF NOT EXISTS links {_LINK_TABLE}",
     f"CREATE TABLE IF NOT EXISTS links_before_latest {_LINK_TABLE}",
     "CREATE INDEX IF NOT EXISTS links_status ON links (status)",
+    """CREATE TABLE IF NOT EXISTS run_stats (
+        seq INTEGER PRIMARY KEY, referring_domains INTEGER NOT NULL,
+        followed INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS run_lost (
+        seq INTEGER NOT NULL, lost_reason TEXT NOT NULL, links INTEGER NOT NULL,
+        PRIMARY KEY (seq, lost_reason))""",
 ]
 _MATCH = " AND ".join(f"links.{c} = t.{c}" for c in KEY)
 
@@ -151,6 +163,8 @@ class HistoryStore:
             db.execute("DELETE FROM links")
             db.execute("INSERT INTO links SELECT * FROM links_before_latest")
             db.execute("DELETE FROM runs WHERE seq = ?", (latest[0],))
+            db.execute("DELETE FROM run_stats WHERE seq = ?", (latest[0],))
+            db.execute("DELETE FROM run_lost WHERE seq = ?", (latest[0],))
         else:
             db.execute("DELETE FROM links_before_latest")
             db.execute("INSERT INTO links_before_latest SELECT * FROM links")
@@ -166,6 +180,7 @@ class HistoryStore:
              counts["new"], counts["lost"], counts["not_crawled"], counts["changed"]),
         )  # fmt: skip
         seq = int(cursor.lastrowid or 0)  # recorded again: the same number
+        self._record_stats(db, run, result, seq)
         self._apply(db, run, result, seq)
         return Recorded(
             "re-recorded" if again else "recorded",
@@ -174,6 +189,21 @@ class HistoryStore:
             result,
             self._first_seen(db, run.links),
         )
+
+    @staticmethod
+    def _record_stats(db: sqlite3.Connection, run: RunData, result: Comparison, seq: int) -> None:
+        """The run's numbers the trends need and ``links`` cannot give back later."""
+        links = run.links
+        db.execute(
+            "INSERT INTO run_stats (seq, referring_domains, followed) VALUES (?, ?, ?)",
+            (seq, int(links["source_domain"].nunique()), int(links["follow"].sum())),
+        )
+        if len(result.lost):
+            reasons = result.lost.groupby("lost_reason", sort=True).size()
+            db.executemany(
+                "INSERT INTO run_lost (seq, lost_reason, links) VALUES (?, ?, ?)",
+                [(seq, str(reason), int(n)) for reason, n in reasons.items()],
+            )
 
     @staticmethod
     def _first_seen(db: sqlite3.Connection, links: pd.DataFrame) -> pd.DataFrame:

@@ -138,11 +138,16 @@ def targets_key(folder: Path, run: dict[str, Any]) -> str:
                 described = ",".join(str(t.get("domain", "")) for t in definition["targets"])
             if described:
                 break
+    return normalise_targets(str(described or ""))
+
+
+def normalise_targets(described: str) -> str:
+    """A target set's description (``TargetSet.describe()``) as the history keys it."""
     if not described:
         return ""
-    if str(described).startswith("*"):
+    if described.startswith("*"):
         return "*"
-    domains = {d.strip().lower() for d in str(described).split(",") if d.strip()}
+    domains = {d.strip().lower() for d in described.split(",") if d.strip()}
     return ",".join(sorted(domains))
 
 
