@@ -1,5 +1,7 @@
-"""``linkspider`` console script: the offline demo and export helpers.
+"""``linkspider`` console script: crawls, the offline demo and export helpers.
 
+* ``linkspider crawl -t TARGETS -s SEEDS``: ``scrapy crawl backlinks`` from any folder
+  (:mod:`linkspider.crawl_cli`).
 * ``linkspider demo``: serve the bundled sample web on loopback and crawl it with
   ``scrapy crawl backlinks`` (no internet needed); exports land in ``output/``.
 * ``linkspider export DIR``: rebuild a run folder's exports from its ``*.jsonl`` files
@@ -14,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from linkspider import crawl_cli
 
 if TYPE_CHECKING:
     from linkspider.reports.options import ExportOptions
@@ -73,7 +79,11 @@ def demo(args: argparse.Namespace) -> int:
         result = subprocess.run(command, env=crawl_env(), check=False)
     if result.returncode == 0:
         where = args.output_dir or "output/latest"
-        print(f"\nDone. Open {where}/backlinks.csv, referring_domains.csv, anchors.csv, run.json")
+        print(
+            f"\nDone. Open {where}/report.html in a browser: the report to read first.\n"
+            f"Spreadsheets: {where}/backlinks.xlsx; tables: backlinks.csv, "
+            "referring_domains.csv, anchors.csv; run details: run.json"
+        )
     return result.returncode
 
 
@@ -281,9 +291,46 @@ def _export_flags(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+class Parser(argparse.ArgumentParser):
+    """``linkspider``'s parsers (subcommands get this class too): help without reST
+    markup, whoever wrote it, and a usage error in one line (exit code 2)."""
+
+    def format_help(self) -> str:
+        return readable(super().format_help())
+
+    def format_usage(self) -> str:
+        return readable(super().format_usage())
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: error: {readable(message)} (see {self.prog} --help)\n")
+
+
+_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`<]*?)(?:\s*<[^>]*>)?`")
+
+
+def readable(text: str) -> str:
+    """``text`` without reST markup: ``x`` and :mod:`a.b` become x and a.b."""
+    text = _ROLE.sub(lambda m: m.group(1), text)
+    text = re.sub(r"``([^`]+)``", r"\1", text)
+    return re.sub(r"`([^`]+)`_", r"\1", text)
+
+
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from linkspider import __version__
+
+    try:
+        scrapy = version("scrapy")
+    except PackageNotFoundError:  # pragma: no cover - scrapy is a dependency
+        scrapy = "not installed"
+    return f"linkspider {__version__} (Scrapy {scrapy}, Python {sys.version.split()[0]})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="linkspider", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="linkspider", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=version_text())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p_demo = sub.add_parser("demo", help="crawl the bundled offline sample web")
     p_demo.add_argument("--output-dir", help="export folder (default: a new folder in output/)")
     p_demo.add_argument("scrapy_args", nargs="*", help="extra scrapy arguments after --")
@@ -298,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_diff.add_argument("new", help="the later run folder")
     p_diff.add_argument("--out", help="where the CSV files go (default: NEW/diff-<OLD name>/)")
     p_diff.set_defaults(func=diff)
+    crawl_cli.register(sub)
+    __import__("linkspider.monitor.cli", fromlist=["register"]).register(sub)
     args = parser.parse_args(argv)
     code: int = args.func(args)
     return code
