@@ -328,6 +328,17 @@ def version_text() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named by the subcommand's parser: its --help is the one to read
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    code: int = args.func(args)
+    return code
+
+
+def build_parser() -> Parser:
+    """The ``linkspider`` parser with every subcommand."""
     parser = Parser(prog="linkspider", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -347,9 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_diff.set_defaults(func=diff)
     crawl_cli.register(sub)
     __import__("linkspider.monitor.cli", fromlist=["register"]).register(sub)
-    args = parser.parse_args(argv)
-    code: int = args.func(args)
-    return code
+    return parser
 
 
 def _add_distributed_commands(sub: Any) -> None:

@@ -28,13 +28,29 @@ class CrawlArgs(BaseModel):
     seeds: str | None = Field(
         default=None, description="file with one URL/domain per line, or a comma list"
     )
-    scope: Literal["site", "page"] = "site"
-    max_pages_per_site: int | None = Field(default=None, ge=1)
-    depth: int | None = Field(default=None, ge=0)
-    output_dir: str | None = None
-    render: Literal["off", "auto", "always"] | None = None  # None: LINKSPIDER_RENDER (auto)
+    scope: Literal["site", "page"] = Field(
+        default="site", description="site: crawl each seed's site; page: fetch only the seeds"
+    )
+    max_pages_per_site: int | None = Field(
+        default=None, ge=1, description="page budget per seed site",
+        json_schema_extra={"setting": "LINKSPIDER_MAX_PAGES_PER_SITE"},
+    )  # fmt: skip
+    depth: int | None = Field(
+        default=None, ge=0, description="link depth from the seed; 0: seeds only",
+        json_schema_extra={"setting": "LINKSPIDER_DEPTH"},
+    )  # fmt: skip
+    output_dir: str | None = Field(
+        default=None, description="run folder (made if missing)",
+        json_schema_extra={"setting": "LINKSPIDER_OUTPUT_ROOT", "default": "a new folder in {}/"},
+    )  # fmt: skip
+    render: Literal["off", "auto", "always"] | None = Field(
+        default=None, description="render pages in Chromium to find links scripts write",
+        json_schema_extra={"setting": "LINKSPIDER_RENDER"},
+    )  # fmt: skip
     expect: str | None = Field(default=None, description="CSV of placed links to verify")
-    check_targets: bool = False
+    check_targets: bool = Field(
+        default=False, description="request each linked target URL once; list broken backlinks"
+    )
 
     @field_validator("check_targets", mode="before")
     @classmethod
