@@ -27,15 +27,13 @@ from linkspider.config.placements import Placement
 from linkspider.config.sources import ConfigError
 from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extensions.crawl_journal import resumed_output_dir
-from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.domains import registrable_domain
+from linkspider.extract.fetched_page import FetchedResponse, extract_fetched, page_record
 from linkspider.extract.follow import RequestedUrls, same_site_links
-from linkspider.extract.html import is_html, media_type
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, parse_rules
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
-from linkspider.extract.rendered import rendered_link_count, rendered_page_rows
 from linkspider.extract.urls import split_host
 from linkspider.failures import can_fall_back, failure_kind, is_policy_drop
 from linkspider.items import ErrorItem, PageItem
@@ -49,6 +47,9 @@ META_FALLBACK = "linkspider_fallback"  # http URL to try when a bare-domain http
 META_SEED = "linkspider_seed"  # True on seed requests
 _PROJECT_PRIORITY = get_settings_priority("project")
 META_EXPECT = "linkspider_expect"  # with -a expect: the source URL whose placements to check
+#: with -a discover: ``[url, fallback]`` of the candidate's ``www.`` seed, tried when its
+#: seed (the graph's name, ``www.`` stripped) cannot be reached
+META_ALTERNATE = "linkspider_alternate"
 
 
 class BacklinksSpider(Spider):
@@ -132,8 +133,12 @@ class BacklinksSpider(Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        discovered = self.config.discovered
+        alternates = discovered.alternates if discovered is not None else {}
         for seed in self.config.seeds.seeds:
             expect = {META_EXPECT: seed.url} if self._expected else {}
+            alternate = alternates.get(seed.url)
+            www = {META_ALTERNATE: [alternate.url, alternate.fallback_url]} if alternate else {}
             yield Request(
                 seed.url,
                 callback=self.parse,
@@ -143,44 +148,28 @@ class BacklinksSpider(Spider):
                     META_FALLBACK: seed.fallback_url,
                     META_SEED: True,
                     **expect,
+                    **www,
                 },
                 dont_filter=bool(expect),  # two listed URLs may redirect to one page
             )
 
     def parse(self, response: Response) -> Iterator[Any]:
-        fetched_at = utc_now()
-        depth = int(response.meta.get("depth", 0))
-        content_type = _header(response, b"Content-Type")
-        if not is_html(content_type, response.body):
-            yield self._page_item(response, content_type, fetched_at, note="not-html")
+        fetched = _fetched(response, utc_now())
+        result = extract_fetched(
+            fetched, self.config.targets, self.placement_rules, self.parse_max_bytes,
+            dom=rendered_dom(response.meta), rendered=META_DOM in response.meta,
+            render_reason=str(response.meta.get(META_REASON, "")),
+        )  # fmt: skip
+        page, facts, dom, depth = result.page, result.facts, result.dom, fetched.depth
+        if page is None:
+            yield result.record
             yield from self._check_placements(response, None, None, "not-html")
             return
-        page = LinkPage(response.body, response.url, content_type, self.parse_max_bytes)
         if page.truncated:
             self._note_truncated(response)
-        ctx = FetchContext(
-            status=response.status,
-            depth=depth,
-            fetched_at=fetched_at,
-            headers=_headers(response),
-            redirect_urls=response.meta.get("redirect_urls") or (),
-            redirect_statuses=response.meta.get("redirect_reasons") or (),
-        )
-        dom = self._rendered_dom(response)  # render=auto|always: the DOM after scripts ran
-        if dom is None:
-            facts = facts_for(page, ctx)
-            rows = backlink_rows(page, self.config.targets, ctx, facts, self.placement_rules)
-            links = len(page.links)
-        else:
-            targets, rules = self.config.targets, self.placement_rules
-            rows, facts = rendered_page_rows(page, dom, targets, ctx, rules)
-            links = rendered_link_count(dom, rows)
         # Rows first: the page row says "all its rows are written" (resumed crawls rely on it).
-        yield from rows
-        yield self._page_item(
-            response, content_type, fetched_at, page=page, backlinks=len(rows), facts=facts,
-            note="truncated" if page.truncated else "", links=links,
-        )  # fmt: skip
+        yield from result.rows
+        yield result.record
         yield from self._check_placements(response, page, facts)
         if self.follow_links:
             site = response.meta.get(META_SITE)
@@ -201,6 +190,13 @@ class BacklinksSpider(Spider):
             self.logger.info(f"{request.url}: {failure_kind(failure)}, trying {fallback}")
             yield request.replace(url=fallback, meta={**request.meta, META_FALLBACK: None})
             return
+        alternate = request.meta.get(META_ALTERNATE)
+        if alternate and not isinstance(failure.value, HttpError):  # the graph dropped www.
+            url, fallback = alternate
+            self.logger.info(f"{request.url}: {failure_kind(failure)}, trying {url}")
+            meta = {**request.meta, META_FALLBACK: fallback, META_ALTERNATE: None}
+            yield request.replace(url=url, meta=meta)
+            return
         now = utc_now()
         depth = int(request.meta.get("depth", 0))
         message = (
@@ -219,9 +215,7 @@ class BacklinksSpider(Spider):
             yield from self._placements_failed(request, failure_kind(failure), message)
         if isinstance(failure.value, HttpError):  # after the error row: it marks the URL done
             response = failure.value.response
-            yield self._page_item(
-                response, _header(response, b"Content-Type"), now, note=failure_kind(failure)
-            )
+            yield self._page_item(response, now, note=failure_kind(failure))
             yield from self._check_placements(response, None, None, failure_kind(failure))
 
     # -- -a expect: one status per expected link of the page ----------------------------
@@ -251,10 +245,6 @@ class BacklinksSpider(Spider):
             )  # fmt: skip
             yield from outcome_rows(expected, outcome)
 
-    def _rendered_dom(self, response: Response) -> LinkPage | None:
-        found = rendered_dom(response.meta)
-        return None if found is None else LinkPage(*found, max_bytes=self.parse_max_bytes)
-
     def _note_truncated(self, response: Response) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("linkspider/parse/truncated")
@@ -267,42 +257,27 @@ class BacklinksSpider(Spider):
                 f"pages of {host} are only counted, see note=truncated in pages.csv"
             )
 
-    def _page_item(
-        self,
-        response: Response,
-        content_type: str | None,
-        fetched_at: str,
-        *,
-        page: LinkPage | None = None,
-        backlinks: int = 0,
-        note: str = "",
-        facts: PageFacts | None = None,
-        links: int | None = None,
-    ) -> PageItem:
-        host = split_host(response.url)
-        redirects = response.meta.get("redirect_urls") or []
-        return PageItem(
-            url=response.url,
-            requested_url=redirects[0] if redirects else response.url,
-            status=response.status,
-            host=host,
-            domain=registrable_domain(host),
-            content_type=media_type(content_type),
-            title=page.title if page is not None else "",
-            depth=int(response.meta.get("depth", 0)),
-            parsed=page is not None,
-            links=links if links is not None else len(page.links) if page is not None else 0,
-            backlinks=backlinks,
-            encoding=page.encoding if page is not None else "",
-            fetched_at=fetched_at,
-            note=note,
-            indexable=facts.indexable if facts is not None else False,
-            index_reason=facts.index_reason if facts is not None else (note or "not-parsed"),
-            canonical=facts.canonical if facts is not None else "",
-            lang=facts.lang if facts is not None else "",
-            rendered=META_DOM in response.meta,
+    def _page_item(self, response: Response, fetched_at: str, *, note: str = "") -> PageItem:
+        """The ``pages`` row of a response that is not parsed (an HTTP error page)."""
+        return page_record(
+            _fetched(response, fetched_at), note=note, rendered=META_DOM in response.meta,
             render_reason=str(response.meta.get(META_REASON, "")),
-        )
+        )  # fmt: skip
+
+
+def _fetched(response: Response, fetched_at: str) -> FetchedResponse:
+    """The pure view of a Scrapy response that :mod:`linkspider.extract` reads."""
+    return FetchedResponse(
+        url=response.url,
+        status=response.status,
+        body=response.body,
+        content_type=_header(response, b"Content-Type"),
+        headers=_headers(response),
+        fetched_at=fetched_at,
+        depth=int(response.meta.get("depth", 0)),
+        redirect_urls=response.meta.get("redirect_urls") or (),
+        redirect_statuses=response.meta.get("redirect_reasons") or (),
+    )
 
 
 def _headers(response: Response) -> dict[str, list[str]]:
