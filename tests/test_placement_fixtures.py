@@ -3,7 +3,8 @@
 Each fixture is a WordPress-shaped page; every link with ``data-expect`` must get that
 placement (``in_content`` follows it), and one with ``data-context-after`` that context.
 The shapes come from testers' reports: an image link in the article body (in a ``p`` or a
-``wp-block-image`` figure), a short "Label: link." paragraph, a figure's context.
+``wp-block-image`` figure), a short "Label: link." paragraph, a figure's context, and a
+forum thread whose posters' signatures hold links (a reply's link stays content).
 """
 
 from __future__ import annotations

@@ -799,10 +799,37 @@ class PlacementClassifier:
             if self._region_at(stats, up, False) not in (None, CONTENT):
                 break
             added = stats.text[up] - stats.text[main]
-            if added and (stats.link_text[up] - stats.link_text[main]) > _GROW_LINK_SHARE * added:
+            if added and self._added_link_text(stats, up, main) > _GROW_LINK_SHARE * added:
                 break
             main = up
         stats.main = main
+
+    def _added_link_text(self, stats: PageStats, up: int, main: int) -> int:
+        """Link text that growing ``main`` to its wrapper ``up`` would add.
+
+        On a thread page (see :attr:`thread_page`), links that markup places in
+        boilerplate inside the wrapper (a poster's ``signature``) are not the thread's
+        text and do not stop the growth: without this, the signatures under the posts
+        kept the main block to the first post, and every reply's link became
+        ``sidebar``. On other pages the rule lost F1 on the corpora (articles' share
+        boxes and promos), so it stays with threads.
+        """
+        added = stats.link_text[up] - stats.link_text[main]
+        if not added or not self.thread_page:
+            return added
+        tag, link_text, end = stats.tag, stats.link_text, stats.end
+        i, stop = up + 1, end[up]
+        while i <= stop:
+            if i == main:
+                i = end[main] + 1
+                continue
+            if tag[i] == "a" and link_text[i]:
+                if self._region_at(stats, i, False) not in (None, CONTENT):
+                    added -= link_text[i]
+                i = end[i] + 1
+                continue
+            i += 1
+        return added
 
     # -- product / teaser grids ----------------------------------------------------------
 
