@@ -1,8 +1,10 @@
 """``report.html`` and ``disavow_candidates.txt``: the last step of every export.
 
-The report is one self-contained HTML file: inline CSS, inline SVG charts drawn here, no
-script, no font, image or stylesheet fetched at view time. It reads well on a laptop and a
-phone (wide tables scroll inside their box) and prints. Every string from the web (anchors,
+The report is one self-contained HTML file: inline CSS, inline SVG charts drawn here, one
+small inline script that makes tables sortable and filterable (:mod:`html_table`; the
+tables are complete without it), no font, image or stylesheet fetched at view time. It
+reads well on a laptop and a phone (wide tables scroll inside their box, with a hint;
+detail tables are collapsed) and prints. Every string from the web (anchors,
 titles, URLs) is escaped; only http(s) URLs become links.
 
 It is built from the files of the run folder (see :mod:`linkspider.reports.report_data`),
@@ -16,13 +18,31 @@ from __future__ import annotations
 import logging
 import shlex
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from linkspider.reports import disavow, svg
+from linkspider.reports.html_table import (
+    SCRIPT,
+    SCRIPT_SOURCE,
+    TABLE_CSS,
+    Cell,
+    Column,
+    esc,
+    figure,
+    num,
+    section,
+    table,
+)
+from linkspider.reports.html_table import anchor_cell as _anchor
+from linkspider.reports.html_table import as_int as _int
+from linkspider.reports.html_table import fmt_num as _num
+from linkspider.reports.html_table import pct as _pct
+from linkspider.reports.html_table import share as _share
+from linkspider.reports.html_table import url_cell as _url
+from linkspider.reports.html_table import yes_no as _bool
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.report_data import (
     LinkSummary,
@@ -37,6 +57,7 @@ from linkspider.reports.report_data import (
     summarise_links,
     top_rows,
 )
+from linkspider.reports.report_trends import trends_section
 from linkspider.reports.risk import CHROME_PLACEMENTS, RiskWarning, display_domain, evaluate
 
 logger = logging.getLogger(__name__)
@@ -92,99 +113,6 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-# --- small HTML helpers ------------------------------------------------------------------
-
-
-def esc(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
-
-
-def _int(value: object) -> int:
-    try:
-        return int(float(str(value)))
-    except ValueError:
-        return 0
-
-
-def _num(value: object) -> str:
-    return f"{_int(value):,}"
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "n/a"
-
-
-def _share(value: object) -> str:
-    try:
-        return f"{100 * float(str(value)):.1f}%"
-    except ValueError:
-        return esc(value)
-
-
-def _bool(value: object) -> str:
-    return "yes" if str(value).strip().lower() in ("true", "1", "yes") else "no"
-
-
-def _url(value: object) -> str:
-    text = "" if value is None else str(value)
-    if text.lower().startswith(("http://", "https://")):
-        return f'<a href="{esc(text)}" rel="noopener noreferrer nofollow">{esc(text)}</a>'
-    return esc(text)
-
-
-def _anchor(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"<q>{esc(text)}</q>" if text else '<span class="muted">(none)</span>'
-
-
-Cell = Callable[[object], str]
-NUMERIC: dict[str, Cell] = {}
-
-
-@dataclass
-class Column:
-    key: str
-    label: str
-    render: Cell = esc
-    numeric: bool = False
-    wide: bool = False
-
-
-def num(key: str, label: str) -> Column:
-    return Column(key, label, _num, numeric=True)
-
-
-def table(columns: Sequence[Column], rows: Iterable[Row], caption: str = "") -> str:
-    rows = list(rows)
-    if not rows:
-        return '<p class="muted">Nothing to show.</p>'
-    head = "".join(
-        f'<th scope="col"{" class=num" if c.numeric else ""}>{esc(c.label)}</th>' for c in columns
-    )
-    body = []
-    for row in rows:
-        cells = []
-        for c in columns:
-            classes = " ".join(k for k, on in (("num", c.numeric), ("wide", c.wide)) if on)
-            attr = f' class="{classes}"' if classes else ""
-            cells.append(f"<td{attr}>{c.render(row.get(c.key, ''))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (
-        f'<div class="table-wrap" tabindex="0"><table>{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
-
-
-def figure(chart: str, caption: str) -> str:
-    return f'<figure class="chart-box">{chart}<figcaption>{esc(caption)}</figcaption></figure>'
-
-
-def section(ident: str, title: str, body: str, intro: str = "") -> str:
-    lead = f'<p class="lead">{intro}</p>' if intro else ""
-    return f'<section id="{ident}"><h2>{esc(title)}</h2>{lead}{body}</section>'
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -254,8 +182,11 @@ def _title(ctx: ReportContext) -> str:
 
 
 def _page(ctx: ReportContext, now: str) -> str:
-    parts = [
-        ("summary", "Summary", _summary(ctx)),
+    parts = [("summary", "Summary", _summary(ctx))]
+    trends = trends_section(ctx.folder, ctx.options.report.top_n)
+    if trends:  # the run is in a link history
+        parts.append(("trends", "Trends", trends))
+    parts += [
         ("warnings", f"Warnings ({len(ctx.warnings)})", _warnings(ctx)),
         ("anchors", "Anchor profile", _anchors(ctx)),
         ("domains", "Referring domains", _domains(ctx)),
@@ -283,15 +214,17 @@ def _page(ctx: ReportContext, now: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         # No network at view time, whatever a string in the page might try.
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; img-src data:\">"
+        f"style-src 'unsafe-inline'; img-src data:; script-src {SCRIPT_SOURCE}\">"
         '<meta name="referrer" content="no-referrer">'
-        f"<title>Backlink report: {esc(title)}</title><style>{CSS}</style></head><body>"
+        f"<title>Backlink report: {esc(title)}</title>"
+        f"<style>{CSS}{TABLE_CSS}</style></head><body>"
         f'<header class="top"><div><p class="kicker">linkspider backlink report</p>'
         f'<h1>{esc(title)}</h1><p class="muted">{" · ".join(meta)}</p></div></header>'
         f'<nav class="toc" aria-label="Sections">{nav}</nav><main>{sections}</main>'
         '<footer class="foot muted">Built by linkspider from the files in this folder '
         "(backlinks.parquet and the CSV reports, which hold every row). Top "
-        f"{ctx.options.report.top_n} rows per table.</footer></body></html>"
+        f"{ctx.options.report.top_n} rows per table.</footer>"
+        f"<script>{SCRIPT}</script></body></html>"
     )
 
 

@@ -236,3 +236,164 @@ def donut_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+# --- charts over time (one point or column per run) -------------------------------------
+
+_PLOT_TOP = 30  # room for the legend
+_PLOT_BOTTOM = 22  # room for the x labels
+_PLOT_LEFT = 44  # room for the y labels
+
+
+def _x_labels(labels: Sequence[str], xs: Sequence[float], y: float, most: int = 5) -> list[str]:
+    """Some of the x labels (first, last, evenly between), never overlapping."""
+    n = len(labels)
+    step = max(1, -(-n // most))
+    picked = sorted({*range(0, n, step), n - 1})
+    if len(picked) > 1 and picked[-1] - picked[-2] < step:
+        picked.pop(-2)  # the last label wins over its too-close neighbour
+    parts = []
+    for i in picked:
+        anchor = "start" if i == 0 and n > 1 else ("end" if i == n - 1 and n > 1 else "middle")
+        parts.append(
+            f'<text x="{xs[i]:.1f}" y="{y}" text-anchor="{anchor}" class="muted">'
+            f"{_text(_short(labels[i], 12))}</text>"
+        )
+    return parts
+
+
+def _y_axis(top: float, bottom: float, low: float, high: float, width: int) -> list[str]:
+    """Grid lines and labels at ``low``, 0 (if between) and ``high``."""
+    parts = []
+    marks = sorted({low, 0.0, high}) if low < 0 < high else sorted({low, high})
+    for value in marks:
+        y = bottom - (value - low) / (high - low) * (bottom - top) if high > low else bottom
+        parts.append(
+            f'<line x1="{_PLOT_LEFT}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{EMPTY_COLOUR if value else "#999999"}" stroke-width="1"/>'
+            f'<text x="{_PLOT_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="muted">'
+            f"{_number(abs(value))}</text>"
+        )
+    return parts
+
+
+def line_chart(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    title: str,
+    unit: str = "",
+    colours: Sequence[str] = PALETTE,
+) -> str:
+    """One line per series over ``labels`` (runs, oldest first); ``None`` is a gap (not
+    known for that run), never drawn as 0. Every point has a tooltip; the last value is
+    written at the end of its line."""
+    known = [v for _, values in series for v in values if v is not None]
+    if not labels or not known:
+        return _empty_chart(title, WIDTH)
+    height = 200
+    top, bottom = float(_PLOT_TOP), float(height - _PLOT_BOTTOM)
+    right = WIDTH - 40
+    high = max(max(known), 1.0)
+    n = len(labels)
+    xs = [_PLOT_LEFT + 8 + (right - _PLOT_LEFT - 8) * (i / (n - 1) if n > 1 else 0.5)
+          for i in range(n)]  # fmt: skip
+
+    def y_of(value: float) -> float:
+        return bottom - value / high * (bottom - top)
+
+    desc = "; ".join(
+        f"{name}: "
+        + ", ".join(f"{labels[i]} {'n/a' if v is None else _number(v)}" for i, v in
+                    enumerate(values))
+        for name, values in series
+    )  # fmt: skip
+    parts = _open(WIDTH, height, title, desc, "chart-line")
+    named = [(name, colours[i % len(colours)]) for i, (name, _) in enumerate(series)]
+    parts.extend(_legend(named, 2))
+    parts.extend(_y_axis(top, bottom, 0.0, high, right))
+    for (name, values), (_, colour) in zip(series, named, strict=True):
+        run: list[str] = []
+        runs: list[list[str]] = []
+        for i, value in enumerate(values):
+            if value is None:
+                if run:
+                    runs.append(run)
+                run = []
+                continue
+            run.append(f"{xs[i]:.1f},{y_of(value):.1f}")
+        if run:
+            runs.append(run)
+        for points in runs:
+            if len(points) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
+                    'stroke-width="2.5" stroke-linejoin="round"/>'
+                )
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            tip = _text(f"{labels[i]}, {name}: {_number(value)} {unit}".strip())
+            parts.append(
+                f'<circle cx="{xs[i]:.1f}" cy="{y_of(value):.1f}" r="3.5" fill="{colour}">'
+                f"<title>{tip}</title></circle>"
+            )
+        last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None))
+        parts.append(
+            f'<text x="{xs[last[0]] + 6:.1f}" y="{y_of(last[1]) + 4:.1f}" class="value">'
+            f"{_number(last[1])}</text>"
+        )
+    parts.extend(_x_labels(labels, xs, height - 4))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def column_chart(
+    labels: Sequence[str],
+    up: Sequence[tuple[str, Sequence[float]]],
+    title: str,
+    unit: str = "",
+    down: Sequence[tuple[str, Sequence[float]]] = (),
+    colours: Sequence[str] = PALETTE,
+) -> str:
+    """Vertical columns per label (runs, oldest first): the ``up`` series stacked above the
+    zero line, the ``down`` series stacked below it (new links up, lost links down)."""
+    n = len(labels)
+    ups = [sum(values[i] for _, values in up) for i in range(n)]
+    downs = [sum(values[i] for _, values in down) for i in range(n)]
+    if not n or max([*ups, *downs, 0]) <= 0:
+        return _empty_chart(title, WIDTH)
+    height = 220
+    top, bottom = float(_PLOT_TOP), float(height - _PLOT_BOTTOM)
+    high, low = max(ups, default=0.0), -max(downs, default=0.0)
+    span = (high - low) or 1.0
+    zero = top + high / span * (bottom - top)
+    slot = (WIDTH - _PLOT_LEFT - 4) / n
+    width = max(min(slot * 0.7, 36.0), 1.0)
+    named = [(name, colours[i % len(colours)]) for i, (name, _) in enumerate([*up, *down])]
+    desc = "; ".join(
+        f"{label}: " + ", ".join(f"{name} {_number(values[i])}" for name, values in [*up, *down])
+        for i, label in enumerate(labels)
+    )
+    parts = _open(WIDTH, height, title, desc + f" {unit}".rstrip(), "chart-columns")
+    parts.extend(_legend(named, 2))
+    parts.extend(_y_axis(top, bottom, low, high, WIDTH))
+    xs = [_PLOT_LEFT + 2 + slot * (i + 0.5) for i in range(n)]
+    colour_of = dict(named)
+    for i, label in enumerate(labels):
+        for group, sign in ((up, -1), (down, 1)):
+            y = zero
+            for name, values in group:
+                value = values[i]
+                if value <= 0:
+                    continue
+                h = max(value / span * (bottom - top), 1.5)
+                y0 = y - h if sign < 0 else y
+                tip = _text(f"{label}, {name}: {_number(value)} {unit}".strip())
+                parts.append(
+                    f'<rect x="{xs[i] - width / 2:.1f}" y="{y0:.1f}" width="{width:.1f}" '
+                    f'height="{h:.1f}" fill="{colour_of[name]}"><title>{tip}</title></rect>'
+                )
+                y = y0 if sign < 0 else y + h
+    parts.extend(_x_labels(labels, xs, height - 4))
+    parts.append("</svg>")
+    return "".join(parts)
