@@ -358,6 +358,7 @@ def build_parser() -> Parser:
     p_diff.set_defaults(func=diff)
     crawl_cli.register(sub)
     __import__("linkspider.monitor.cli", fromlist=["register"]).register(sub)
+    __import__("linkspider.discover.cli", fromlist=["register"]).register(sub)
     return parser
 
 
