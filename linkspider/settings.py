@@ -79,6 +79,7 @@ EXTENSIONS = {
     "linkspider.extensions.placement_status.PlacementStatusExtension": 420,  # with -a expect
     "linkspider.extensions.crawl_journal.CrawlJournalExtension": 450,  # with JOBDIR only
     "linkspider.extensions.run_report.RunReportExtension": 500,
+    "linkspider.extensions.warc_recorder.WarcRecorderExtension": 300,  # LINKSPIDER_WARC_DIR
 }
 
 # linkspider settings (see README). The spider fills the per-run ones from its arguments.
@@ -111,6 +112,9 @@ LINKSPIDER_RENDER_TIMEOUT = 20.0
 LINKSPIDER_RENDER_MAX_PAGES = 4
 LINKSPIDER_RENDER_SETTLE = 2.0
 LINKSPIDER_RENDER_BLOCK_RESOURCES = ["image", "media", "font"]
+# WARC recording (docs/warc-recording.md): a folder turns it on; -a warc=DIR per run.
+LINKSPIDER_WARC_DIR = ""
+LINKSPIDER_WARC_MAX_BYTES = 1_000_000_000  # rotate files at this size, like Heritrix
 
 # Scrapyd jobs may not override robots obedience, the SSRF guard and the other safety
 # settings with setting=...; list here the ones a server lets jobs change
