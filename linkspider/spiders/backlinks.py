@@ -130,6 +130,8 @@ class BacklinksSpider(Spider):
             settings.set("LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN", 0, priority="spider")
         if args_.check_targets:
             settings.set("LINKSPIDER_CHECK_TARGETS", True, priority="cmdline")
+        if args_.warc:  # -a warc=DIR: record WARC files (linkspider.extensions.warc_recorder)
+            settings.set("LINKSPIDER_WARC_DIR", args_.warc, priority="cmdline")
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
