@@ -51,6 +51,10 @@ class CrawlArgs(BaseModel):
     check_targets: bool = Field(
         default=False, description="request each linked target URL once; list broken backlinks"
     )
+    warc: str | None = Field(
+        default=None, description="folder to record the crawl's WARC files into",
+        json_schema_extra={"setting": "LINKSPIDER_WARC_DIR"},
+    )  # fmt: skip
 
     @field_validator("check_targets", mode="before")
     @classmethod
