@@ -18,6 +18,7 @@ import pytest
 from linkspider.extract.anchor_category import CATEGORIES
 from linkspider.items import BacklinkItem
 from linkspider.reports import aggregates
+from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.reports.tables import arrow_schema
 
 SAMPLE = Path(__file__).parent / "data" / "sample_backlinks.parquet"
@@ -109,7 +110,10 @@ def _pandas_target_pages(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _reference(parquet: Path) -> dict[str, str]:
     frame = _pandas_load(parquet)
-    frames = (_pandas_referring_domains(frame), _pandas_anchors(frame),
+    domains = _pandas_referring_domains(frame)
+    for column in AUTHORITY_COLUMNS:  # no release: present and empty
+        domains[column] = pd.NA
+    frames = (domains, _pandas_anchors(frame),
               _pandas_anchor_categories(frame), _pandas_target_pages(frame))  # fmt: skip
     return {name: f.to_csv(index=False) for name, f in zip(aggregates.FILES, frames, strict=True)}
 

@@ -6,6 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from linkspider.config.discover_seeds import (
+    Discovered,
+    check_discover_targets,
+    discover_seeds,
+    with_discovered,
+)
 from linkspider.config.placements import PlacementList, load_placements
 from linkspider.config.seeds import Seed, SeedList, load_seeds
 from linkspider.config.sources import ConfigError
@@ -51,6 +57,17 @@ class CrawlArgs(BaseModel):
     check_targets: bool = Field(
         default=False, description="request each linked target URL once; list broken backlinks"
     )
+    discover: str | None = Field(
+        default=None,
+        description="Common Crawl web-graph release (name or folder): also seed with the "
+        "domains its graph says link to the targets",
+    )
+    discover_top: int | None = Field(
+        default=None, ge=1, description="with discover: seed only the N most central candidates"
+    )
+    discover_level: Literal["domain", "host"] = Field(
+        default="domain", description="with discover: candidates are domains or hosts"
+    )
     warc: str | None = Field(
         default=None, description="folder to record the crawl's WARC files into",
         json_schema_extra={"setting": "LINKSPIDER_WARC_DIR"},
@@ -68,7 +85,7 @@ class CrawlArgs(BaseModel):
             raise ValueError(f"expected true/false (1/0, yes/no), got {value!r}")
         return value
 
-    @field_validator("scope", "render", mode="before")
+    @field_validator("scope", "render", "discover_level", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -83,11 +100,13 @@ class CrawlConfig:
         targets: TargetSet,
         seeds: SeedList,
         placements: PlacementList | None = None,
+        discovered: Discovered | None = None,
     ) -> None:
         self.args = args
         self.targets = targets
         self.seeds = seeds
         self.placements = placements  # with -a expect=...
+        self.discovered = discovered  # with -a discover=...
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> CrawlConfig:
@@ -95,16 +114,24 @@ class CrawlConfig:
         if problem:  # before "missing": -a max_pages=5 may be why targets looks absent
             raise ConfigError(problem)
         if kwargs.get("expect"):
+            if kwargs.get("discover"):
+                raise ConfigError("-a expect=... checks the listed pages only: drop -a discover")
             return expect_config(kwargs)
-        missing = [name for name in ("targets", "seeds") if not kwargs.get(name)]
+        needed = ("targets",) if kwargs.get("discover") else ("targets", "seeds")
+        missing = [name for name in needed if not kwargs.get(name)]
         if missing:
             raise ConfigError(
                 "missing argument(s) "
                 + ", ".join(f"-a {m}=..." for m in missing)
-                + " (e.g. -a targets=acme-boots.com -a seeds=seeds.txt)"
+                + " (e.g. -a targets=acme-boots.com -a seeds=seeds.txt, or -a discover=RELEASE)"
             )
         args = validated_args(kwargs)
-        assert args.targets is not None and args.seeds is not None
+        assert args.targets is not None
+        if args.discover:
+            return discover_config(args)
+        if kwargs.get("discover_top") or kwargs.get("discover_level"):
+            raise ConfigError("-a discover_top and -a discover_level need -a discover=RELEASE")
+        assert args.seeds is not None
         return cls(args, load_targets(args.targets), load_seeds(args.seeds))
 
 
@@ -154,3 +181,13 @@ def expect_config(kwargs: dict[str, Any]) -> CrawlConfig:
         {**kwargs, "targets": targets_spec, "seeds": "(from expect)", "scope": "page"}
     )
     return CrawlConfig(args, load_targets(targets_spec), seeds, placements)
+
+
+def discover_config(args: CrawlArgs) -> CrawlConfig:
+    """``-a discover=RELEASE``: the graph's candidates as seeds, with ``-a seeds`` if given."""
+    assert args.targets is not None and args.discover is not None
+    targets = load_targets(args.targets)
+    check_discover_targets(targets)
+    discovered = discover_seeds(args.discover, targets, args.discover_top, args.discover_level)
+    given = load_seeds(args.seeds) if args.seeds else None
+    return CrawlConfig(args, targets, with_discovered(given, discovered), discovered=discovered)

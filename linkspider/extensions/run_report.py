@@ -44,6 +44,7 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from linkspider import __version__
+from linkspider.config.discover_seeds import Discovered, release_arguments, write_candidates
 from linkspider.extensions.blocked_pages import blocked_summary, ssrf_note
 from linkspider.output import (
     EXIT_CODE_STAT,
@@ -57,6 +58,8 @@ from linkspider.output import (
     utc_now,
 )
 from linkspider.pipelines.jsonl_stream import WRITE_FAILED_STAT
+from linkspider.reports.authority_source import read_authority_info
+from linkspider.reports.candidates import read_summary
 from linkspider.reports.exports import ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.report_data import column_sum
@@ -127,6 +130,13 @@ class RunReportExtension:
         self.started_at = utc_now()
         self.started_clock = time.monotonic()
         self.earlier = earlier_sessions(self.output_dir)
+        discovered = _discovered(spider)
+        if discovered is not None:  # the candidates' statuses are decided against this file
+            write_candidates(self.output_dir, discovered)
+            logger.info(
+                f"linkspider: discover {discovered.release}: {discovered.total} candidate(s) "
+                f"link to the targets, {len(discovered.rows)} seeded"
+            )
         self._write(self._base(spider) | {"status": RUNNING})
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -235,6 +245,7 @@ class RunReportExtension:
             **{n: self.earlier[n] for n in _SESSION_COUNTERS if n in self.earlier},
             "pid": os.getpid(),
             "host": socket.gethostname(),
+            **_discover_info(_discovered(spider)),
         }
 
     def _write(self, info: dict[str, Any], quiet: bool = False) -> bool:
@@ -332,8 +343,44 @@ def folder_counts(folder: Path, summary: ExportSummary) -> dict[str, Any]:
         "placements": dict(summary.verification.placements),  # -a expect: rows per status
         "broken_backlinks": summary.verification.broken_backlinks,  # None: not checked
         "bad_jsonl_lines": summary.bad_lines,
+        **_discover_counts(folder),  # candidates_status, authority
         "files": summary.files,
     }
+
+
+def _discovered(spider: Spider) -> Discovered | None:
+    config = getattr(spider, "config", None)
+    found = getattr(config, "discovered", None)
+    return found if isinstance(found, Discovered) else None
+
+
+def _discover_info(discovered: Discovered | None) -> dict[str, Any]:
+    """``run.json`` ``discover``: the release and what it gave (absolute folder: ``linkspider
+    export`` finds it from anywhere)."""
+    if discovered is None:
+        return {}
+    graph, name = release_arguments(discovered.source)
+    return {
+        "discover": {
+            "release": discovered.release,
+            "source": str(graph.resolve()) if graph is not None else name,
+            "level": discovered.level,
+            "candidates": discovered.total,
+            "seeded": len(discovered.rows),
+        }
+    }
+
+
+def _discover_counts(folder: Path) -> dict[str, Any]:
+    """``candidates_status`` (with ``-a discover``) and ``authority`` (with a release)."""
+    found: dict[str, Any] = {}
+    statuses = read_summary(folder)
+    if statuses is not None:
+        found["candidates_status"] = statuses.as_json()
+    authority = read_authority_info(folder)
+    if authority:
+        found["authority"] = authority
+    return found
 
 
 def _timestamp(iso: str) -> float:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from linkspider.extract.anchor_category import CATEGORIES
 from linkspider.reports._duckdb import MEMORY_LIMIT, connect
 from linkspider.reports._encoded import EncodedTable, encode
+from linkspider.reports.authority import Authority, with_authority
 from linkspider.reports.spreadsheet import write_frame
 
 AGGREGATE_COLUMNS = [
@@ -66,11 +67,17 @@ class AggregateResult:
 FILES = ("referring_domains.csv", "anchors.csv", "anchor_categories.csv", "target_pages.csv")
 
 
-def write_aggregates(parquet_path: Path, output_dir: Path) -> AggregateResult:
-    """Compute the aggregates of ``parquet_path`` and write :data:`FILES` to ``output_dir``."""
+def write_aggregates(
+    parquet_path: Path, output_dir: Path, authority: Authority | None = None
+) -> AggregateResult:
+    """Compute the aggregates of ``parquet_path`` and write :data:`FILES` to ``output_dir``.
+
+    ``referring_domains.csv`` ends with the open authority columns (empty without
+    ``authority``: :mod:`linkspider.reports.authority`).
+    """
     result = compute(parquet_path, output_dir)
-    frames = (result.referring_domains, result.anchors, result.anchor_categories,
-              result.target_pages)  # fmt: skip
+    domains = with_authority(result.referring_domains, authority, "source_domain")
+    frames = (domains, result.anchors, result.anchor_categories, result.target_pages)
     for name, frame in zip(FILES, frames, strict=True):
         write_frame(frame, output_dir / name)  # no text cell runs as a formula
     return result

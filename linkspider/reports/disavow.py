@@ -9,7 +9,12 @@ conservative. A referring domain is a candidate only when every one of these hol
    money anchor*: in the navigation, header, footer or sidebar, repeated on many pages of
    the linking host (``sitewide``), with an anchor in ``LINKSPIDER_REPORT_MONEY_ANCHORS``
    (``exact``, ``compound``);
-3. none of its followed links is in the page content (an editorial link is worth keeping).
+3. none of its followed links is in the page content (an editorial link is worth keeping);
+4. with open authority (:mod:`linkspider.reports.authority`), it is not among the
+   ``keep_rank`` (10,000) most central domains of Common Crawl's web graph
+   (harmonic-centrality rank; ``LINKSPIDER_DISAVOW_KEEP_RANK``, 0: no such rule). Such a
+   domain is linked from across the web; a template link on it is not link spam to
+   disavow. Without a release the rule does nothing; the rank is shown on every entry.
 
 Links marked ``nofollow``, ``ugc`` or ``sponsored`` (or on ``nofollow`` pages) never make a
 domain a candidate: they pass nothing, so there is nothing to disavow. No single signal
@@ -41,8 +46,13 @@ _DOMAIN = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+")
 class DisavowRules:
     min_links: int = 3
     min_share: float = 1.0
+    keep_rank: int = 10_000  # never list one of the N most central domains; 0: off
 
     def __post_init__(self) -> None:
+        if self.keep_rank < 0:
+            raise ValueError(
+                f"LINKSPIDER_DISAVOW_KEEP_RANK must be 0 (off) or more, got {self.keep_rank!r}"
+            )
         if self.min_links < 1:
             raise ValueError(f"disavow min_links must be at least 1, got {self.min_links!r}")
         if not 0 < self.min_share <= 1:
@@ -56,6 +66,8 @@ class Candidate:
     risky: int
     pages: int  # linking pages of the domain (0 when unknown)
     examples: tuple[LinkGroup, ...]
+    #: Common Crawl harmonic-centrality rank of the domain (None: no release, not in it)
+    authority_rank: int | None = None
 
 
 def ascii_domain(domain: str) -> str:
@@ -82,11 +94,13 @@ def candidates(
     groups: Mapping[str, Sequence[LinkGroup]],
     rules: DisavowRules,
     pages: Mapping[str, int] | None = None,
+    ranks: Mapping[str, int] | None = None,
 ) -> list[Candidate]:
     """Referring domains that meet every rule, most risky links first.
 
     ``groups`` holds each domain's followed sitewide template links with a money anchor
-    (for the evidence); ``pages`` its linking pages (``referring_domains.csv``).
+    (for the evidence); ``pages`` its linking pages, ``ranks`` its Common Crawl
+    harmonic-centrality rank (``referring_domains.csv``).
     """
     found = []
     for d in domains:
@@ -94,6 +108,9 @@ def candidates(
             continue
         if d.followed_content > 0 or d.risky < rules.min_share * d.followed:
             continue
+        rank = (ranks or {}).get(d.domain)
+        if rank is not None and rank <= rules.keep_rank:
+            continue  # one of the most central domains of the open web
         name = ascii_domain(d.domain)
         if not _DOMAIN.fullmatch(name):
             continue
@@ -105,6 +122,7 @@ def candidates(
                 risky=d.risky,
                 pages=(pages or {}).get(d.domain, 0),
                 examples=tuple(examples[:3]),
+                authority_rank=rank,
             )
         )
     return sorted(found, key=lambda c: (-c.risky, c.domain))
@@ -116,6 +134,7 @@ def render(
     money_categories: Sequence[str],
     generated_at: str,
     source: str,
+    release: str = "",
 ) -> str:
     """The whole file: header (what it is, the rules), then one block per candidate."""
     money = ", ".join(money_categories)
@@ -133,7 +152,8 @@ def render(
         f"#  - at least {rules.min_share:.0%} of them (LINKSPIDER_DISAVOW_MIN_SHARE) are sitewide"
         f" links in the site template ({chrome})",
         f"#    with a money anchor ({money}; LINKSPIDER_REPORT_MONEY_ANCHORS);",
-        "#  - none of its followed links is in the page content.",
+        "#  - none of its followed links is in the page content;",
+        _rank_rule(rules, release),
         "# nofollow, ugc and sponsored links are never candidates: they pass no value.",
         "# Format: UTF-8, one 'domain:NAME' per line (ASCII/punycode form), '#' comments.",
         f"# Candidates: {len(found)}",
@@ -148,6 +168,10 @@ def render(
             f"# evidence: {c.followed} followed link{'s' if c.followed != 1 else ''}{pages}"
             f"; {c.risky} sitewide with a money anchor",
         ]
+        if release:
+            rank = "not in the graph" if c.authority_rank is None else f"{c.authority_rank:,}"
+            lines.append(f"# authority: Common Crawl harmonic-centrality rank {rank} (lower is "
+                         "more central)")  # fmt: skip
         for g in c.examples:
             lines.append(
                 comment_text(
@@ -157,3 +181,15 @@ def render(
             )
         lines.append(f"domain:{c.domain}")
     return "\n".join(lines) + "\n"
+
+
+def _rank_rule(rules: DisavowRules, release: str) -> str:
+    """The header line of rule 4 (open authority)."""
+    if not release:
+        return "#  (no Common Crawl release configured: no authority rule applied)."
+    if not rules.keep_rank:
+        return "#  (authority rule off: LINKSPIDER_DISAVOW_KEEP_RANK=0)."
+    return (
+        f"#  - it is not among the {rules.keep_rank:,} most central domains of Common Crawl's"
+        f" web graph {comment_text(release)} (LINKSPIDER_DISAVOW_KEEP_RANK)."
+    )

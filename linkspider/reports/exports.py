@@ -12,6 +12,9 @@ from pathlib import Path
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
 from linkspider.monitor import history_first_seen, update_monitoring
 from linkspider.reports import aggregates
+from linkspider.reports.authority import AuthorityColumns
+from linkspider.reports.authority_source import load_authority
+from linkspider.reports.candidates import write_candidates_status
 from linkspider.reports.html_report import write_reports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import apply_sitewide
@@ -67,21 +70,25 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
         monitor = update_monitoring(output_dir, history_dir, options.history_lock_timeout)
         # first_seen is the history's (the link's first sighting in any run), as users read it
         first_seen = history_first_seen(output_dir / "backlinks.parquet", monitor.first_seen)
+    # Open authority (Common Crawl ranks of the referring domains), if a release is set.
+    authority = load_authority(output_dir, options.authority_release)
     summary.sitewide_links = apply_sitewide(
         output_dir / "backlinks.parquet",
         output_dir / "backlinks.csv",
         output_dir / "pages.csv",
         options.sitewide,
         first_seen,
+        AuthorityColumns(authority),
     )
     summary.backlinks = results["backlinks"].rows
     summary.pages = results["pages"].rows
     summary.errors = results["errors"].rows
     summary.bad_lines = sum(r.bad_lines for r in results.values())
-    totals = aggregates.write_aggregates(output_dir / "backlinks.parquet", output_dir)
+    totals = aggregates.write_aggregates(output_dir / "backlinks.parquet", output_dir, authority)
     summary.referring_domains = totals.total_domains
     summary.targets_found = totals.total_targets
     summary.verification = build_verification(output_dir)  # -a expect, -a check_targets
+    write_candidates_status(output_dir)  # -a discover: verdict per candidate
     # Last: it reads every file above; a failure is logged and loses no other export.
     summary.report_error = write_reports(output_dir, options)
     summary.files = sorted(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linkspider.reports.authority_source import check_release_setting
 from linkspider.reports.disavow import DisavowRules
 from linkspider.reports.risk import ReportRules
 from linkspider.reports.sitewide import SitewideRule
@@ -29,6 +30,9 @@ class ExportOptions:
     #: LINKSPIDER_DISAVOW_*); bad values stop at once with a message naming the rule.
     report: ReportRules = field(default_factory=ReportRules)
     disavow: DisavowRules = field(default_factory=DisavowRules)
+    #: Open authority (``LINKSPIDER_AUTHORITY_RELEASE``): a Common Crawl web-graph release
+    #: name or folder; '' uses the release of ``-a discover``, if any (reports.authority).
+    authority_release: str = ""
 
     @classmethod
     def from_settings(cls, settings: Any) -> ExportOptions:
@@ -51,7 +55,9 @@ class ExportOptions:
             disavow=DisavowRules(
                 min_links=settings.getint("LINKSPIDER_DISAVOW_MIN_LINKS", 3),
                 min_share=settings.getfloat("LINKSPIDER_DISAVOW_MIN_SHARE", 1.0),
+                keep_rank=settings.getint("LINKSPIDER_DISAVOW_KEEP_RANK", 10_000),
             ),
+            authority_release=_release(settings.get("LINKSPIDER_AUTHORITY_RELEASE")),
         )
 
 
@@ -66,3 +72,10 @@ def _names(value: Any, default: tuple[str, ...] = ("exact", "compound")) -> tupl
 def _history_dir(settings: Any) -> Path | None:
     folder = settings.get("LINKSPIDER_HISTORY_DIR")
     return Path(folder).absolute() if folder else None
+
+
+def _release(value: Any) -> str:
+    text = str(value or "").strip()
+    if text:
+        check_release_setting(text)  # a folder that holds no release stops at once
+    return text

@@ -11,6 +11,7 @@ bytes per row held for the flags.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,9 +136,11 @@ def apply_sitewide(
     pages_csv: Path,
     rule: SitewideRule,
     first_seen: pa.Array | None = None,
+    extend: Callable[[pa.Table], pa.Table] | None = None,
 ) -> int:
     """Fill ``sitewide`` / ``links_in_group`` in the backlink Parquet and CSV files, and
     ``first_seen`` when given (the link history's dates, one per row in file order).
+    ``extend`` adds columns to each batch (the open authority columns) in the same pass.
 
     Returns the number of sitewide rows.
     """
@@ -152,10 +155,11 @@ def apply_sitewide(
     sitewide_at = schema.get_field_index("sitewide")
     links_at = schema.get_field_index("links_in_group")
     first_at = schema.get_field_index("first_seen")
+    written = schema if extend is None else extend(schema.empty_table()).schema
     done = 0
     with (
-        pq.ParquetWriter(str(tmp_parquet), schema) as writer,
-        pa_csv.CSVWriter(str(tmp_csv), schema, write_options=options) as csv_writer,
+        pq.ParquetWriter(str(tmp_parquet), written) as writer,
+        pa_csv.CSVWriter(str(tmp_csv), written, write_options=options) as csv_writer,
         ThreadPoolExecutor(max_workers=1) as csv_thread,  # Arrow writes without the GIL
     ):
         pending: Future[None] | None = None
@@ -167,6 +171,8 @@ def apply_sitewide(
             if first_seen is not None:
                 table = table.set_column(first_at, "first_seen", first_seen[done:end])
             table = table.cast(schema)
+            if extend is not None:
+                table = extend(table)
             done = end
             if pending is not None:
                 pending.result()
