@@ -1,0 +1,204 @@
+"""Archive inputs: whole WARC files or byte ranges of them, local or over HTTP(S).
+
+A :class:`WarcInput` is what one Spark task reads: a whole file (``offset`` None) or one
+record range (``offset``, ``length``: Common Crawl index rows). Locations:
+
+* a local path or ``file://`` URL (on a cluster: a path every executor sees, e.g. a
+  shared or FUSE-mounted file system): memory-mapped, never read into memory;
+* ``http://`` / ``https://`` (Common Crawl's ``https://data.commoncrawl.org/...``, an S3
+  or GCS object's HTTPS URL): a whole file is downloaded to a temporary file first (so a
+  damaged file can be re-synchronised), a range is asked with ``Range`` and must come
+  back ``206`` with exactly those bytes;
+* any other scheme (``s3://``, ``gs://``, ``hdfs://``) through fsspec, when it and the
+  scheme's driver (s3fs, gcsfs, ...) are installed on the executors.
+
+Failures raise :class:`InputError` with a problem kind (``unreadable``, ``range-error``)
+and a one-line message. No Spark and no Scrapy here.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import re
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import unquote, urlsplit
+
+from linkspider.archive.framing import Buffer
+
+USER_AGENT = "linkspider-archive (+https://github.com/linkspider)"
+TIMEOUT = 60.0
+_CHUNK = 1 << 20
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
+
+
+class InputError(Exception):
+    """An input that could not be read: ``kind`` is a problem kind, ``str()`` one line."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class WarcInput:
+    """A whole WARC file (``offset`` None) or the record at ``offset``/``length``."""
+
+    location: str
+    offset: int | None = None
+    length: int | None = None
+
+    def describe(self) -> str:
+        if self.offset is None:
+            return self.location
+        return f"{self.location}@{self.offset}+{self.length}"
+
+
+def is_url(location: str) -> bool:
+    return urlsplit(location).scheme.lower() in ("http", "https")
+
+
+def local_path(location: str) -> Path | None:
+    """The path of a local location (a plain path or ``file://``), else None."""
+    parts = urlsplit(location)
+    if parts.scheme.lower() == "file":
+        return Path(unquote(parts.path))
+    if len(parts.scheme) <= 1:  # no scheme, or a Windows drive letter
+        return Path(location)
+    return None
+
+
+@contextmanager
+def open_input(item: WarcInput) -> Iterator[Buffer]:
+    """The bytes of ``item`` as a buffer (``bytes`` or an ``mmap``)."""
+    if item.offset is not None:
+        yield read_range(item.location, item.offset, item.length or 0)
+        return
+    path = local_path(item.location)
+    if path is not None:
+        with _mapped(path, item.location) as buf:
+            yield buf
+        return
+    with tempfile.TemporaryDirectory(prefix="linkspider-warc-") as tmp:
+        spool = Path(tmp) / "input.warc"
+        with spool.open("wb") as out, _open_remote(item.location) as source:
+            try:
+                shutil.copyfileobj(source, out, _CHUNK)
+            except OSError as exc:
+                raise InputError("unreadable", f"{item.location}: download failed: {exc}") from None
+        with _mapped(spool, item.location) as buf:
+            yield buf
+
+
+def read_range(location: str, offset: int, length: int) -> bytes:
+    """Exactly ``length`` bytes at ``offset`` of ``location``, or :class:`InputError`."""
+    if offset < 0 or length <= 0:
+        raise InputError("range-error", f"{location}: bad range offset={offset} length={length}")
+    last = offset + length - 1
+    path = local_path(location)
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                handle.seek(offset)
+                data = handle.read(length)
+        except OSError as exc:
+            raise InputError("unreadable", f"{location}: {_os_message(exc)}") from None
+    elif is_url(location):
+        data = _http_range(location, offset, last)
+    else:
+        with _open_remote(location) as handle:
+            handle.seek(offset)
+            data = handle.read(length)
+    if len(data) < length:
+        raise InputError(
+            "range-error",
+            f"{location}: bytes {offset}-{last} asked, {len(data)} read: the file ends before",
+        )
+    return data
+
+
+def _http_range(url: str, offset: int, last: int) -> bytes:
+    request = urllib.request.Request(
+        url, headers={"Range": f"bytes={offset}-{last}", "User-Agent": USER_AGENT}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+            if answer.status != 206:
+                raise InputError(
+                    "range-error",
+                    f"{url}: asked bytes {offset}-{last}, got HTTP {answer.status} instead of "
+                    "206 (the server ignores byte ranges)",
+                )
+            got = _CONTENT_RANGE.match(answer.headers.get("Content-Range") or "")
+            if got is None or (int(got.group(1)), int(got.group(2))) != (offset, last):
+                raise InputError(
+                    "range-error",
+                    f"{url}: asked bytes {offset}-{last}, answered "
+                    f"Content-Range {answer.headers.get('Content-Range')!r}",
+                )
+            data: bytes = answer.read()
+    except urllib.error.HTTPError as exc:
+        what = "the range starts past the end of the file" if exc.code == 416 else ""
+        raise InputError("range-error", f"{url}: HTTP {exc.code} {what}".rstrip()) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise InputError("unreadable", f"{url}: {_os_message(exc)}") from None
+    if len(data) != last - offset + 1:
+        raise InputError("range-error", f"{url}: bytes {offset}-{last} asked, {len(data)} received")
+    return data
+
+
+@contextmanager
+def _mapped(path: Path, location: str) -> Iterator[Buffer]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError("unreadable", f"{location}: {_os_message(exc)}") from None
+    with handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            yield b""
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            yield mapped
+
+
+@contextmanager
+def _open_remote(location: str) -> Iterator[IO[bytes]]:
+    if is_url(location):
+        request = urllib.request.Request(location, headers={"User-Agent": USER_AGENT})
+        try:
+            answer = urllib.request.urlopen(request, timeout=TIMEOUT)
+        except urllib.error.HTTPError as exc:
+            raise InputError("unreadable", f"{location}: HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise InputError("unreadable", f"{location}: {_os_message(exc)}") from None
+        with answer:
+            yield answer
+        return
+    try:
+        import fsspec  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise InputError(
+            "unreadable",
+            f"{location}: reading {urlsplit(location).scheme}:// inputs needs fsspec and its "
+            "driver (pip install s3fs / gcsfs) on every executor; or give https:// URLs",
+        ) from None
+    try:
+        opened: Any = fsspec.open(location, "rb").open()
+    except Exception as exc:  # fsspec drivers raise their own types
+        raise InputError("unreadable", f"{location}: {exc}") from None
+    with opened:
+        yield opened
+
+
+def _os_message(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    text = str(reason if reason is not None else exc)
+    return getattr(exc, "strerror", None) or text

@@ -1,0 +1,229 @@
+"""One archive input in, table rows out: what a Spark task does with its input.
+
+:func:`process_input` frames the input (:mod:`linkspider.archive.framing`), parses each
+record (:mod:`linkspider.archive.records`) and turns every response into the rows the
+live crawl makes of it, with :func:`linkspider.extract.fetched_page.extract_fetched`.
+It yields ``(table, row)`` pairs; rows are tuples in the column order of :data:`TABLES`.
+
+Fetch-time fields come from the archive: ``fetched_at``/``first_seen``/``last_seen`` are
+the record's ``WARC-Date``. linkspider's recorder writes a ``metadata`` record after each
+response (``linkspider-depth``, the redirect chain, robots.txt fetches): with it, depth and
+``source_redirects`` are the crawl's own; without it (WARCs of other crawlers, Common
+Crawl ranges) depth is 0 and the chain is rebuilt from the archive's redirect records
+when the exports are built (:mod:`linkspider.archive.redirects`).
+
+Pure (no Spark): Spark only distributes the inputs, so tests and a driver can call it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import astuple, dataclass
+
+from linkspider.archive.framing import Frame, frames
+from linkspider.archive.inputs import InputError, WarcInput, open_input
+from linkspider.archive.records import (
+    FIELD_DEPTH,
+    FIELD_REDIRECT_REASON,
+    FIELD_REDIRECT_URL,
+    FIELD_ROBOTS,
+    HTTP_ERROR,
+    PAGE,
+    PROBLEM_KINDS,
+    REDIRECT,
+    ROBOTS,
+    WARC_TRUNCATED,
+    WarcRecord,
+    parse_records,
+    redirect_location,
+    response_kind,
+)
+from linkspider.config.targets import TargetSet
+from linkspider.extract.fetched_page import (
+    DEFAULT_PARSE_MAX_BYTES,
+    NOT_HTML,
+    FetchedResponse,
+    extract_fetched,
+    page_record,
+)
+from linkspider.extract.placement import PlacementRule
+from linkspider.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS, ErrorItem
+
+#: ``records`` columns: one row per record read (and per problem met).
+RECORD_COLUMNS = ("input", "offset", "length", "record_type", "url", "kind", "detail", "date")
+#: ``redirects`` columns: the redirect answers, to rebuild chains of unrecorded crawls.
+REDIRECT_COLUMNS = ("url", "location", "status", "fetched_at", "depth")
+#: ``inputs`` columns: one row per input, ``status`` ``read`` or the problem that stopped it.
+INPUT_COLUMNS = ("input", "offset", "length", "status", "records", "problems", "detail")
+#: Extra ``pages`` columns (dropped from the exports): whether the chain is the crawl's.
+PAGE_EXTRA = ("chain_known",)
+TABLES: dict[str, tuple[str, ...]] = {
+    "backlinks": BACKLINK_COLUMNS,
+    "pages": (*PAGE_COLUMNS, *PAGE_EXTRA),
+    "errors": ERROR_COLUMNS,
+    "records": RECORD_COLUMNS,
+    "redirects": REDIRECT_COLUMNS,
+    "inputs": INPUT_COLUMNS,
+}
+#: Responses kept waiting for their metadata record (written right after them).
+_PENDING = 16
+
+Row = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """What extraction needs besides the bytes (shipped to every Spark task)."""
+
+    targets: TargetSet
+    rules: Sequence[PlacementRule] = ()
+    max_bytes: int = DEFAULT_PARSE_MAX_BYTES
+
+
+def process_inputs(
+    items: Iterable[WarcInput], options: ExtractOptions
+) -> Iterator[tuple[str, Row]]:
+    """:func:`process_input` over several inputs (a Spark partition)."""
+    for item in items:
+        yield from process_input(item, options)
+
+
+def process_input(item: WarcInput, options: ExtractOptions) -> Iterator[tuple[str, Row]]:
+    """Every table row of one input, ending with its ``inputs`` row."""
+    reader = _InputReader(item, options)
+    try:
+        with open_input(item) as buf:
+            yield from reader.read(frames(buf))
+    except InputError as exc:
+        yield reader.record_row("", "", exc.kind, str(exc))
+        yield "inputs", (*_where(item), exc.kind, reader.records, reader.problems, str(exc))
+        return
+    if reader.records == 0 and reader.problems:
+        status, detail = "not-warc", "no WARC record found"
+    else:
+        status, detail = ("partial" if reader.problems else "read"), ""
+    yield "inputs", (*_where(item), status, reader.records, reader.problems, detail)
+
+
+class _InputReader:
+    def __init__(self, item: WarcInput, options: ExtractOptions) -> None:
+        self.item = item
+        self.options = options
+        self.records = 0
+        self.problems = 0
+        self._offset = 0
+        self._length = 0
+        self._pending: OrderedDict[str, tuple[WarcRecord, int, int]] = OrderedDict()
+
+    def read(self, found: Iterator[Frame]) -> Iterator[tuple[str, Row]]:
+        for frame in found:
+            self._offset, self._length = self._shift(frame.offset), frame.length
+            if frame.problem:
+                yield self.record_row("", "", frame.problem, frame.detail)
+                continue
+            for record in parse_records(frame.data):
+                yield from self._record(record)
+        while self._pending:
+            yield from self._flush(next(iter(self._pending)), [])
+
+    def _shift(self, offset: int) -> int:
+        return offset + (self.item.offset or 0)
+
+    def _record(self, record: WarcRecord) -> Iterator[tuple[str, Row]]:
+        if record.problem:
+            yield self.record_row(record.rec_type, record.uri, record.problem, record.detail)
+            return
+        self.records += 1
+        if record.rec_type == "response":
+            key = record.record_id or f"#{self._offset}"
+            self._pending[key] = (record, self._offset, self._length)
+            while len(self._pending) > _PENDING:
+                yield from self._flush(next(iter(self._pending)), [])
+            return
+        if record.rec_type == "metadata" and record.concurrent_to in self._pending:
+            yield self.record_row("metadata", record.uri, "metadata", "", record.date)
+            yield from self._flush(record.concurrent_to, record.fields or [("", "")])
+            return
+        yield self.record_row(record.rec_type, record.uri, record.rec_type, "", record.date)
+
+    def _flush(self, key: str, fields: list[tuple[str, str]]) -> Iterator[tuple[str, Row]]:
+        record, offset, length = self._pending.pop(key)
+        here = (self._offset, self._length)
+        self._offset, self._length = offset, length
+        yield from self._response(record, fields)
+        self._offset, self._length = here
+
+    def _response(
+        self, record: WarcRecord, fields: list[tuple[str, str]]
+    ) -> Iterator[tuple[str, Row]]:
+        values = dict(fields)
+        kind = response_kind(record, robots=values.get(FIELD_ROBOTS) == "true")
+        depth = _int(values.get(FIELD_DEPTH))
+        if kind == ROBOTS:
+            yield self.record_row("response", record.uri, kind, "", record.date)
+            return
+        if kind == REDIRECT:
+            location = redirect_location(record)
+            yield "redirects", (record.uri, location, record.status, record.date, depth)
+            yield self.record_row("response", record.uri, kind, location, record.date)
+            return
+        chain_urls = [v for k, v in fields if k == FIELD_REDIRECT_URL]
+        chain_reasons = [_reason(v) for k, v in fields if k == FIELD_REDIRECT_REASON]
+        fetched = FetchedResponse(
+            url=record.uri,
+            status=record.status,
+            body=record.body,
+            content_type=record.header("Content-Type"),
+            headers=record.header_map(),
+            fetched_at=record.date,
+            depth=depth,
+            redirect_urls=chain_urls,
+            redirect_statuses=chain_reasons,  # type: ignore[arg-type]
+        )
+        chain_known = bool(fields)
+        if kind == HTTP_ERROR:
+            error = f"http-{record.status}"
+            yield (
+                "errors",
+                astuple(ErrorItem(record.uri, error, f"HTTP {record.status}", depth, record.date)),
+            )
+            yield "pages", (*astuple(page_record(fetched, note=error)), chain_known)
+            yield self.record_row("response", record.uri, kind, error, record.date)
+            return
+        result = extract_fetched(
+            fetched, self.options.targets, self.options.rules, self.options.max_bytes
+        )
+        for row in result.rows:
+            yield "backlinks", astuple(row)
+        yield "pages", (*astuple(result.record), chain_known)
+        if result.page is None:
+            kind, detail = NOT_HTML, result.record.content_type
+        else:
+            detail = f"WARC-Truncated: {record.truncated}" if kind == WARC_TRUNCATED else ""
+            kind = kind if kind == WARC_TRUNCATED else PAGE
+        yield self.record_row("response", record.uri, kind, detail, record.date)
+
+    def record_row(
+        self, rec_type: str, url: str, kind: str, detail: str, date: str = ""
+    ) -> tuple[str, Row]:
+        if kind in PROBLEM_KINDS:
+            self.problems += 1
+        where = (self.item.location, self._offset, self._length)
+        return "records", (*where, rec_type, url, kind, detail, date)
+
+
+def _where(item: WarcInput) -> tuple[str, int | None, int | None]:
+    return item.location, item.offset, item.length
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def _reason(value: str) -> int | str:
+    """A redirect reason: its status (``301``) or Scrapy's text (``meta refresh``)."""
+    return int(value) if value.isdigit() else value
