@@ -1,0 +1,348 @@
+"""linkspider discover on generated releases in Common Crawl's exact layout (no network)."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from linkspider.cli import SAMPLE_DIR, main
+from linkspider.discover import (
+    CorruptFileError,
+    find_candidates,
+    lookup_ranks,
+    open_release,
+    scan_edges,
+)
+from linkspider.discover.edges import FIND_LIMIT
+from linkspider.testweb.ccgraph import (
+    SAMPLE_EXTRA_LINKS,
+    SAMPLE_RELEASE,
+    planted_referrers,
+    sample_links,
+    write_release,
+    write_sample,
+)
+
+SAMPLE_GRAPH = SAMPLE_DIR / "webgraph" / SAMPLE_RELEASE
+TARGETS = ["acme-boots.com", "globex.co.uk", "initech.com.au", "xn--bcher-kva.de"]
+#: Links that test the edges of the format: a name sorting inside a target's range
+#: (com.acme-boots-outlet sorts between com.acme-boots and com.acme-boots.shop), www
+#: variants on both ends, a subdomain target page, an IDN referrer, internal links.
+EDGE_CASE_LINKS = [
+    ("acme-boots-outlet.com", "globex.co.uk"),
+    ("www.hikers.org", "shop.acme-boots.com"),
+    ("blog.hikers.org", "www.acme-boots.com"),
+    ("bergfreunde-bücher.de", "bücher.de"),
+    ("shop.acme-boots.com", "acme-boots.com"),
+    ("globex.co.uk", "acme-boots-outlet.com"),
+    ("www.com", "initech.com.au"),
+]
+
+
+@pytest.fixture(scope="module")
+def noisy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str]]]:
+    links = sample_links() + list(SAMPLE_EXTRA_LINKS) + EDGE_CASE_LINKS
+    root = tmp_path_factory.mktemp("graph") / "cc-main-2026-test"
+    write_release(
+        root, "cc-main-2026-test", links, noise_hosts=3000, noise_edges=60000, edge_parts=3
+    )
+    return root, links
+
+
+def lines(path: Path) -> list[str]:
+    with gzip.open(path, "rt", encoding="ascii") as handle:
+        return handle.read().splitlines()
+
+
+def test_bundled_sample_release_is_what_the_generator_writes(tmp_path: Path) -> None:
+    written = write_sample(tmp_path / SAMPLE_RELEASE)
+    for relative in written.files:
+        assert (tmp_path / SAMPLE_RELEASE / relative).read_bytes() == (
+            SAMPLE_GRAPH / relative
+        ).read_bytes(), relative
+
+
+def test_generated_release_follows_common_crawls_format(
+    noisy: tuple[Path, list[tuple[str, str]]],
+) -> None:
+    root, _ = noisy
+    name = root.name
+    host_vertex_files = [
+        root / p.split(f"{name}/", 1)[1]
+        for p in lines(root / f"host/{name}-host-vertices.paths.gz")
+    ]
+    edge_listing = lines(root / f"host/{name}-host-edges.paths.gz")
+    assert len(edge_listing) == 3
+    assert all(
+        p.startswith(f"projects/hyperlinkgraph/{name}/host/edges/part-0000")
+        and p.endswith("-c000.txt.gz")
+        for p in edge_listing
+    )
+    vertices = [line.split("\t") for f in host_vertex_files for line in lines(f)]
+    assert [int(v[0]) for v in vertices] == list(range(len(vertices)))  # ids = line numbers
+    names = [v[1] for v in vertices]
+    assert names == sorted(names) and len(set(names)) == len(names)  # strictly sorted
+    assert "com.outdoor-blog" in names and "com.outdoor-blog.www" not in names  # www. stripped
+    assert "com.www" in names  # ... unless it would leave one label
+    assert "de.xn--bergfreunde-bcher-f3b" in names  # IDN in punycode
+    edges = [
+        tuple(map(int, line.split("\t")))
+        for p in edge_listing
+        for line in lines(root / p.split(f"{name}/", 1)[1])
+    ]
+    assert edges == sorted(set(edges)) and all(a != b for a, b in edges)
+    domain = [line.split("\t") for line in lines(root / f"domain/{name}-domain-vertices.txt.gz")]
+    assert [d[1] for d in domain] == sorted(d[1] for d in domain)
+    assert {d[1]: int(d[2]) for d in domain}["com.acme-boots"] == 3  # apex, shop., blog.
+    ranks = lines(root / f"domain/{name}-domain-ranks.txt.gz")
+    assert ranks[0].split("\t") == [
+        "#harmonicc_pos",
+        "#harmonicc_val",
+        "#pr_pos",
+        "#pr_val",
+        "#host_rev",
+        "#n_hosts",
+    ]
+    assert [int(r.split("\t")[0]) for r in ranks[1:]] == list(range(1, len(domain) + 1))
+
+
+@pytest.mark.parametrize("level", ["domain", "host"])
+def test_discover_finds_exactly_the_planted_referrers(
+    noisy: tuple[Path, list[tuple[str, str]]], level: str, tmp_path: Path
+) -> None:
+    root, links = noisy
+    result = find_candidates(open_release(root), TARGETS, level, cache_dir=tmp_path)
+    for target in TARGETS:
+        got = {c.name for c in result.candidates if target in c.links_to}
+        assert got == planted_referrers(links, target, level), target
+    assert "acme-boots-outlet.com" not in {
+        c.name for c in result.candidates if "acme-boots.com" in c.links_to
+    }
+    hc = [c.rank.harmonic_pos for c in result.candidates if c.rank]
+    assert hc == sorted(hc) and len(hc) == len(result.candidates)  # sorted by authority
+    assert result.stats.edges_scanned == sum(
+        1 for f in open_release(root).files(level).edges for _ in lines(f)
+    )
+
+
+def test_host_level_keeps_subdomains_apart(
+    noisy: tuple[Path, list[tuple[str, str]]], tmp_path: Path
+) -> None:
+    result = find_candidates(open_release(noisy[0]), ["acme-boots.com"], "host", cache_dir=tmp_path)
+    names = {c.name for c in result.candidates}
+    assert {"hikers.org", "blog.hikers.org"} <= names  # www.hikers.org is hikers.org
+    assert "shop.acme-boots.com" not in names  # internal
+    assert set(result.target_vertices["acme-boots.com"]) == {
+        "acme-boots.com",
+        "shop.acme-boots.com",
+        "blog.acme-boots.com",
+    }
+
+
+def test_a_second_run_reads_no_edge_file(
+    noisy: tuple[Path, list[tuple[str, str]]], tmp_path: Path
+) -> None:
+    release = open_release(noisy[0])
+    first = find_candidates(release, TARGETS, "domain", cache_dir=tmp_path)
+    opened: list[Path] = []
+    again = find_candidates(
+        release, TARGETS, "domain", cache_dir=tmp_path, progress=lambda what, p: opened.append(p)
+    )
+    assert again.candidates == first.candidates
+    assert again.stats.from_index and again.stats.edges_scanned == 0 and opened == []
+    # one new target: only the edges are scanned again, for it alone
+    more = find_candidates(release, [*TARGETS, "outdoor-blog.com"], "domain", cache_dir=tmp_path)
+    assert more.stats.edges_scanned > 0
+    assert {c.name for c in more.candidates if "acme-boots.com" in c.links_to} == {
+        c.name for c in first.candidates if "acme-boots.com" in c.links_to
+    }
+
+
+def test_the_index_forgets_a_release_whose_files_changed(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    write_release(root, "cc-main-x", [("a.com", "t.com")], edge_parts=1)
+    assert [
+        c.name
+        for c in find_candidates(open_release(root), ["t.com"], cache_dir=tmp_path).candidates
+    ] == ["a.com"]
+    shutil.rmtree(root)
+    write_release(root, "cc-main-x", [("b.com", "t.com")], edge_parts=1)
+    assert [
+        c.name
+        for c in find_candidates(open_release(root), ["t.com"], cache_dir=tmp_path).candidates
+    ] == ["b.com"]
+
+
+def test_lookup_ranks_is_cached_and_takes_names_as_people_write_them(
+    noisy: tuple[Path, list[tuple[str, str]]], tmp_path: Path
+) -> None:
+    release = open_release(noisy[0])
+    names = ["www.outdoor-blog.com", "bergfreunde-bücher.de", "not-in-the-graph.example"]
+    ranks = lookup_ranks(release, names, "domain", cache_dir=tmp_path)
+    assert set(ranks) == {"www.outdoor-blog.com", "bergfreunde-bücher.de"}
+    by_file = {
+        line.split("\t")[4]: int(line.split("\t")[0])
+        for line in lines(release.files("domain").ranks)[1:]
+    }
+    assert ranks["www.outdoor-blog.com"].harmonic_pos == by_file["com.outdoor-blog"]
+    opened: list[Path] = []
+    again = lookup_ranks(
+        release, names, "domain", cache_dir=tmp_path, progress=lambda w, p: opened.append(p)
+    )
+    assert again == ranks and opened == []
+
+
+@pytest.mark.parametrize("how", ["find", "numpy"])
+def test_edge_scan_matches_a_plain_reading(
+    noisy: tuple[Path, list[tuple[str, str]]], how: str
+) -> None:
+    files = open_release(noisy[0]).files("host").edges
+    edges = np.array([list(map(int, line.split("\t"))) for f in files for line in lines(f)])
+    counts = np.bincount(edges[:, 1])
+    popular = np.argsort(-counts)[: (3 if how == "find" else FIND_LIMIT + 20)]
+    scan = scan_edges(files, popular.tolist())
+    for target in popular.tolist():
+        expected = np.unique(edges[edges[:, 1] == target, 0])
+        assert np.array_equal(scan.sources[target], expected)
+    assert scan.edges == len(edges)
+
+
+@pytest.mark.parametrize("inflate", ["program", "zlib"])
+def test_truncated_edge_file_is_an_error_naming_it(
+    noisy: tuple[Path, list[tuple[str, str]]],
+    tmp_path: Path,
+    inflate: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = tmp_path / "release"
+    shutil.copytree(noisy[0], root)
+    edges = open_release(root).files("host").edges[1]
+    data = edges.read_bytes()
+    edges.write_bytes(data[: len(data) * 2 // 3])
+    if inflate == "zlib":
+        monkeypatch.setenv("LINKSPIDER_GZIP", "zlib")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "discover",
+            "acme-boots.com",
+            "--graph",
+            str(root),
+            "--level",
+            "host",
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "-q",
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith(f"error: {edges} is truncated or corrupt")
+    assert not out.exists() or not any(out.iterdir())
+    with pytest.raises(CorruptFileError):  # and the next run is not fooled by an index
+        find_candidates(open_release(root), ["acme-boots.com"], "host", cache_dir=tmp_path / "c")
+
+
+def test_not_a_release_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "domain").mkdir()
+    (tmp_path / "domain" / "readme.txt").write_text("hello")
+    assert main(["discover", "acme-boots.com", "--graph", str(tmp_path), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a Common Crawl web-graph release" in err[0]
+
+
+def test_a_release_missing_a_part_is_refused(
+    noisy: tuple[Path, list[tuple[str, str]]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "release"
+    shutil.copytree(noisy[0], root)
+    open_release(root).files("host").edges[0].unlink()
+    assert (
+        main(
+            [
+                "discover",
+                "acme-boots.com",
+                "--graph",
+                str(root),
+                "--level",
+                "host",
+                "-q",
+                "--cache-dir",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing" in err[0] and "part-00000" in err[0]
+
+
+def test_absent_target_is_zero_candidates_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = main(
+        [
+            "discover",
+            "nobody-links-here.org",
+            "--graph",
+            str(SAMPLE_GRAPH),
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(tmp_path),
+            "-q",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "nobody-links-here.org is not in release cc-main-2026-sample" in captured.err
+    assert (out / "referring_candidates.csv").read_text().count("\n") == 1  # the header
+    assert (out / "seeds.txt").read_text() == ""
+    import json
+
+    summary = json.loads((out / "discover.json").read_text())
+    assert (
+        summary["absent_targets"] == ["nobody-links-here.org"]
+        and summary["counts"]["candidates"] == 0
+    )
+
+
+def test_worked_example_on_the_bundled_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = main(
+        [
+            "discover",
+            str(SAMPLE_DIR / "targets.toml"),
+            "--graph",
+            str(SAMPLE_GRAPH),
+            "--top",
+            "5",
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    import csv
+    import json
+
+    rows = list(csv.DictReader((out / "referring_candidates.csv").open()))
+    links = sample_links() + list(SAMPLE_EXTRA_LINKS)
+    planted = set().union(*(planted_referrers(links, t, "domain") for t in TARGETS))
+    assert {r["candidate"] for r in rows} == planted
+    assert (out / "seeds.txt").read_text().split() == [r["candidate"] for r in rows[:5]]
+    summary = json.loads((out / "discover.json").read_text())
+    assert summary["release"] == SAMPLE_RELEASE and summary["counts"]["seeds"] == 5
+    assert summary["edges_scanned"] > 0 and summary["bytes_read"] > 0
+    assert not list(out.glob("*.part"))
