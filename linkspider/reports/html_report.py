@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from linkspider.reports import disavow, svg
+from linkspider.reports.authority_source import read_authority_info
 from linkspider.reports.html_table import (
     SCRIPT,
     SCRIPT_SOURCE,
@@ -44,6 +45,7 @@ from linkspider.reports.html_table import share as _share
 from linkspider.reports.html_table import url_cell as _url
 from linkspider.reports.html_table import yes_no as _bool
 from linkspider.reports.options import ExportOptions
+from linkspider.reports.report_authority import authority_block, candidates_section, domain_ranks
 from linkspider.reports.report_data import (
     LinkSummary,
     Row,
@@ -149,11 +151,13 @@ def build_report(folder: Path, options: ExportOptions, now: str | None = None) -
     groups: dict[str, list[Any]] = {}
     for g in links.sitewide_money:
         groups.setdefault(g.domain, []).append(g)
-    found = disavow.candidates(links.domains, groups, options.disavow)
+    ranks = domain_ranks(domains_csv, (d.domain for d in links.domains if d.risky))
+    found = disavow.candidates(links.domains, groups, options.disavow, ranks=ranks)
     pages = _values_for(domains_csv, "source_domain", "linking_pages", {c.domain for c in found})
-    ctx.candidates = disavow.candidates(links.domains, groups, options.disavow, pages)
+    ctx.candidates = disavow.candidates(links.domains, groups, options.disavow, pages, ranks)
+    release = str(read_authority_info(folder).get("release") or "")  # open authority
     disavow_text = disavow.render(
-        ctx.candidates, options.disavow, rules.money_categories, now, str(folder)
+        ctx.candidates, options.disavow, rules.money_categories, now, str(folder), release
     )
     return _page(ctx, now), disavow_text
 
@@ -193,6 +197,10 @@ def _page(ctx: ReportContext, now: str) -> str:
         ("targets", "Target pages", _target_pages(ctx)),
         ("placement", "Link placement", _placement(ctx)),
     ]
+    candidates = candidates_section(ctx.folder, ctx.options.report.top_n)
+    if candidates:  # -a discover: what the crawl found on each candidate, after the domains
+        at = next(i for i, part in enumerate(parts) if part[0] == "domains") + 1
+        parts.insert(at, ("candidates", "Discovered candidates", candidates))
     for name, title, counted, preferred, intro in OPTIONAL_SECTIONS:
         body = _optional(ctx, name, counted, preferred, intro)
         if body:
@@ -387,6 +395,7 @@ def _domains(ctx: ReportContext) -> str:
         f"{figure(content, 'Content vs boilerplate')}</div>"
         f"{figure(stacked, f'Top {len(chart_rows)} referring domains by followed backlinks')}"
         f"<h3>Top referring domains</h3>{rows}"
+        f"{authority_block(ctx.folder, ctx.options.report.top_n)}"
     )
 
 
@@ -524,6 +533,7 @@ def _disavow(ctx: ReportContext) -> str:
             "pages": c.pages,
             "example": c.examples[0].example_url if c.examples else "",
             "anchor": c.examples[0].anchor if c.examples else "",
+            "rank": "" if c.authority_rank is None else c.authority_rank,
         }
         for c in ctx.candidates[: ctx.options.report.top_n]
     ]
@@ -533,6 +543,7 @@ def _disavow(ctx: ReportContext) -> str:
             num("followed", "followed links"),
             num("risky", "sitewide money links"),
             num("pages", "linking pages"),
+            Column("rank", "CC harmonic-centrality rank", numeric=True),
             Column("anchor", "e.g. anchor", _anchor),
             Column("example", "e.g. on", _url, wide=True),
         ],
