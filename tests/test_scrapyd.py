@@ -1,8 +1,8 @@
-"""Scrapyd, for real, set up as the README says: a ``scrapyd`` process on loopback started with
-the README's ``scrapyd.conf`` (read out of README.md: basic auth on), the project deployed
+"""Scrapyd, for real, set up as docs/scrapyd.md says: a ``scrapyd`` process on loopback started
+with the page's ``scrapyd.conf`` (read out of docs/scrapyd.md: basic auth on), the project deployed
 with ``scrapyd-deploy NAME`` (credentials in ``~/.netrc``), crawls of the local test web
 scheduled over HTTP, ``listjobs.json`` polled, and each job's exports read in its own
-folder; jobs refused by the safety lock (one log line, the README's); and two
+folder; jobs refused by the safety lock (one log line, the page's); and two
 ``backlinks_distributed`` jobs as the workers of a crawl queued in Redis.
 
 The deployed settings are the project's, plus what a server operator would add: an
@@ -49,7 +49,7 @@ SERVER_SETTINGS = """
 LINKSPIDER_OUTPUT_ROOT = {root!r}
 LINKSPIDER_JOB_OVERRIDABLE_SETTINGS = ["TWISTED_DNS_RESOLVER", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS"]
 """
-#: Appended to the README's scrapyd.conf (the port comes from SCRAPYD_HTTP_PORT): quick
+#: Appended to docs/scrapyd.md's scrapyd.conf (the port comes from SCRAPYD_HTTP_PORT): quick
 #: polling, and two jobs at once whatever the number of cores.
 TEST_ONLY_CONF = """
 # --- test only ---
@@ -59,18 +59,16 @@ max_proc = 2
 
 
 def readme_scrapyd_blocks() -> list[tuple[str, str]]:
-    """(language, text) of each fenced code block of the README's Scrapyd section."""
-    readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme.split("\n### Scrapyd: crawls as HTTP jobs\n", 1)[1]
-    section = re.split(r"^##", section, maxsplit=1, flags=re.M)[0]
-    return re.findall(r"^```(\w*)\n(.*?)^```$", section, flags=re.M | re.S)
+    """(language, text) of each fenced code block of the Scrapyd page, docs/scrapyd.md."""
+    page = (ROOT / "docs" / "scrapyd.md").read_text("utf-8")
+    return re.findall(r"^```(\w*)\n(.*?)^```$", page, flags=re.M | re.S)
 
 
 def readme_block(language: str, containing: str = "") -> str:
     for lang, text in readme_scrapyd_blocks():
         if lang == language and containing in text:
             return text
-    raise AssertionError(f"README, Scrapyd section: no ```{language} block with {containing!r}")
+    raise AssertionError(f"docs/scrapyd.md: no ```{language} block with {containing!r}")
 
 
 def free_port() -> int:
@@ -118,14 +116,14 @@ class Scrapyd:
 def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     home = tmp_path_factory.mktemp("scrapyd")
     port = free_port()
-    conf_text = readme_block("ini", "[scrapyd]")  # the README's scrapyd.conf, verbatim
+    conf_text = readme_block("ini", "[scrapyd]")  # docs/scrapyd.md's scrapyd.conf, verbatim
     conf = configparser.ConfigParser()  # read as Scrapyd reads it
     conf.read_string(conf_text)
     (home / "scrapyd.conf").write_text(conf_text + TEST_ONLY_CONF, "utf-8")
     env = {
         k: v for k, v in os.environ.items() if k not in ("SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT")
     }
-    env["SCRAPYD_HTTP_PORT"] = str(port)  # a free port instead of the README's 6800
+    env["SCRAPYD_HTTP_PORT"] = str(port)  # a free port instead of the page's 6800
     with (home / "scrapyd.out").open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=env,
                                    stdout=out, stderr=subprocess.STDOUT,
@@ -157,7 +155,7 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
 
 def _deploy(server: Scrapyd, project: Path, user_home: Path) -> None:
     """Copy the project, add the operator's settings and a ``[deploy:test]`` target, put the
-    credentials in ``~/.netrc``, and run the real ``scrapyd-deploy test`` (README, "Deploy")."""
+    credentials in ``~/.netrc``, and run the real ``scrapyd-deploy test`` (docs/scrapyd.md, "Deploy")."""
     shutil.copytree(ROOT / "linkspider", project / "linkspider",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     for name in ("pyproject.toml", "README.md", "scrapy.cfg"):
@@ -266,7 +264,7 @@ def test_a_job_cannot_switch_off_robots_or_the_ssrf_guard(
         assert "Traceback" not in log, log
         assert "Task exception was never retrieved" not in log, log
         assert log.count("the server does not let jobs change") == 1, log
-    # The README's example line is the log's line.
+    # The page's example line is the log's line.
     example = readme_block("", "UsageError:").strip()
     assert example.replace("6487ec79...", "robots-off").removesuffix(" ...") in scrapyd.log(
         "robots-off"
