@@ -215,11 +215,10 @@ def test_ssrf_default_refuses_names_resolving_to_loopback(
 
 
 @pytest.mark.e2e
-def test_readme_test_web_example_crawls_as_written(tmp_path: Path) -> None:
-    """The README's test-web commands, run as written (state file and folder aside)."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
-    section = readme.split("## The local test web and the demo", 1)[1]
-    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+def test_docs_test_web_example_crawls_as_written(tmp_path: Path) -> None:
+    """docs/testweb.md's test-web commands, run as written (state file and folder aside)."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "testweb.md").read_text("utf-8")
+    block = page.split("```bash\n", 1)[1].split("```", 1)[0]
     state = str(tmp_path / "web.json")
     lines = block.replace("/tmp/web.json", state).replace("\\\n", " ").splitlines()
     serve, crawl = (shlex.split(line.split("#")[0].rstrip(" &")) for line in lines)

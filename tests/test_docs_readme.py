@@ -1,0 +1,125 @@
+"""The README's paths, done as a new user does them in a plain clone: its set-up command runs
+the demo (in an empty folder), its worked example prints exactly what the README shows, its
+summary line is the demo's, and the claims of the docs about that run (the files of a run
+folder, the backlink columns, the test count) are checked against it."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```\s*$", re.M | re.S)
+RUN_FOLDER = re.compile(r"output/\d{8}T\d{6}Z-backlinks")
+
+
+def blocks(path: Path, language: str) -> list[str]:
+    return [code for lang, code in FENCE.findall(path.read_text("utf-8")) if lang == language]
+
+
+def user_env() -> dict[str, str]:
+    """A user's shell: this Python's scripts first on PATH (where ``pip install -e .`` put
+    ``linkspider``), no project settings pointing anywhere."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+class Demo:
+    def __init__(self, folder: Path, result: subprocess.CompletedProcess[str]) -> None:
+        self.folder = folder
+        self.result = result
+
+    def summary(self) -> str:
+        """The run's summary line, without the log's time stamp and logger."""
+        line = next(
+            line for line in self.result.stderr.splitlines() if "] INFO: linkspider: " in line
+        )
+        return line.split("] INFO: ", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The README's set-up command, in an empty folder. Its ``pip install -e .`` part is
+    what tests/install-and-run.sh already did for this run; the rest runs as written."""
+    setup = blocks(README, "bash")[0]
+    install, _, rest = setup.strip().partition(" && ")
+    assert install == "pip install -e ."
+    folder = tmp_path_factory.mktemp("user")
+    result = subprocess.run(["bash", "-c", rest], cwd=folder, env=user_env(),
+                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-5000:]
+    return Demo(folder, result)
+
+
+def test_setup_command_runs_the_demo_from_any_folder(demo: Demo) -> None:
+    assert (demo.folder / "output" / "latest" / "report.html").is_file()
+    sites = re.search(r"sample web: (\d+) sites", demo.result.stdout)
+    assert sites, demo.result.stdout
+    claimed = re.search(r"\((\d+) sites on loopback", README.read_text("utf-8"))
+    assert claimed and claimed.group(1) == sites.group(1)
+
+
+def test_worked_example_prints_what_the_readme_shows(demo: Demo) -> None:
+    example = blocks(README, "python")[0]
+    shown = next(block for block in blocks(README, "text") if "source_domain" in block)
+    result = subprocess.run([sys.executable, "-c", example], cwd=demo.folder, env=user_env(),
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == shown
+
+
+@pytest.mark.parametrize("page", [README, DOCS / "getting-started.md"], ids=lambda p: p.name)
+def test_quoted_summary_line_is_the_demos(demo: Demo, page: Path) -> None:
+    quoted = next(block for block in blocks(page, "text") if block.startswith("linkspider: "))
+    assert RUN_FOLDER.sub("output/RUN", quoted.strip()) == RUN_FOLDER.sub(
+        "output/RUN", demo.summary()
+    )
+
+
+def test_docs_name_every_file_and_column_of_the_run(demo: Demo) -> None:
+    page = (DOCS / "exports.md").read_text("utf-8")
+    table = page.split("| file | contents |", 1)[1].split("\n\n", 1)[0]
+    named = {name for cell in re.findall(r"^\| ([^|]+) \|", table, re.M)
+             for name in re.findall(r"`([^`]+)`", cell)}  # fmt: skip
+    run = demo.folder / "output" / "latest"
+    files = {path.name for path in run.iterdir()}
+    # Files of other features may be described on their own pages (named there in `code`).
+    named |= {
+        name
+        for path in DOCS.glob("*.md")
+        for name in re.findall(r"`([^`\s]+)`", path.read_text("utf-8"))
+    }
+    assert not files - named, f"files of a run folder no docs page names: {files - named}"
+    row = next(line for line in table.splitlines() if line.startswith("| `backlinks.csv`"))
+    columns = re.findall(r"`([a-z_]+)`", row.split("|")[2])
+    with (run / "backlinks.csv").open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert columns == header
+
+
+def test_exports_page_python_example_runs_on_the_demo(demo: Demo) -> None:
+    for example in blocks(DOCS / "exports.md", "python"):
+        result = subprocess.run([sys.executable, "-c", example], cwd=demo.folder, env=user_env(),
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+
+
+def test_test_count_claim_is_about_right() -> None:
+    """'about N tests' in the docs is within 10% of what pytest collects."""
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    collected = int(re.search(r"(\d+) tests? collected", result.stdout).group(1))  # type: ignore[union-attr]
+    claimed = re.search(r"about (\d+) tests", (DOCS / "getting-started.md").read_text("utf-8"))
+    assert claimed
+    assert abs(int(claimed.group(1)) - collected) <= collected // 10, (claimed.group(0), collected)

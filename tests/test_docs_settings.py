@@ -1,0 +1,199 @@
+"""The settings reference (docs/settings.md) is generated from the code and says what the code
+does: every LINKSPIDER_* name used in linkspider/ is in the registry with the default the
+code falls back to, every Scrapy setting the project changes is explained, and the committed
+page is what the generator writes today."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from linkspider import settings as project_settings
+from linkspider.docs_gen import main as docs_gen_main
+from linkspider.docs_gen import scrapy_setting_names, settings_page
+from linkspider.settings_reference import SCRAPY_SETTINGS_WHY, SECTIONS, SETTINGS, by_name
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "linkspider"
+DOCS = ROOT / "docs"
+NAME = re.compile(r"\bLINKSPIDER_[A-Z0-9_]*[A-Z0-9]\b")  # LINKSPIDER_REPORT_* is a prefix
+INTERNAL = "Set by linkspider during a run"
+GETTERS = {"get", "getint", "getfloat", "getbool", "getlist", "getdict", "getpriority"}
+
+
+def sources() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def names_in_code() -> dict[str, list[str]]:
+    """Every LINKSPIDER_* name written in linkspider/, code, docstrings and comments alike
+    (a name a message or a docstring tells users to set is a setting too)."""
+    found: dict[str, list[str]] = {}
+    for path in sources():
+        if path.name == "settings_reference.py":
+            continue
+        for name in NAME.findall(path.read_text("utf-8")):
+            found.setdefault(name, []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def normalise(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def fallbacks_in_code() -> list[tuple[str, str, object]]:
+    """(setting, where, fallback) for each ``settings.getX("LINKSPIDER_X", fallback)`` and
+    ``settings.get("LINKSPIDER_X") or FALLBACK`` in linkspider/; names are resolved in
+    their module."""
+    found: list[tuple[str, str, object]] = []
+
+    def resolve(node: ast.expr, path: Path) -> object:
+        try:
+            return ast.literal_eval(node)
+        except ValueError:
+            pass
+        if isinstance(node, ast.Name):
+            module = importlib.import_module(module_name(path))
+            return getattr(module, node.id)
+        if isinstance(node, ast.BinOp):  # 4 * 1024 * 1024
+            return eval(compile(ast.Expression(node), str(path), "eval"), {})  # literals only
+        raise AssertionError(f"{path}: cannot read the fallback {ast.unparse(node)}")
+
+    def setting_of(call: ast.expr) -> str | None:
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in GETTERS
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+            and call.args[0].value.startswith("LINKSPIDER_")
+        ):
+            return call.args[0].value
+        return None
+
+    for path in sources():
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+            name = setting_of(node)  # type: ignore[arg-type]
+            if (
+                name
+                and isinstance(node, ast.Call)
+                and len(node.args) > 1
+                and node.func.attr != "getpriority"  # type: ignore[attr-defined]
+            ):
+                found.append((name, where, resolve(node.args[1], path)))
+            if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+                name = setting_of(node.values[0])
+                call = node.values[0]
+                if (
+                    name
+                    and isinstance(call, ast.Call)
+                    and len(call.args) == 1
+                    and call.func.attr != "getpriority"  # type: ignore[attr-defined]
+                ):
+                    found.append((name, where, resolve(node.values[1], path)))
+    return found
+
+
+def test_registry_names_are_unique_and_sectioned() -> None:
+    names = [setting.name for setting in SETTINGS]
+    assert len(names) == len(set(names)), "a setting is listed twice"
+    for setting in SETTINGS:
+        assert setting.section in SECTIONS, setting
+        assert setting.description.strip(), setting.name
+        assert NAME.fullmatch(setting.name), setting.name
+        if setting.page:
+            assert (DOCS / setting.page).is_file(), f"{setting.name}: no docs/{setting.page}"
+
+
+def test_every_setting_named_in_the_code_is_in_the_registry() -> None:
+    registry = by_name()
+    missing = {name: where for name, where in names_in_code().items() if name not in registry}
+    assert not missing, (
+        "LINKSPIDER_* names used in linkspider/ but not described in "
+        f"linkspider/settings_reference.py (add them, then python -m linkspider.docs_gen): {missing}"
+    )
+
+
+def test_every_registry_entry_is_used_by_the_code() -> None:
+    used = names_in_code()
+    stale = [setting.name for setting in SETTINGS if setting.name not in used]
+    assert not stale, f"described in settings_reference.py but used nowhere: {stale}"
+
+
+def test_defaults_are_the_project_settings_values() -> None:
+    registry = by_name()
+    project = {name: getattr(project_settings, name) for name in vars(project_settings)}
+    for name, value in project.items():
+        if name.startswith("LINKSPIDER_"):
+            assert name in registry, f"linkspider/settings.py sets {name}: describe it"
+            assert normalise(registry[name].default) == normalise(value), name
+
+
+def test_defaults_are_the_fallbacks_the_code_reads_with() -> None:
+    registry = by_name()
+    checked = fallbacks_in_code()
+    assert len(checked) > 30  # the scan sees the getters (guards against a silent no-op)
+    wrong = [
+        (name, where, fallback, registry[name].default)
+        for name, where, fallback in checked
+        if name in registry
+        and registry[name].section != INTERNAL  # their fallbacks only stand in for "missing"
+        and normalise(fallback) != normalise(registry[name].default)
+    ]
+    assert not wrong, f"(setting, where, code's fallback, registry's default): {wrong}"
+
+
+def test_every_scrapy_setting_the_project_changes_is_explained() -> None:
+    names = scrapy_setting_names(project_settings)
+    assert "ROBOTSTXT_OBEY" in names and "DOWNLOAD_DELAY" in names
+    assert sorted(names) == sorted(SCRAPY_SETTINGS_WHY), (
+        "linkspider/settings.py and SCRAPY_SETTINGS_WHY in settings_reference.py differ"
+    )
+
+
+def test_committed_settings_page_is_current() -> None:
+    assert (DOCS / "settings.md").read_text("utf-8") == settings_page(), (
+        "docs/settings.md is not current: run python -m linkspider.docs_gen"
+    )
+
+
+def test_generator_check_mode_reports_a_stale_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "settings.md"
+    assert docs_gen_main(["--output", str(page)]) == 0
+    assert docs_gen_main(["--output", str(page), "--check"]) == 0
+    page.write_text(page.read_text("utf-8").replace("LINKSPIDER_DEPTH", "LINKSPIDER_DEPT"))
+    assert docs_gen_main(["--output", str(page), "--check"]) == 1
+    assert "is not current" in capsys.readouterr().err
+
+
+def test_page_lists_every_setting_with_its_default() -> None:
+    page = settings_page()
+    for setting in SETTINGS:
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{setting.name}` |"))
+        if setting.default not in (None, "", [], {}):
+            assert str(normalise(setting.default)).split(",")[0].strip("[]'\"") in row, row
+
+
+def test_docs_pages_name_only_real_settings() -> None:
+    """A setting renamed or removed in the code is not left in a docs page's text."""
+    registry = by_name()
+    unknown = {
+        (path.name, name)
+        for path in sorted(DOCS.glob("*.md"))
+        for name in NAME.findall(path.read_text("utf-8"))
+        if name not in registry
+    }
+    assert not unknown, f"docs name settings the code does not have: {sorted(unknown)}"
