@@ -23,6 +23,7 @@ from scrapy.exceptions import UsageError
 
 from linkspider.distributed.jobs import check_job_at_start
 from linkspider.extensions.crawl_journal import resumed_output_dir
+from linkspider.extensions.warc_recorder import WarcOptions
 from linkspider.middlewares.ssrf import allow_setting
 from linkspider.output import EXIT_CODE_STAT, check_writable
 
@@ -47,6 +48,7 @@ class Command(ScrapyCrawlCommand):
         if self.settings is not None:
             try:
                 allow_setting(self.settings)  # the SSRF guard's allow list, read at start
+                WarcOptions.from_settings(self.settings)  # LINKSPIDER_WARC_MAX_BYTES
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
             folder = self._output_folder(opts.spargs)
