@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from linkspider import crawl_cli
 
 if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
     from linkspider.reports.options import ExportOptions
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "testweb" / "sample"
@@ -87,20 +89,25 @@ def demo(args: argparse.Namespace) -> int:
     return result.returncode
 
 
-def export_options(args: argparse.Namespace) -> ExportOptions:
-    """Export options from the project settings, ``-s NAME=VALUE`` and the sitewide flags."""
+def project_settings() -> Settings:
+    """The user's project settings if there are any, else linkspider's own."""
     from scrapy.settings import Settings
     from scrapy.utils.project import get_project_settings
 
+    # Never by setting SCRAPY_SETTINGS_MODULE here: that would leak into every process
+    # started afterwards.
+    if os.environ.get("SCRAPY_SETTINGS_MODULE"):
+        return get_project_settings()
+    settings = Settings()
+    settings.setmodule("linkspider.settings", priority="project")
+    return settings
+
+
+def export_options(args: argparse.Namespace) -> ExportOptions:
+    """Export options from the project settings, ``-s NAME=VALUE`` and the sitewide flags."""
     from linkspider.reports.options import ExportOptions
 
-    # The user's project settings if there are any, else linkspider's own; never by setting
-    # SCRAPY_SETTINGS_MODULE here: that would leak into every process started afterwards.
-    if os.environ.get("SCRAPY_SETTINGS_MODULE"):
-        settings: Settings = get_project_settings()
-    else:
-        settings = Settings()
-        settings.setmodule("linkspider.settings", priority="project")
+    settings = project_settings()
     for pair in args.set or ():
         name, sep, value = pair.partition("=")
         if not sep or not name:
@@ -124,7 +131,11 @@ def export(args: argparse.Namespace) -> int:
     if not (folder / "backlinks.jsonl").exists():
         print(f"error: {folder} has no backlinks.jsonl", file=sys.stderr)
         return EXIT_USAGE
-    options = export_options(args)
+    try:
+        options = export_options(args)
+    except ValueError as exc:  # a bad setting (-s), named
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         info, note = run_before_export(folder)
         if info:  # first: report.html shows the status
@@ -248,7 +259,7 @@ def merge(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     try:
         result = merge_parts(folder, export_options(args))
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     summary = result.summary
@@ -271,6 +282,14 @@ def diff(args: argparse.Namespace) -> int:
     try:
         result = diff_folders(old, new, out)
     except NotARunFolder as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from linkspider.reports.headers import SpreadsheetOptions
+    from linkspider.reports.spreadsheet import finish_spreadsheet_csvs
+
+    try:  # the files are for people: the project's BOM and header settings
+        finish_spreadsheet_csvs(out, SpreadsheetOptions.from_settings(project_settings()))
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     counts = result.counts()

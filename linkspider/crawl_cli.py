@@ -170,6 +170,7 @@ def scrapy_argv(args: argparse.Namespace) -> list[str]:
     except ConfigError as exc:
         raise CrawlUsageError(flag_names(str(exc))) from None
     settings = list(_settings(args.set))
+    _check_settings(settings)
     if spargs.get("output_dir"):
         _check_folder(Path(spargs["output_dir"]))
     argv = ["scrapy", "crawl", "backlinks"]
@@ -202,6 +203,24 @@ def _settings(pairs: Sequence[str]) -> list[tuple[str, str]]:
             raise CrawlUsageError(f"-S expects NAME=VALUE, got {pair!r}")
         found.append((name.strip(), value))
     return found
+
+
+def _check_settings(pairs: Sequence[tuple[str, str]]) -> None:
+    """Settings that would otherwise stop the crawl at its start or end (exports)."""
+    from scrapy.settings import Settings
+
+    from linkspider.middlewares.ssrf import allow_setting
+    from linkspider.reports.options import ExportOptions
+
+    settings = Settings()
+    settings.setmodule(os.environ.get("SCRAPY_SETTINGS_MODULE") or "linkspider.settings")
+    for name, value in pairs:
+        settings.set(name, value, priority="cmdline")
+    try:
+        allow_setting(settings)
+        ExportOptions.from_settings(settings)
+    except ValueError as exc:
+        raise CrawlUsageError(str(exc)) from None
 
 
 def _check_folder(folder: Path) -> None:

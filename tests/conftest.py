@@ -35,7 +35,7 @@ class CrawlRun:
         return self.process.stdout + self.process.stderr
 
     def rows(self, name: str = "backlinks.csv") -> list[dict[str, str]]:
-        with (self.output_dir / name).open(encoding="utf-8", newline="") as handle:
+        with (self.output_dir / name).open(encoding="utf-8-sig", newline="") as handle:
             return list(csv.DictReader(handle))
 
     def run_info(self) -> dict[str, Any]:

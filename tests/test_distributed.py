@@ -160,7 +160,7 @@ def run_workers(web: TestWeb, redis: str, crawl: str, out: Path, n: int = 2,
 
 
 def rows(folder: Path, name: str = "backlinks.csv") -> list[dict[str, str]]:
-    with (folder / name).open(encoding="utf-8", newline="") as handle:
+    with (folder / name).open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -35,7 +35,7 @@ FILES = ("new_links.csv", "lost_links.csv", "changed_links.csv")
 
 
 def read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -366,7 +366,7 @@ def test_rebuild_after_a_kill_marks_missing_rows_not_checked(
     result = subprocess.run([sys.executable, "-m", "linkspider.cli", "export", str(folder)],
                             env=crawl_env(), capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
-    with (folder / "placements_status.csv").open(encoding="utf-8", newline="") as handle:
+    with (folder / "placements_status.csv").open(encoding="utf-8-sig", newline="") as handle:
         statuses = [row["status"] for row in csv.DictReader(handle)]
     expected = [case[3] for case in E2E]
     expected[0] = expected[12] = "not-checked"

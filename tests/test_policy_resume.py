@@ -129,7 +129,7 @@ def interrupt_after(cmd: list[str], workdir: Path, pages: int, sig: signal.Signa
 
 
 def table(folder: Path, name: str) -> list[dict[str, str]]:
-    with (folder / name).open(encoding="utf-8", newline="") as handle:
+    with (folder / name).open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -195,7 +195,7 @@ def _schedule(server: Scrapyd, job: str, targets: str, seeds: str,
 def _rows(folder: Path) -> set[tuple[str, ...]]:
     import csv
 
-    with (folder / "backlinks.csv").open(encoding="utf-8", newline="") as handle:
+    with (folder / "backlinks.csv").open(encoding="utf-8-sig", newline="") as handle:
         return {tuple(row[k] for k in KEY) for row in csv.DictReader(handle)}
 
 

@@ -87,7 +87,7 @@ def test_csv_text_cells_never_start_a_formula(tmp_path: Path) -> None:
     quoted = {"'" + text for text in HOSTILE}
 
     def column(name: str, field: str) -> set[str]:
-        with (folder / name).open(encoding="utf-8", newline="") as handle:
+        with (folder / name).open(encoding="utf-8-sig", newline="") as handle:
             return {row[field] for row in csv.DictReader(handle)}
 
     for name, field in [

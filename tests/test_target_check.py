@@ -154,7 +154,7 @@ def test_target_status_joined_into_backlinks(target_run: CrawlRun, head_shy: Hea
 
 def test_broken_backlinks_one_row_per_link(target_run: CrawlRun, head_shy: HeadShyServer) -> None:
     expected = expected_answers(head_shy.base)
-    with (target_run.output_dir / "broken_backlinks.csv").open(encoding="utf-8") as handle:
+    with (target_run.output_dir / "broken_backlinks.csv").open(encoding="utf-8-sig") as handle:
         broken = list(csv.DictReader(handle))
     links = Counter((r["source_url"], r["target_url"]) for r in broken)
     assert links == Counter(

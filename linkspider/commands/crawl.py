@@ -26,6 +26,7 @@ from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.extensions.warc_recorder import WarcOptions
 from linkspider.middlewares.ssrf import allow_setting
 from linkspider.output import EXIT_CODE_STAT, check_writable
+from linkspider.reports.options import ExportOptions
 
 
 class Command(ScrapyCrawlCommand):
@@ -49,6 +50,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 allow_setting(self.settings)  # the SSRF guard's allow list, read at start
                 WarcOptions.from_settings(self.settings)  # LINKSPIDER_WARC_MAX_BYTES
+                ExportOptions.from_settings(self.settings)  # export settings: now, not at the end
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
             folder = self._output_folder(opts.spargs)

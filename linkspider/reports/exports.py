@@ -15,9 +15,11 @@ from linkspider.reports import aggregates
 from linkspider.reports.authority import AuthorityColumns
 from linkspider.reports.authority_source import load_authority
 from linkspider.reports.candidates import write_candidates_status
+from linkspider.reports.headers import SpreadsheetOptions
 from linkspider.reports.html_report import write_reports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import apply_sitewide
+from linkspider.reports.spreadsheet import finish_spreadsheet_csvs
 from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
 from linkspider.reports.verification import VerificationSummary, build_verification
 
@@ -38,6 +40,7 @@ class ExportSummary:
     sitewide_links: int = 0
     verification: VerificationSummary = field(default_factory=VerificationSummary)
     report_error: str = ""  # report.html / disavow_candidates.txt failed (logged); "" if fine
+    xlsx_notes: list[str] = field(default_factory=list)  # Excel's limits met (rows, links)
     files: list[str] = field(default_factory=list)
 
 
@@ -89,9 +92,21 @@ def build_exports(output_dir: Path, options: ExportOptions | None = None) -> Exp
     summary.targets_found = totals.total_targets
     summary.verification = build_verification(output_dir)  # -a expect, -a check_targets
     write_candidates_status(output_dir)  # -a discover: verdict per candidate
+    summary.xlsx_notes = write_spreadsheets(output_dir, options.spreadsheet)
     # Last: it reads every file above; a failure is logged and loses no other export.
     summary.report_error = write_reports(output_dir, options)
+    finish_spreadsheet_csvs(output_dir, options.spreadsheet)  # BOM, header names
     summary.files = sorted(
         p.name for p in output_dir.iterdir() if p.is_file() and not p.name.endswith(".tmp")
     )
     return summary
+
+
+def write_spreadsheets(output_dir: Path, options: SpreadsheetOptions) -> list[str]:
+    """``backlinks.xlsx`` if wanted (an older one is removed if not); Excel's limits met."""
+    from linkspider.reports.xlsx import XLSX_NAME, write_xlsx
+
+    if not options.xlsx:
+        (output_dir / XLSX_NAME).unlink(missing_ok=True)  # never a stale workbook
+        return []
+    return write_xlsx(output_dir, options.headers).notes

@@ -12,6 +12,7 @@ from typing import Any
 
 from linkspider.reports.authority_source import check_release_setting
 from linkspider.reports.disavow import DisavowRules
+from linkspider.reports.headers import SpreadsheetOptions
 from linkspider.reports.risk import ReportRules
 from linkspider.reports.sitewide import SitewideRule
 
@@ -30,6 +31,9 @@ class ExportOptions:
     #: LINKSPIDER_DISAVOW_*); bad values stop at once with a message naming the rule.
     report: ReportRules = field(default_factory=ReportRules)
     disavow: DisavowRules = field(default_factory=DisavowRules)
+    #: backlinks.xlsx, the CSV files' BOM and header names (LINKSPIDER_XLSX,
+    #: LINKSPIDER_CSV_BOM, LINKSPIDER_EXPORT_HEADERS); none of it for bare ExportOptions().
+    spreadsheet: SpreadsheetOptions = field(default_factory=SpreadsheetOptions)
     #: Open authority (``LINKSPIDER_AUTHORITY_RELEASE``): a Common Crawl web-graph release
     #: name or folder; '' uses the release of ``-a discover``, if any (reports.authority).
     authority_release: str = ""
@@ -38,6 +42,7 @@ class ExportOptions:
     def from_settings(cls, settings: Any) -> ExportOptions:
         """From Scrapy ``Settings`` (or anything with ``getint``/``getfloat``/``get``)."""
         return cls(
+            spreadsheet=SpreadsheetOptions.from_settings(settings),
             sitewide=SitewideRule(
                 min_pages=settings.getint("LINKSPIDER_SITEWIDE_MIN_PAGES", 3),
                 min_share=settings.getfloat("LINKSPIDER_SITEWIDE_MIN_SHARE", 0.5),

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from linkspider.reports.headers import column_names
 from linkspider.reports.risk import (
     CHROME_PLACEMENTS,
     EVIDENCE_ROWS,
@@ -33,6 +34,7 @@ from linkspider.reports.risk import (
     RiskInput,
     TargetAnchors,
 )
+from linkspider.reports.spreadsheet import raw_array
 
 BATCH_ROWS = 131_072
 #: Rows of a summary kept for evidence when only the largest matter.
@@ -323,7 +325,13 @@ def risk_input(links: LinkSummary, referring_domains: int) -> RiskInput:
 
 
 def csv_columns(path: Path) -> list[str]:
-    """The header of a CSV file (empty when the file is missing or empty)."""
+    """The columns of a CSV file (empty when the file is missing or empty), whichever
+    header names it was written with (``LINKSPIDER_EXPORT_HEADERS``)."""
+    return column_names(path.name, _csv_header(path))
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header of a CSV file as written (a BOM is skipped)."""
     if not path.exists() or path.stat().st_size == 0:
         return []
     options = pa_csv.ReadOptions(block_size=1 << 16)
@@ -341,10 +349,12 @@ def csv_columns(path: Path) -> list[str]:
 
 
 def csv_batches(path: Path, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
-    """A CSV file as tables of strings (every column text: no type guessing per block)."""
-    names = csv_columns(path)
-    if not names:
+    """A CSV file as tables of strings (every column text: no type guessing per block),
+    named by :func:`csv_columns`, with the raw text (no ``'`` against formulas)."""
+    written = _csv_header(path)
+    if not written:
         return
+    names = dict(zip(column_names(path.name, written), written, strict=True))
     wanted = [c for c in (columns if columns is not None else names) if c in names]
     if not wanted:
         return
@@ -352,13 +362,13 @@ def csv_batches(path: Path, columns: Sequence[str] | None = None) -> Iterator[pa
         str(path),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
-            column_types={c: pa.string() for c in names},
-            include_columns=wanted,
+            column_types={c: pa.string() for c in written},
+            include_columns=[names[c] for c in wanted],
             strings_can_be_null=False,
         ),
     )
     for batch in reader:
-        yield pa.Table.from_batches([batch])
+        yield pa.table([raw_array(batch.column(i)) for i in range(len(wanted))], names=wanted)
 
 
 def _number_column(array: pa.ChunkedArray) -> pa.Array:

@@ -10,12 +10,18 @@ text cells and stay as they are; Parquet and JSON Lines files keep the raw value
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from linkspider.reports.headers import SPREADSHEET_FILES, SpreadsheetOptions, column_names, headers
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -69,3 +75,68 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype):
             out[name] = out[name].map(safe_cell)
     return out
+
+
+def raw_text(value: str) -> str:
+    """The text :func:`safe_text` was given: its ``'`` in front of a formula start removed."""
+    if value.startswith(QUOTE) and value[1:2] and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def raw_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A string column read from a CSV file with :func:`raw_text` applied to each value."""
+    quoted = pc.fill_null(pc.match_substring_regex(values, _QUOTED_FORMULA), False)
+    if not pc.any(quoted).as_py():
+        return values
+    return pc.if_else(quoted, pc.utf8_slice_codeunits(values, 1), values)
+
+
+_QUOTED_FORMULA = "^'[=+\\-@\\t\\r]"
+
+
+BOM = "\ufeff".encode()
+
+
+def finish_spreadsheet_csvs(
+    folder: Path, options: SpreadsheetOptions, names: Iterable[str] = SPREADSHEET_FILES
+) -> list[str]:
+    """Give the spreadsheet-facing CSV files of ``folder`` their BOM and header names.
+
+    Idempotent: a file already finished (or finished with other options) is rewritten to
+    ``options``, one that already matches is left alone. Returns the files rewritten.
+    """
+    done = []
+    for name in names:
+        path = folder / name
+        if path.is_file() and finish_csv(path, name, options):
+            done.append(name)
+    return done
+
+
+def finish_csv(path: Path, name: str, options: SpreadsheetOptions) -> bool:
+    """Rewrite ``path``'s first line (and BOM) for ``options``; False if nothing changes.
+
+    The rows are copied as bytes, through a temporary file: a cost of one sequential copy.
+    """
+    with path.open("rb") as source:
+        first = source.readline()
+        has_bom = first.startswith(BOM)
+        line = first[len(BOM) :] if has_bom else first
+        ending = b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
+        text = line[: len(line) - len(ending)].decode("utf-8")
+        if not text:
+            return False
+        found = next(csv.reader([text]))
+        names = headers(name, column_names(name, found), options.headers)
+        if found == names and has_bom == options.csv_bom:
+            return False
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(names)
+        wanted = out.getvalue().encode() + (ending or b"\n")
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as target:
+            target.write((BOM if options.csv_bom else b"") + wanted)
+            shutil.copyfileobj(source, target, 1 << 20)
+    tmp.replace(path)
+    return True
