@@ -61,10 +61,27 @@ def _pandas_referring_domains(frame: pd.DataFrame) -> pd.DataFrame:
     result["sitewide"] = grouped["sitewide"].any()
     with_text = frame[frame["anchor"] != ""]
     result["top_anchor"] = _pandas_most_frequent(with_text, "source_domain", "anchor")
+    # audit columns: followed share of the links on indexable pages, TLD, language by pages
+    indexable = frame[frame["source_indexable"]]
+    by_domain = indexable.groupby("source_domain", sort=False)
+    counted = by_domain.size().reindex(result.index).fillna(0).astype("int64")
+    followed = by_domain["follow"].sum().reindex(result.index)
+    result["indexable_backlinks"] = counted
+    result["dofollow_ratio"] = (followed / counted.where(counted > 0)).round(4)
+    result["tld"] = [d.rsplit(".", 1)[-1] for d in result.index]
+    lang = frame["source_lang"].str.strip().str.lower().str.replace(r"[-_].*$", "", regex=True)
+    pages = frame.assign(language=lang)[lang != ""].groupby(["source_domain", "language"])
+    ranked = pages["source_url"].nunique().reset_index(name="n")
+    ranked = ranked.sort_values(["n", "language"], ascending=[False, True])
+    result["language"] = ranked.drop_duplicates("source_domain").set_index("source_domain")[
+        "language"
+    ]
+    result["language"] = result["language"].fillna("")
     result = result.reset_index()
     order = ["source_domain", "backlinks", "linking_pages", "dofollow", "nofollow",
              "content_backlinks", "sitewide", "targets", "target_pages", "top_anchor",
-             "first_seen", "last_seen"]  # fmt: skip
+             "first_seen", "last_seen", "indexable_backlinks", "dofollow_ratio", "tld",
+             "language"]  # fmt: skip
     return result[order].sort_values(
         ["dofollow", "backlinks", "source_domain"], ascending=[False, False, True]
     )
@@ -158,6 +175,8 @@ def _row(rnd: random.Random, n: int) -> dict[str, object]:
         "placement": "content", "in_content": rnd.random() < 0.5, "xpath": "",
         "anchor_category": rnd.choice(CATEGORIES[:4]), "anchor_rule": "",
         "follow": rnd.random() < 0.6, "sitewide": rnd.random() < 0.1,
+        "source_indexable": rnd.random() < 0.8,
+        "source_lang": rnd.choice(["en", "en-GB", "EN_us", " de ", "", "fr-FR", "de-AT"]),
     }  # fmt: skip
 
 

@@ -10,10 +10,20 @@ into integer ids (4 bytes per row and column, plus each distinct text once,
 spilling to disk past its memory limit; only the grouped rows reach pandas, which orders
 and writes them. Ties keep the order in which groups first appear in the table. 10 million
 rows: ``benchmarks/results/aggregates.md``.
+
+Audit columns and tables (:mod:`linkspider.reports.url_groups` for the keys): per referring
+domain, ``dofollow_ratio`` counts only links on indexable pages (a followed link on a
+noindex page passes nothing), ``tld`` and ``language`` (the ``lang`` most of its linking
+pages declare); ``target_page_groups.csv`` puts the variants of a target URL together
+(scheme, ``www.``, trailing slash, parameter order), ``target_folders.csv`` sums target
+pages per first folder, and in ``targets=*`` mode ``linked_domains.csv`` sums the links per
+linked domain.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +38,16 @@ from linkspider.reports._duckdb import MEMORY_LIMIT, connect
 from linkspider.reports._encoded import EncodedTable, encode
 from linkspider.reports.authority import Authority, with_authority
 from linkspider.reports.spreadsheet import write_frame
+from linkspider.reports.url_groups import top_level_domain, url_folder, url_group
 
 AGGREGATE_COLUMNS = [
     "source_domain", "source_url", "target_url", "target", "anchor_text", "image_alt",
     "link_type", "follow", "in_content", "sitewide", "anchor_category", "first_seen",
-    "last_seen",
+    "last_seen", "source_indexable", "source_lang",
 ]  # fmt: skip
 
-#: Text columns the aggregates read (as ids); ``anchor`` is derived from three more.
+#: Text columns the aggregates read (as ids); ``anchor`` is derived from three more,
+#: ``language`` from ``source_lang``.
 _TEXT_COLUMNS = ["source_domain", "source_url", "target_url", "target", "anchor_category",
                  "first_seen", "last_seen"]  # fmt: skip
 #: Result columns holding ids of the first/last seen timestamps.
@@ -61,10 +73,16 @@ class AggregateResult:
     target_pages: pd.DataFrame
     total_domains: int  # distinct referring domains
     total_targets: int  # distinct targets found
+    target_page_groups: pd.DataFrame | None = None
+    target_folders: pd.DataFrame | None = None
+    linked_domains: pd.DataFrame | None = None
 
 
 #: The aggregate files, in the order they are written.
 FILES = ("referring_domains.csv", "anchors.csv", "anchor_categories.csv", "target_pages.csv")
+#: The audit tables, written after :data:`FILES`; linked_domains.csv only for ``targets=*``.
+AUDIT_FILES = ("target_page_groups.csv", "target_folders.csv")
+LINKED_DOMAINS_FILE = "linked_domains.csv"
 
 
 def write_aggregates(
@@ -80,7 +98,29 @@ def write_aggregates(
     frames = (domains, result.anchors, result.anchor_categories, result.target_pages)
     for name, frame in zip(FILES, frames, strict=True):
         write_frame(frame, output_dir / name)  # no text cell runs as a formula
+    write_audit_files(result, output_dir)
     return result
+
+
+def write_audit_files(result: AggregateResult, output_dir: Path) -> None:
+    """:data:`AUDIT_FILES`, and ``linked_domains.csv`` when the run linked to every domain."""
+    for name, frame in zip(AUDIT_FILES, (result.target_page_groups, result.target_folders),
+                           strict=True):  # fmt: skip
+        if frame is not None:
+            write_frame(frame, output_dir / name)
+    linked = output_dir / LINKED_DOMAINS_FILE
+    if result.linked_domains is not None and _all_external(output_dir):
+        write_frame(result.linked_domains, linked)
+    elif linked.exists():  # left by an earlier export of other targets: not this run's
+        linked.unlink()
+
+
+def _all_external(output_dir: Path) -> bool:
+    try:
+        run = json.loads((output_dir / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(run, dict) and str(run.get("targets") or "").startswith("*")
 
 
 def compute(
@@ -88,6 +128,8 @@ def compute(
 ) -> AggregateResult:
     """Every aggregate of the backlink Parquet file; spill files go to ``work_dir``."""
     links = encode_links(parquet_path)
+    _add_key(links, "target_url", url_group, "url_group")
+    _add_key(links, "target_url", url_folder, "folder")
     with connect(work_dir, memory_limit) as db:
         db.register("links", links.table)
         ((total_domains, total_targets, total_links),) = db.sql(
@@ -97,13 +139,23 @@ def compute(
         anchor_rows = anchors(db, links, total_domains)
         categories = anchor_categories(db, links, total_links, total_domains)
         pages = target_pages(db, links)
-    return AggregateResult(domains, anchor_rows, categories, pages, total_domains, total_targets)
+        groups = target_page_groups(db, links)
+        folders = target_folders(db, links)
+        linked = linked_domains(db, links)
+    return AggregateResult(domains, anchor_rows, categories, pages, total_domains, total_targets,
+                           groups, folders, linked)  # fmt: skip
 
 
 def _anchor(batch: pa.RecordBatch) -> pa.Array:
     """The anchor of a link: its alt text for an image link, else its text."""
     image = pc.fill_null(pc.equal(batch.column("link_type"), "image"), False)
     return pc.if_else(image, batch.column("image_alt"), batch.column("anchor_text"))
+
+
+def _language(batch: pa.RecordBatch) -> pa.Array:
+    """The primary language subtag of the linking page's ``lang``: ``en`` for ``en-GB``."""
+    lang = pc.utf8_trim_whitespace(pc.utf8_lower(pc.fill_null(batch.column(0), "")))
+    return pc.replace_substring_regex(lang, pattern=r"[-_].*$", replacement="")
 
 
 def encode_links(parquet_path: Path) -> EncodedTable:
@@ -116,9 +168,12 @@ def encode_links(parquet_path: Path) -> EncodedTable:
     links = encode(
         parquet_path,
         text=_TEXT_COLUMNS,
-        keep=["follow", "in_content", "sitewide"],
-        ordered={"anchor", "first_seen", "last_seen"},
-        derived={"anchor": (["link_type", "anchor_text", "image_alt"], _anchor)},
+        keep=["follow", "in_content", "sitewide", "source_indexable"],
+        ordered={"anchor", "first_seen", "last_seen", "language"},
+        derived={
+            "anchor": (["link_type", "anchor_text", "image_alt"], _anchor),
+            "language": (["source_lang"], _language),
+        },
     )
     keys = pc.dictionary_encode(pc.utf8_lower(links.dictionaries["anchor"]))
     anchor_key = pc.take(keys.indices, links.table.column("anchor"))
@@ -166,27 +221,49 @@ def _most_frequent(key: str, value: str, where: str) -> str:
         FROM links WHERE {where} GROUP BY {key}, {value}) WHERE _rank = 1"""
 
 
+def _most_pages(key: str, value: str, where: str) -> str:
+    """SQL for, per ``key``, the ``value`` on the most linking pages (ties: the smallest)."""
+    return f"""SELECT {key}, {value} FROM (
+        SELECT {key}, {value}, row_number() OVER (
+            PARTITION BY {key} ORDER BY count(DISTINCT source_url) DESC, {value} ASC) AS _rank
+        FROM links WHERE {where} GROUP BY {key}, {value}) WHERE _rank = 1"""
+
+
 def referring_domains(db: duckdb.DuckDBPyConnection, links: EncodedTable) -> pd.DataFrame:
     empty = _id_of(links, "anchor", "")
+    no_lang = _id_of(links, "language", "")
     result = _frame(
         db,
         f"""WITH summary AS (
               SELECT source_domain, {_SUMMARY},
                      count(DISTINCT target) AS targets,
                      count(DISTINCT target_url) AS target_pages,
-                     bool_or(sitewide) AS sitewide
+                     bool_or(sitewide) AS sitewide,
+                     coalesce(sum(source_indexable::INTEGER), 0)::BIGINT AS indexable_backlinks,
+                     coalesce(sum((source_indexable AND follow)::INTEGER), 0)::BIGINT
+                       AS indexable_dofollow
               FROM links GROUP BY source_domain),
-            top AS ({_most_frequent("source_domain", "anchor", f"anchor <> {empty}")})
-            SELECT s.*, top.anchor AS top_anchor
+            top AS ({_most_frequent("source_domain", "anchor", f"anchor <> {empty}")}),
+            lang AS ({_most_pages("source_domain", "language", f"language <> {no_lang}")})
+            SELECT s.*, top.anchor AS top_anchor, lang.language AS language
             FROM summary s
-            LEFT JOIN top ON s.source_domain IS NOT DISTINCT FROM top.source_domain""",
+            LEFT JOIN top ON s.source_domain IS NOT DISTINCT FROM top.source_domain
+            LEFT JOIN lang ON s.source_domain IS NOT DISTINCT FROM lang.source_domain""",
         links,
-        {"source_domain": "source_domain", "top_anchor": "anchor", **_SEEN},
-    )
+        {"source_domain": "source_domain", "top_anchor": "anchor", "language": "language",
+         **_SEEN},
+    )  # fmt: skip
     result = _with_nofollow(result)
+    # A followed link on a noindex page passes nothing: the ratio counts indexable pages.
+    indexable = result["indexable_backlinks"]
+    result["dofollow_ratio"] = (result["indexable_dofollow"] / indexable.where(indexable > 0)
+                                ).round(4)  # fmt: skip
+    result["tld"] = result["source_domain"].map(lambda d: top_level_domain(d or ""))
+    result["language"] = result["language"].fillna("")
     order = ["source_domain", "backlinks", "linking_pages", "dofollow", "nofollow",
              "content_backlinks", "sitewide", "targets", "target_pages", "top_anchor",
-             "first_seen", "last_seen"]  # fmt: skip
+             "first_seen", "last_seen", "indexable_backlinks", "dofollow_ratio", "tld",
+             "language"]  # fmt: skip
     return result[order].sort_values(
         ["dofollow", "backlinks", "source_domain"], ascending=[False, False, True]
     )
@@ -253,3 +330,75 @@ def target_pages(db: duckdb.DuckDBPyConnection, links: EncodedTable) -> pd.DataF
     return result[order].sort_values(
         ["referring_domains", "backlinks", "target_url"], ascending=[False, False, True]
     )
+
+
+# --- audit tables ---------------------------------------------------------------------
+
+
+def _add_key(links: EncodedTable, column: str, key: Callable[[str], str], name: str) -> None:
+    """Add column ``name``: the id of ``key(text)`` of each row's ``column`` (``key`` runs
+    once per distinct text, not per row)."""
+    texts = links.dictionaries[column].to_pylist()
+    keys = pc.dictionary_encode(pa.array([key(t or "") for t in texts], pa.string()))
+    ids = pc.take(keys.indices, links.table.column(column)).cast(pa.int32())
+    links.table = links.table.append_column(name, ids)
+    links.dictionaries[name] = keys.dictionary
+
+
+def _by_reach(
+    db: duckdb.DuckDBPyConnection,
+    links: EncodedTable,
+    sql: str,
+    texts: dict[str, str],
+    order: list[str],
+) -> pd.DataFrame:
+    """An audit table: the ``sql`` result with ``nofollow``, in ``order``, sorted by
+    referring domains, then backlinks, then its first column."""
+    result = _with_nofollow(_frame(db, sql, links, {**texts, **_SEEN}))
+    return result[order].sort_values(
+        ["referring_domains", "backlinks", order[0]], ascending=[False, False, True]
+    )
+
+
+def target_page_groups(db: duckdb.DuckDBPyConnection, links: EncodedTable) -> pd.DataFrame:
+    """Per group of target URL variants (:func:`url_group`): its variants and links."""
+    return _by_reach(
+        db, links,
+        f"""WITH summary AS (
+              SELECT url_group, min(target) AS target, {_SUMMARY},
+                     count(DISTINCT target_url) AS variants
+              FROM links GROUP BY url_group),
+            top AS ({_most_frequent("url_group", "target_url", "TRUE")})
+            SELECT s.*, top.target_url AS top_variant FROM summary s
+            LEFT JOIN top ON s.url_group IS NOT DISTINCT FROM top.url_group""",
+        {"url_group": "url_group", "target": "target", "top_variant": "target_url"},
+        ["url_group", "target", "variants", "top_variant", "backlinks", "referring_domains",
+         "linking_pages", "dofollow", "nofollow", "content_backlinks", "first_seen",
+         "last_seen"],
+    )  # fmt: skip
+
+
+def target_folders(db: duckdb.DuckDBPyConnection, links: EncodedTable) -> pd.DataFrame:
+    """Per first folder of the target URLs (:func:`url_folder`)."""
+    return _by_reach(
+        db, links,
+        f"""SELECT folder, min(target) AS target, {_SUMMARY},
+                   count(DISTINCT url_group) AS target_pages
+            FROM links GROUP BY folder""",
+        {"folder": "folder", "target": "target"},
+        ["folder", "target", "target_pages", "backlinks", "referring_domains",
+         "linking_pages", "dofollow", "nofollow", "content_backlinks", "first_seen",
+         "last_seen"],
+    )  # fmt: skip
+
+
+def linked_domains(db: duckdb.DuckDBPyConnection, links: EncodedTable) -> pd.DataFrame:
+    """Per linked domain (``target``; every external domain in ``targets=*`` mode)."""
+    return _by_reach(
+        db, links,
+        f"""SELECT target, {_SUMMARY}, count(DISTINCT target_url) AS target_pages
+            FROM links GROUP BY target""",
+        {"target": "target"},
+        ["target", "backlinks", "referring_domains", "linking_pages", "target_pages",
+         "dofollow", "nofollow", "content_backlinks", "first_seen", "last_seen"],
+    )  # fmt: skip

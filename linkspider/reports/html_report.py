@@ -45,6 +45,11 @@ from linkspider.reports.html_table import share as _share
 from linkspider.reports.html_table import url_cell as _url
 from linkspider.reports.html_table import yes_no as _bool
 from linkspider.reports.options import ExportOptions
+from linkspider.reports.report_audit import (
+    domain_mix_block,
+    linked_domains_section,
+    target_groups_block,
+)
 from linkspider.reports.report_authority import authority_block, candidates_section, domain_ranks
 from linkspider.reports.report_data import (
     LinkSummary,
@@ -197,6 +202,9 @@ def _page(ctx: ReportContext, now: str) -> str:
         ("targets", "Target pages", _target_pages(ctx)),
         ("placement", "Link placement", _placement(ctx)),
     ]
+    linked = linked_domains_section(ctx.folder, ctx.options.report.top_n)
+    if linked:  # targets=*: every external link
+        parts.append(("linked-domains", "Linked domains", linked))
     candidates = candidates_section(ctx.folder, ctx.options.report.top_n)
     if candidates:  # -a discover: what the crawl found on each candidate, after the domains
         at = next(i for i, part in enumerate(parts) if part[0] == "domains") + 1
@@ -383,6 +391,9 @@ def _domains(ctx: ReportContext) -> str:
             num("content_backlinks", "in content"),
             Column("sitewide", "sitewide", _bool),
             Column("top_anchor", "top anchor", _anchor),
+            Column("dofollow_ratio", "followed, indexable pages", _share, numeric=True),
+            Column("tld", "TLD"),
+            Column("language", "language"),
         ],
         top,
     )
@@ -394,7 +405,7 @@ def _domains(ctx: ReportContext) -> str:
         f'<div class="grid2">{figure(follow, "Follow verdict")}'
         f"{figure(content, 'Content vs boilerplate')}</div>"
         f"{figure(stacked, f'Top {len(chart_rows)} referring domains by followed backlinks')}"
-        f"<h3>Top referring domains</h3>{rows}"
+        f"<h3>Top referring domains</h3>{rows}{domain_mix_block(ctx.folder)}"
         f"{authority_block(ctx.folder, ctx.options.report.top_n)}"
     )
 
@@ -420,6 +431,7 @@ def _target_pages(ctx: ReportContext) -> str:
     return (
         '<p class="lead">Your pages that attract links, by the number of sites linking.</p>'
         f"{figure(chart, 'Best target pages by referring domains')}{rows}"
+        f"{target_groups_block(ctx.folder, ctx.options.report.top_n)}"
     )
 
 

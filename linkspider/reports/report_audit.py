@@ -1,0 +1,140 @@
+"""Audit blocks of ``report.html``: referring domains by TLD and language, target pages with
+their URL variants and folders, and (``targets=*``) the linked domains.
+
+They read the files :mod:`linkspider.reports.aggregates` writes (``referring_domains.csv``
+columns ``tld`` and ``language``, ``target_page_groups.csv``, ``target_folders.csv``,
+``linked_domains.csv``), streamed, top rows only; a file that is missing (an older run
+folder) leaves its block out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linkspider.reports import svg
+from linkspider.reports.aggregates import LINKED_DOMAINS_FILE
+from linkspider.reports.html_table import (
+    Column,
+    as_int,
+    details,
+    esc,
+    figure,
+    num,
+    table,
+    url_cell,
+)
+from linkspider.reports.report_data import count_by, csv_columns, top_rows
+
+CHART_ROWS = 10
+
+
+def domain_mix_block(folder: Path) -> str:
+    """Referring domains by TLD and by language (two bar charts)."""
+    path = folder / "referring_domains.csv"
+    if not {"tld", "language"} <= set(csv_columns(path)):
+        return ""
+    _, by_tld = count_by(path, "tld")
+    _, by_language = count_by(path, "language")
+    if not by_tld:
+        return ""
+    tld = svg.bar_chart(
+        [(f".{k}" if k != "(blank)" else "(IP address)", n) for k, n in by_tld[:CHART_ROWS]],
+        "Referring domains by top-level domain", "domains", svg.PALETTE[4],
+    )  # fmt: skip
+    language = svg.bar_chart(
+        [(k if k != "(blank)" else "(not declared)", n) for k, n in by_language[:CHART_ROWS]],
+        "Referring domains by language of their linking pages", "domains", svg.PALETTE[3],
+    )  # fmt: skip
+    return (
+        "<h3>Referring domains by TLD and language</h3>"
+        f'<div class="grid2">{figure(tld, f"Top-level domains ({len(by_tld)} in all)")}'
+        f"{figure(language, f'Languages declared by the linking pages ({len(by_language)})')}"
+        "</div>"
+    )
+
+
+def target_groups_block(folder: Path, top_n: int) -> str:
+    """Target pages with their URL variants together, and by folder (collapsed)."""
+    parts = []
+    groups = folder / "target_page_groups.csv"
+    if csv_columns(groups):
+        rows = top_rows(groups, ["referring_domains", "backlinks"], top_n)
+        merged = sum(1 for r in rows if as_int(r.get("variants")) > 1)
+        parts.append(
+            details(
+                f"Target pages with their URL variants together ({merged} of the top "
+                f"{len(rows)} have several variants)",
+                '<p class="lead">http/https, www. and bare host, trailing slash and parameter '
+                "order are one page here: links to any variant count for it.</p>"
+                + table(
+                    [
+                        Column("url_group", "page (all variants)", esc, wide=True),
+                        num("variants", "variants"),
+                        num("referring_domains", "referring domains"),
+                        num("backlinks", "backlinks"),
+                        num("dofollow", "followed"),
+                        Column("top_variant", "most linked variant", url_cell, wide=True),
+                    ],
+                    rows,
+                ),
+            )
+        )
+    folders = folder / "target_folders.csv"
+    if csv_columns(folders):
+        rows = top_rows(folders, ["referring_domains", "backlinks"], top_n)
+        chart = svg.bar_chart(
+            [(str(r["folder"]), as_int(r.get("referring_domains"))) for r in rows[:CHART_ROWS]],
+            "Folders of your site by referring domains", "referring domains", svg.PALETTE[2],
+        )  # fmt: skip
+        parts.append(
+            details(
+                f"Target pages by folder ({len(rows)} folders)",
+                figure(chart, "Folders with the most referring domains")
+                + table(
+                    [
+                        Column("folder", "folder", esc, wide=True),
+                        num("target_pages", "pages"),
+                        num("referring_domains", "referring domains"),
+                        num("backlinks", "backlinks"),
+                        num("dofollow", "followed"),
+                        num("content_backlinks", "in content"),
+                    ],
+                    rows,
+                ),
+            )
+        )
+    return "".join(parts)
+
+
+def linked_domains_section(folder: Path, top_n: int) -> str:
+    """The outlink graph's summary (``targets=*``); "" without ``linked_domains.csv``."""
+    path = folder / LINKED_DOMAINS_FILE
+    if not csv_columns(path):
+        return ""
+    total, _ = count_by(path, "")
+    if not total:
+        return '<p class="ok">No external links in this crawl.</p>'
+    rows = top_rows(path, ["referring_domains", "backlinks"], top_n)
+    chart = svg.bar_chart(
+        [(str(r["target"]), as_int(r.get("referring_domains"))) for r in rows[:CHART_ROWS]],
+        "Most linked domains by referring domains", "referring domains", svg.PALETTE[0],
+    )  # fmt: skip
+    listing = table(
+        [
+            Column("target", "linked domain", esc, wide=True),
+            num("referring_domains", "referring domains"),
+            num("linking_pages", "linking pages"),
+            num("backlinks", "links"),
+            num("target_pages", "pages linked"),
+            num("dofollow", "followed"),
+            num("content_backlinks", "in content"),
+        ],
+        rows,
+    )
+    shown = f"top {len(rows)} of {total:,}" if len(rows) < total else f"all {total:,}"
+    return (
+        f'<p class="lead">Every external domain the crawled sites link to ({total:,} domains, '
+        f"<code>{esc(LINKED_DOMAINS_FILE)}</code>), by the number of crawled sites linking.</p>"
+        f"{figure(chart, 'Most linked domains')}"
+        f"<h3>Linked domains ({shown})</h3>{listing}"
+    )
