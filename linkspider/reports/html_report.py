@@ -31,6 +31,7 @@ from linkspider.reports.html_table import (
     TABLE_CSS,
     Cell,
     Column,
+    details,
     esc,
     figure,
     num,
@@ -290,7 +291,7 @@ def _warnings(ctx: ReportContext) -> str:
                 for i, label in enumerate(w.columns)
             ]
             rows = [{str(i): v for i, v in enumerate(row)} for row in w.evidence]
-            evidence = table(columns, rows)
+            evidence = details(f"The {len(rows)} row(s) that show it", table(columns, rows))
         note = f'<p class="note">{esc(w.note)}</p>' if w.note else ""
         blocks.append(
             f'<article class="warning level-{esc(w.level)}"><h3>'
@@ -497,7 +498,7 @@ def _optional(ctx: ReportContext, name: str, counted: str, preferred: list[str],
     shown = [c for c in preferred if c in columns] or columns[:6]
     sample = top_rows(path, [], ctx.options.report.top_n, shown)
     heading = f"First {len(sample):,} of {total:,} rows" if len(sample) < total else "Rows"
-    parts.append(f"<h3>{heading}</h3>" + table([_column_for(c) for c in shown], sample))
+    parts.append(details(heading, table([_column_for(c) for c in shown], sample)))
     return "".join(parts)
 
 
