@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import re
 import shutil
 import tempfile
 import urllib.error
@@ -37,7 +36,6 @@ from linkspider.archive.framing import Buffer
 USER_AGENT = "linkspider-archive (+https://github.com/linkspider)"
 TIMEOUT = 60.0
 _CHUNK = 1 << 20
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
 class InputError(Exception):
@@ -126,33 +124,15 @@ def read_range(location: str, offset: int, length: int) -> bytes:
 
 
 def _http_range(url: str, offset: int, last: int) -> bytes:
-    request = urllib.request.Request(
-        url, headers={"Range": f"bytes={offset}-{last}", "User-Agent": USER_AGENT}
-    )
+    # Checked byte ranges (206 + exact Content-Range; 200, 416, past the end, cut short),
+    # keep-alive and retries of 5xx: linkspider.archive.byteranges.
+    from linkspider.archive.byteranges import RangeError, shared_reader
+
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
-            if answer.status != 206:
-                raise InputError(
-                    "range-error",
-                    f"{url}: asked bytes {offset}-{last}, got HTTP {answer.status} instead of "
-                    "206 (the server ignores byte ranges)",
-                )
-            got = _CONTENT_RANGE.match(answer.headers.get("Content-Range") or "")
-            if got is None or (int(got.group(1)), int(got.group(2))) != (offset, last):
-                raise InputError(
-                    "range-error",
-                    f"{url}: asked bytes {offset}-{last}, answered "
-                    f"Content-Range {answer.headers.get('Content-Range')!r}",
-                )
-            data: bytes = answer.read()
-    except urllib.error.HTTPError as exc:
-        what = "the range starts past the end of the file" if exc.code == 416 else ""
-        raise InputError("range-error", f"{url}: HTTP {exc.code} {what}".rstrip()) from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise InputError("unreadable", f"{url}: {_os_message(exc)}") from None
-    if len(data) != last - offset + 1:
-        raise InputError("range-error", f"{url}: bytes {offset}-{last} asked, {len(data)} received")
-    return data
+        return shared_reader().read(url, offset, last - offset + 1)
+    except RangeError as exc:
+        kind = "unreadable" if exc.kind == "unreachable" else "range-error"
+        raise InputError(kind, f"{exc} ({exc.kind})") from None
 
 
 @contextmanager
