@@ -191,7 +191,7 @@ def gather(folder: Path, candidates: Sequence[Candidate]) -> dict[str, Evidence]
             seeds.setdefault(url, c.name)
     per_name: dict[str, Evidence] = defaultdict(Evidence)
     aliases: dict[str, set[str]] = defaultdict(set)  # candidate -> names it redirected to
-    failures: dict[str, str] = {}
+    failures: dict[str, str] = {}  # seed URL -> why it failed (first reason found)
     cols = ["url", "requested_url", "host", "status", "parsed", "backlinks"]
     for table in csv_batches(folder / "pages.csv", cols):
         rows = zip(*(table.column(c).to_pylist() if c in table.column_names else
@@ -205,35 +205,33 @@ def gather(folder: Path, candidates: Sequence[Candidate]) -> dict[str, Evidence]
             evidence.pages_ok += int(ok)
             linking = ok and str(backlinks).isdigit() and int(backlinks) > 0
             evidence.linking_pages += int(linking)
-            seeded = seeds.get(requested) or seeds.get(url)
-            if seeded:
+            seed = requested if requested in seeds else url
+            if seed in seeds:
                 if ok:
-                    aliases[seeded].add(name)
+                    aliases[seeds[seed]].add(name)
                 elif code >= 400:
-                    failures.setdefault(seeded, f"http-{code}")
+                    failures.setdefault(seed, f"http-{code}")
                 elif str(parsed).lower() != "true" and 200 <= code < 300:
-                    failures.setdefault(seeded, "not-html")
+                    failures.setdefault(seed, "not-html")
     for table in csv_batches(folder / "errors.csv", ["url", "error", "message"]):
         for url, error, message in zip(
             *(table.column(c).to_pylist() for c in ("url", "error", "message")), strict=True
         ):
-            seeded = seeds.get(url)
-            if seeded:
-                failures[seeded] = f"{error}: {message}" if message else str(error)
+            if url in seeds:
+                failures.setdefault(url, f"{error}: {message}" if message else str(error))
     blocked = folder / "blocked_pages.csv"
     wanted = [c for c in ("url", "requested_url", "reason", "detail") if c in csv_columns(blocked)]
     for table in csv_batches(blocked, wanted):
         columns = {c: table.column(c).to_pylist() for c in wanted}
-        for i in range(table.num_rows):
-            seeded = seeds.get(columns["url"][i]) or seeds.get(
-                (columns.get("requested_url") or [""] * table.num_rows)[i]
-            )
-            if seeded:
-                failures.setdefault(seeded, str(columns["reason"][i]))
+        detail = columns.get("detail") or [""] * table.num_rows
+        for url, reason, why in zip(columns["url"], columns["reason"], detail, strict=True):
+            if url in seeds:
+                failures.setdefault(url, f"{reason}: {why}" if why else str(reason))
     _add_links(folder / "backlinks.parquet", names, per_name)
     gathered: dict[str, Evidence] = {}
     for c in candidates:
-        evidence = Evidence(failure=failures.get(c.name, ""))
+        tried = [f"{url} {failures[url]}" for url in seed_urls(c.name) if url in failures]
+        evidence = Evidence(failure="; ".join(tried))
         for name in {c.name, *aliases.get(c.name, ())}:
             if name in per_name:
                 evidence.add(per_name[name])

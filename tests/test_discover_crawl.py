@@ -1,0 +1,230 @@
+"""Discover, then verify: ``scrapy crawl backlinks -a discover=RELEASE`` against the test web.
+
+The release is generated in Common Crawl's layout from the links a crawl of the known
+seeds found, plus what a real graph also holds: a ``www.`` variant and a subdomain of a
+referrer, an IDN referrer and an unknown one (not on the test web: unreachable), a
+referrer the test web refuses (``down-hiking.com``), a site whose page no longer links
+(``gear-reviews-archive.com``: stale), internal links of a target, and noise. Starting
+from nothing but the release, the crawl must find the same backlink rows as the crawl of
+the known seeds, and say what became of each candidate.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linkspider.cli import DEMO_SETTINGS, crawl_env
+from linkspider.cli import main as linkspider_main
+from linkspider.reports.authority import AUTHORITY_COLUMNS
+from linkspider.testweb import TestWeb
+from linkspider.testweb.ccgraph import planted_referrers, write_release
+from linkspider.testweb.sites import DEFAULT_SITES_DIR
+from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, CrawlRun, run_crawl
+
+HERE = Path(__file__).resolve().parent
+RELEASE = "cc-main-2026-discover"
+TARGETS = ("acme-boots.com", "globex.co.uk", "initech.com.au", "xn--bcher-kva.de")
+STALE = "gear-reviews-archive.com"
+#: Links a real graph holds besides the crawl's: www./sub-domain variants, IDN, internal,
+#: unreachable referrers, a stale one, and links among other sites.
+EXTRA_LINKS = [
+    ("www.outdoor-blog.com", "acme-boots.com"),
+    ("forum.alpine-club.ch", "www.acme-boots.com"),
+    ("bergfreunde-bücher.de", "bücher.de"),
+    ("blog.acme-boots.com", "acme-boots.com"),
+    ("shop.globex.co.uk", "globex.co.uk"),
+    ("down-hiking.com", "globex.co.uk"),
+    (STALE, "acme-boots.com"),
+    ("gear-forum.net", "unrelated-shop.com"),
+    ("unrelated-shop.com", "outdoor-blog.com"),
+]
+UNREACHABLE = {"alpine-club.ch", "xn--bergfreunde-bcher-f3b.de", "down-hiking.com"}
+#: Columns that depend on when or by which way a page was fetched, not on the link.
+NOT_COMPARED = {"first_seen", "last_seen", "source_redirects", *AUTHORITY_COLUMNS}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def link_rows(run: CrawlRun) -> set[tuple[tuple[str, str], ...]]:
+    return {
+        tuple(sorted((k, v) for k, v in row.items() if k not in NOT_COMPARED))
+        for row in read_csv(run.output_dir / "backlinks.csv")
+    }
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The graph index cache of every crawl in this module, away from the home folder."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LINKSPIDER_CACHE_DIR", str(cache))
+        yield cache
+
+
+@pytest.fixture(scope="module")
+def web(env: Path) -> Iterator[TestWeb]:
+    with TestWeb([DEFAULT_SITES_DIR, HERE / "discover_sites"]) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def known(web: TestWeb, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """The crawl of the known seeds: the sample web's seed sites, as bare domains (as the
+    graph names them: ``http://ru-pohod.ru/`` would make every URL of that site differ)."""
+    work = tmp_path_factory.mktemp("known")
+    lines = Path(SAMPLE_SEEDS).read_text("utf-8").splitlines()
+    sites = [line.split("#")[0].strip().split("://")[-1] for line in lines]
+    (work / "seeds.txt").write_text("\n".join(s for s in sites if s) + "\n", "utf-8")
+    run = run_crawl(web, work, SAMPLE_TARGETS, str(work / "seeds.txt"))
+    assert run.process.returncode == 0, run.log[-3000:]
+    return run
+
+
+@pytest.fixture(scope="module")
+def graph_links(known: CrawlRun) -> list[tuple[str, str]]:
+    crawled = {(r["source_host"], r["target_host"]) for r in known.rows()}
+    return sorted(crawled) + EXTRA_LINKS
+
+
+@pytest.fixture(scope="module")
+def release(graph_links: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("graph") / RELEASE
+    write_release(root, RELEASE, graph_links, noise_hosts=300, noise_edges=5000, edge_parts=3)
+    return root
+
+
+@pytest.fixture(scope="module")
+def discovered(web: TestWeb, release: Path, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """The same targets, no seeds: only the release."""
+    return crawl(web, tmp_path_factory.mktemp("discovered"), "-a", f"discover={release}")
+
+
+def crawl(web: TestWeb | None, work: Path, *extra: str, targets: str = SAMPLE_TARGETS) -> CrawlRun:
+    """``scrapy crawl backlinks -a targets=...`` with ``extra`` arguments and no seeds."""
+    output = work / "out"
+    command = [sys.executable, "-m", "scrapy", "crawl", "backlinks", "-a", f"targets={targets}"]
+    command += ["-a", f"output_dir={output}", *extra]
+    settings = {**DEMO_SETTINGS, **web.scrapy_settings()} if web is not None else {}
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    process = subprocess.run(
+        command, cwd=work, env=crawl_env(), capture_output=True, text=True, timeout=180
+    )
+    return CrawlRun(process, output)
+
+
+def test_discover_then_crawl_finds_the_rows_of_the_known_seeds(
+    known: CrawlRun, discovered: CrawlRun, graph_links: list[tuple[str, str]]
+) -> None:
+    assert discovered.process.returncode == 0, discovered.log[-3000:]
+    candidates = {
+        r["candidate"] for r in read_csv(discovered.output_dir / "referring_candidates.csv")
+    }
+    planted = set().union(*(planted_referrers(graph_links, t, "domain") for t in TARGETS))
+    assert candidates == planted  # exactly the planted referrers, no internal link
+    assert link_rows(discovered) == link_rows(known)
+    assert len(link_rows(known)) > 20
+
+
+def test_each_candidate_gets_its_status(discovered: CrawlRun, known: CrawlRun) -> None:
+    statuses = {r["name"]: r for r in read_csv(discovered.output_dir / "candidates_status.csv")}
+    referring = {r["source_domain"] for r in known.rows()}
+    assert {n for n, r in statuses.items() if r["status"] == "verified"} == referring
+    assert statuses[STALE]["status"] == "no-link-found-within-budget"
+    assert statuses[STALE]["pages_crawled"] == "2"  # both of its pages, none links
+    assert {n for n, r in statuses.items() if r["status"] == "unreachable"} == UNREACHABLE
+    assert "connection-refused" in statuses["down-hiking.com"]["detail"]
+    assert "dns-error" in statuses["alpine-club.ch"]["detail"]
+    # the graph names www.trailguide.io "trailguide.io": the crawl tried www. and found it
+    assert statuses["trailguide.io"]["status"] == "verified"
+    info = discovered.run_info()
+    counts = info["candidates_status"]["counts"]
+    assert counts == {
+        "verified": len(referring),
+        "no-link-found-within-budget": 1,
+        "unreachable": len(UNREACHABLE),
+        "not-crawled": 0,
+    }
+    assert info["candidates_status"]["by_candidate"][STALE] == "no-link-found-within-budget"
+    assert info["discover"]["release"] == RELEASE and info["discover"]["seeded"] == len(statuses)
+    report = (discovered.output_dir / "report.html").read_text("utf-8")
+    assert 'id="candidates"' in report and "no link found within budget" in report
+
+
+def test_discover_release_gives_open_authority(discovered: CrawlRun, release: Path) -> None:
+    rows = discovered.rows()
+    assert rows and all(r["source_authority_rank"].isdigit() for r in rows)
+    domains = read_csv(discovered.output_dir / "referring_domains.csv")
+    assert all(r["source_pagerank_rank"].isdigit() for r in domains)
+    assert discovered.run_info()["authority"]["release"] == RELEASE
+
+
+def test_export_rebuilds_statuses_and_authority(discovered: CrawlRun) -> None:
+    folder = discovered.output_dir
+    before = {n: (folder / n).read_text("utf-8") for n in ("candidates_status.csv",)}
+    ranks = sorted(r["source_authority_rank"] for r in discovered.rows())
+    (folder / "candidates_status.csv").unlink()
+    assert linkspider_main(["export", str(folder)]) == 0
+    assert (folder / "candidates_status.csv").read_text("utf-8") == before["candidates_status.csv"]
+    assert sorted(r["source_authority_rank"] for r in discovered.rows()) == ranks
+    assert discovered.run_info()["candidates_status"]["counts"]["verified"] > 0
+
+
+def test_top_candidates_with_seeds_and_host_level(
+    web: TestWeb, release: Path, tmp_path: Path
+) -> None:
+    run = crawl(
+        web, tmp_path, "-a", f"discover={release}", "-a", "discover_top=2",
+        "-a", "discover_level=host", "-a", f"seeds={STALE}",
+    )  # fmt: skip
+    assert run.process.returncode == 0, run.log[-3000:]
+    candidates = read_csv(run.output_dir / "referring_candidates.csv")
+    assert len(candidates) == 2 and {c["level"] for c in candidates} == {"host"}
+    ranks = [int(c["harmonic_centrality_rank"] or 10**9) for c in candidates]
+    assert ranks == sorted(ranks)  # the most central first
+    pages = {r["host"] for r in read_csv(run.output_dir / "pages.csv")}
+    assert STALE in pages  # -a seeds is crawled too (union)
+    info: dict[str, Any] = run.run_info()
+    assert info["discover"]["seeded"] == 2 and info["discover"]["candidates"] > 2
+
+
+def test_a_target_absent_from_the_graph_is_zero_candidates(
+    web: TestWeb, release: Path, tmp_path: Path
+) -> None:
+    run = crawl(web, tmp_path, "-a", f"discover={release}", targets="nobody-links-here.org")
+    assert run.process.returncode == 0, run.log[-3000:]
+    status = run.run_info()["candidates_status"]
+    assert status["candidates"] == 0 and run.rows() == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["-a", "discover={empty}"], "is not a Common Crawl web-graph release"),
+        (["-a", "discover={missing}"], "no such folder"),
+        (["-a", "discover={release}", "-a", "targets=*"], "not targets=*"),
+        (["-a", "discover_top=3", "-a", f"seeds={SAMPLE_SEEDS}"], "need -a discover"),
+        (["-a", "discover={release}", "-a", "discover_top=0"], "discover_top"),
+        (["-a", "discover={release}", "-a", "expect=x.csv"], "drop -a discover"),
+    ],
+)
+def test_bad_discover_arguments_fail_in_one_line(
+    release: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    (tmp_path / "empty").mkdir()
+    paths = {"empty": tmp_path / "empty", "missing": tmp_path / "missing", "release": release}
+    process = crawl(None, tmp_path, *[a.format(**paths) for a in extra]).process
+    assert process.returncode == 2, process.stderr[-2000:]
+    errors = [line for line in process.stderr.splitlines() if "Usage" not in line and line]
+    assert any(message in line for line in errors), process.stderr[-2000:]
+    assert not (tmp_path / "out" / "run.json").exists()
