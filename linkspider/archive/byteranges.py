@@ -20,6 +20,7 @@ No Scrapy here: this runs in Spark executors and in the driver's index query.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import io
 import re
@@ -88,6 +89,12 @@ class TransferStats:
         with self._lock:
             self.requests += 1
             self.bytes += nbytes
+
+
+@functools.lru_cache(maxsize=1)
+def shared_reader() -> RangeReader:
+    """One reader per process (a Spark worker): its HTTP connections are kept alive."""
+    return RangeReader()
 
 
 def is_http(location: str) -> bool:

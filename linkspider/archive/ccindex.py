@@ -17,7 +17,10 @@ table is sorted by SURT key (reversed host), so a domain's rows sit in a few row
 
 Kept rows: ``subset=warc``, ``fetch_status`` 200, and an HTML type declared
 (``content_mime_type``) or detected (``content_mime_detected``): ``text/html`` or
-``application/xhtml+xml``. Other captures cannot hold a backlink row.
+``application/xhtml+xml`` (kind ``page``). Other captures cannot hold a backlink row. With
+``IndexQuery.redirects`` (the default), the domains' redirects (``subset=crawldiagnostics``,
+status 301/302/303/307/308: kind ``redirect``) are kept too, so that a page reached
+through a redirect gets its chain (``source_redirects``) as in a crawl.
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 CRAWL_RE = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
 #: MIME types (declared or detected) of pages that can hold links.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: Statuses of the redirect captures kept (Scrapy's RedirectMiddleware follows these).
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: The index partition of unsuccessful captures (redirects, 404s...).
+DIAGNOSTICS = "crawldiagnostics"
 #: Paths listings are small (a few hundred lines); anything far larger is not one.
 _LISTING_LIMIT = 64 << 20
 
@@ -149,6 +156,12 @@ class IndexQuery:
     subset: str = "warc"
     statuses: frozenset[int] = frozenset({200})
     mime_types: frozenset[str] = HTML_TYPES
+    redirects: bool = True  # also the redirect captures of the domains
+
+    @property
+    def subsets(self) -> tuple[str, ...]:
+        """The index partitions read."""
+        return (self.subset, DIAGNOSTICS) if self.redirects else (self.subset,)
 
     def __post_init__(self) -> None:
         if not CRAWL_RE.match(self.crawl):
@@ -172,6 +185,7 @@ class SelectedRecord:
     length: int
     charset: str = ""
     truncated: str = ""
+    kind: str = "page"  # or "redirect"
 
 
 @dataclass
@@ -198,18 +212,24 @@ class Selection:
         return sorted({record.warc_filename for record in self.records})
 
 
-def index_files(base: str, query: IndexQuery, reader: RangeReader) -> list[str]:
-    """Locations of the crawl's index files of ``query.subset``.
+def index_files(base: str, query: IndexQuery, reader: RangeReader) -> list[tuple[str, str]]:
+    """``(subset, location)`` of the crawl's index files of ``query.subsets``.
 
     From the crawl's ``cc-index-table.paths.gz`` listing; a local base without a listing
-    is listed as a folder. An unknown crawl is a :class:`CCIndexError`.
+    is listed as a folder. An unknown crawl, or one without files of ``query.subset``,
+    is a :class:`CCIndexError`.
     """
     prefix = partition_prefix(query.crawl, query.subset)
     listing = join_location(base, listing_path(query.crawl))
     if not is_http(base) and not Path(listing).exists():
-        folder = Path(join_location(base, prefix))
-        files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
-        if not files:
+        files = [
+            (subset, str(path))
+            for subset in query.subsets
+            for path in sorted(
+                Path(join_location(base, partition_prefix(query.crawl, subset))).glob("*.parquet")
+            )
+        ]
+        if not any(subset == query.subset for subset, _ in files):
             raise CCIndexError(
                 f"crawl {query.crawl} not found under {base}: neither {listing_path(query.crawl)}"
                 f" nor {prefix}*.parquet"
@@ -227,8 +247,13 @@ def index_files(base: str, query: IndexQuery, reader: RangeReader) -> list[str]:
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         raise CCIndexError(f"{listing} is not a gzipped paths listing: {exc}") from None
     paths = [line.strip() for line in text.splitlines() if line.strip()]
-    chosen = [join_location(base, p) for p in paths if p.startswith(prefix)]
-    if not chosen:
+    chosen = [
+        (subset, join_location(base, p))
+        for subset in query.subsets
+        for p in paths
+        if p.startswith(partition_prefix(query.crawl, subset))
+    ]
+    if not any(subset == query.subset for subset, _ in chosen):
         raise CCIndexError(f"{listing} lists no index file under {prefix}")
     return chosen
 
@@ -241,7 +266,7 @@ def select_records(
     before = (reader.stats.requests, reader.stats.bytes)
     keys = sorted({choice.registered for choice in query.domains})
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(files)))) as pool:
-        parts = list(pool.map(lambda loc: _query_file(loc, query, keys, reader), files))
+        parts = list(pool.map(lambda f: _query_file(f[0], f[1], query, keys, reader), files))
     records: list[SelectedRecord] = []
     selection = Selection(query, base, records, index_files=len(files))
     for part in parts:
@@ -264,19 +289,21 @@ class _FileResult:
 
 
 def _query_file(
-    location: str, query: IndexQuery, keys: Sequence[str], reader: RangeReader
+    subset: str, location: str, query: IndexQuery, keys: Sequence[str], reader: RangeReader
 ) -> _FileResult:
     try:
         source: Any = RemoteFile(reader, location) if is_http(location) else location
         parquet = pq.ParquetFile(source, coerce_int96_timestamp_unit="us")
-        return _query_parquet(parquet, query, keys)
+        return _query_parquet(parquet, subset, query, keys)
     except RangeError as exc:
         raise CCIndexError(f"index file unreadable: {exc}") from None
     except (pa.ArrowException, OSError) as exc:
         raise CCIndexError(f"index file {location} is not a readable Parquet file: {exc}") from None
 
 
-def _query_parquet(parquet: pq.ParquetFile, query: IndexQuery, keys: Sequence[str]) -> _FileResult:
+def _query_parquet(
+    parquet: pq.ParquetFile, subset: str, query: IndexQuery, keys: Sequence[str]
+) -> _FileResult:
     names = parquet.schema_arrow.names
     missing = [c for c in _COLUMNS[:10] if c not in names]
     if missing:
@@ -296,7 +323,7 @@ def _query_parquet(parquet: pq.ParquetFile, query: IndexQuery, keys: Sequence[st
         table = parquet.read_row_group(group, columns=columns)
         table = table.filter(pc.is_in(table[_DOMAIN_COLUMN], value_set=value_set))
         for row in table.to_pylist():
-            _keep(row, query, groups, result)
+            _keep(row, subset, query, groups, result)
     return result
 
 
@@ -310,6 +337,7 @@ def _any_between(keys: Sequence[str], low: object, high: object) -> bool:
 
 def _keep(
     row: dict[str, Any],
+    subset: str,
     query: IndexQuery,
     groups: dict[str, list[DomainChoice]],
     result: _FileResult,
@@ -319,12 +347,19 @@ def _keep(
     if choice is None:
         result.skipped["other-host"] += 1
         return
-    if int(row["fetch_status"]) not in query.statuses:
-        result.skipped["status"] += 1
-        return
+    status = int(row["fetch_status"])
     declared = _mime(row.get("content_mime_type"))
     detected = _mime(row.get("content_mime_detected"))
-    if declared not in query.mime_types and detected not in query.mime_types:
+    kind = "page"
+    if subset == DIAGNOSTICS:
+        if status not in REDIRECT_STATUSES:
+            result.skipped["status"] += 1
+            return
+        kind = "redirect"
+    elif status not in query.statuses:
+        result.skipped["status"] += 1
+        return
+    elif declared not in query.mime_types and detected not in query.mime_types:
         result.skipped["not-html"] += 1
         return
     result.records.append(
@@ -340,6 +375,7 @@ def _keep(
             length=int(row["warc_record_length"]),
             charset=str(row.get("content_charset") or ""),
             truncated=str(row.get("content_truncated") or ""),
+            kind=kind,
         )
     )
 
