@@ -34,7 +34,7 @@ from typing import Protocol
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/"
 _CHUNK = 1 << 20
-_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
 #: A plain record starts with its version line, "WARC/1.0" or "WARC/1.1", at a line start.
 _VERSION = re.compile(rb"WARC/\d\.\d+\r?\n")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,10 @@ def start_session(master: str | None = None, shuffle_partitions: int = 8) -> Spa
         ) from None
     if not under_spark_submit():
         find_java()
+    if (master or DEFAULT_MASTER).startswith("local") and not under_spark_submit():
+        # one machine: no "hostname resolves to a loopback address" warning
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     builder = SparkSession.builder.appName(APP_NAME)
     if master or not under_spark_submit():
         builder = builder.master(master or DEFAULT_MASTER)
@@ -66,6 +71,7 @@ def start_session(master: str | None = None, shuffle_partitions: int = 8) -> Spa
         builder = builder.config("spark.pyspark.python", sys.executable)
         builder = builder.config("spark.pyspark.driver.python", sys.executable)
         builder = builder.config("spark.ui.enabled", "false")
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     try:
         return builder.getOrCreate()
