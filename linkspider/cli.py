@@ -378,6 +378,7 @@ def build_parser() -> Parser:
     crawl_cli.register(sub)
     __import__("linkspider.monitor.cli", fromlist=["register"]).register(sub)
     __import__("linkspider.discover.cli", fromlist=["register"]).register(sub)
+    __import__("linkspider.archive.cli", fromlist=["register"]).register(sub)
     return parser
 
 
