@@ -24,7 +24,7 @@ from linkspider.cli import DEMO_SETTINGS, crawl_env
 from linkspider.cli import main as linkspider_main
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.testweb import TestWeb
-from linkspider.testweb.ccgraph import planted_referrers, write_release
+from linkspider.testweb.ccgraph import planted_referrers, write_graphinfo, write_release
 from linkspider.testweb.sites import DEFAULT_SITES_DIR
 from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, CrawlRun, run_crawl
 
@@ -109,7 +109,13 @@ def discovered(web: TestWeb, release: Path, tmp_path_factory: pytest.TempPathFac
     return crawl(web, tmp_path_factory.mktemp("discovered"), "-a", f"discover={release}")
 
 
-def crawl(web: TestWeb | None, work: Path, *extra: str, targets: str = SAMPLE_TARGETS) -> CrawlRun:
+def crawl(
+    web: TestWeb | None,
+    work: Path,
+    *extra: str,
+    targets: str = SAMPLE_TARGETS,
+    env: dict[str, str] | None = None,
+) -> CrawlRun:
     """``scrapy crawl backlinks -a targets=...`` with ``extra`` arguments and no seeds."""
     output = work / "out"
     command = [sys.executable, "-m", "scrapy", "crawl", "backlinks", "-a", f"targets={targets}"]
@@ -118,8 +124,9 @@ def crawl(web: TestWeb | None, work: Path, *extra: str, targets: str = SAMPLE_TA
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     process = subprocess.run(
-        command, cwd=work, env=crawl_env(), capture_output=True, text=True, timeout=180
-    )
+        command, cwd=work, env={**crawl_env(), **(env or {})}, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
     return CrawlRun(process, output)
 
 
@@ -227,4 +234,60 @@ def test_bad_discover_arguments_fail_in_one_line(
     assert process.returncode == 2, process.stderr[-2000:]
     errors = [line for line in process.stderr.splitlines() if "Usage" not in line and line]
     assert any(message in line for line in errors), process.stderr[-2000:]
+    assert not (tmp_path / "out" / "run.json").exists()
+
+
+NAMED = "cc-main-2026-named"
+
+
+@pytest.fixture(scope="module")
+def data_server(
+    graph_links: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """A release served over HTTP as data.commoncrawl.org and index.commoncrawl.org do."""
+    sites = tmp_path_factory.mktemp("data-sites")
+    data = sites / "127.0.0.1"
+    write_release(data / f"projects/hyperlinkgraph/{NAMED}", NAMED, graph_links)
+    write_graphinfo(data / "graphinfo.json", [NAMED])
+    with TestWeb([sites]) as server:
+        yield {
+            "LINKSPIDER_CC_DATA_URL": server.url("127.0.0.1", "/"),
+            "LINKSPIDER_CC_GRAPHINFO_URL": server.url("127.0.0.1", "/graphinfo.json"),
+        }
+
+
+def test_a_named_release_is_downloaded_then_seeds_the_crawl(
+    web: TestWeb, data_server: dict[str, str], discovered: CrawlRun, tmp_path: Path
+) -> None:
+    run = crawl(web, tmp_path, "-a", f"discover={NAMED}", env=data_server)
+    assert run.process.returncode == 0, run.log[-3000:]
+    assert "discover: downloading" in run.log  # progress in the crawl log
+    info = run.run_info()
+    assert (info["discover"]["release"], info["discover"]["source"]) == (NAMED, NAMED)
+    assert info["authority"]["release"] == NAMED  # looked up again by name, from the cache
+    assert link_rows(run) == link_rows(discovered)
+    assert (
+        info["candidates_status"]["counts"] == discovered.run_info()["candidates_status"]["counts"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("release", "urls", "message"),
+    [
+        ("cc-main-1999-none", "served", "unknown release 'cc-main-1999-none'"),
+        ("cc-main-2030-offline", "closed", "no network?"),
+        ("Not A Release!", "served", "is not a release name"),
+    ],
+)
+def test_a_release_that_cannot_be_had_stops_the_crawl_in_one_line(
+    data_server: dict[str, str], tmp_path: Path, release: str, urls: str, message: str
+) -> None:
+    closed = {
+        "LINKSPIDER_CC_DATA_URL": "http://127.0.0.1:9/",
+        "LINKSPIDER_CC_GRAPHINFO_URL": "http://127.0.0.1:9/graphinfo.json",
+    }
+    run = crawl(None, tmp_path, "-a", f"discover={release}",
+                env=data_server if urls == "served" else closed)  # fmt: skip
+    assert run.process.returncode == 2, run.log[-2000:]
+    assert message in run.process.stderr
     assert not (tmp_path / "out" / "run.json").exists()

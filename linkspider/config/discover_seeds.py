@@ -15,6 +15,9 @@ maps a candidate's seed URL to its ``www.`` seed.
 from __future__ import annotations
 
 import csv
+import logging
+import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +26,19 @@ from typing import Any
 from linkspider.config.seeds import Seed, SeedList
 from linkspider.config.sources import ConfigError
 from linkspider.config.targets import TargetSet
-from linkspider.discover import DiscoverError, find_candidates, open_release
+from linkspider.discover import (
+    DEFAULT_DATA_URL,
+    DEFAULT_GRAPHINFO_URL,
+    DiscoverError,
+    Release,
+    Remote,
+    default_cache_dir,
+    find_candidates,
+    open_release,
+)
 from linkspider.discover.writer import CANDIDATES_CSV, COLUMNS, candidate_row
+
+logger = logging.getLogger(__name__)
 
 #: Discoveries made in this process: ``scrapy crawl`` checks its arguments, then builds
 #: the spider from them; the second discovery is the first one's.
@@ -112,6 +126,38 @@ def release_arguments(spec: str) -> tuple[Path | None, str | None]:
     return None, value
 
 
+class _DownloadLog:
+    """Download progress in the crawl's log: a line per file every 10 seconds, and done."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        self.every = every
+        self.last: dict[str, float] = {}
+
+    def __call__(self, name: str, done: int, total: int | None, rate: float) -> None:
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if not finished and now - self.last.get(name, 0.0) < self.every:
+            return
+        self.last[name] = now
+        size = f"{done / 1e6:,.1f} of {total / 1e6:,.1f} MB" if total else f"{done / 1e6:,.1f} MB"
+        eta = f", ETA {(total - done) / rate:,.0f} s" if total and rate > 0 and not finished else ""
+        logger.info(f"discover: downloading {name}: {size}, {rate / 1e6:,.1f} MB/s{eta}")
+
+
+def open_graph(spec: str, level: str) -> Release:
+    """The release of ``-a discover`` / ``LINKSPIDER_AUTHORITY_RELEASE``: a folder, or a
+    name fetched into the cache (``$LINKSPIDER_CACHE_DIR``) from ``$LINKSPIDER_CC_DATA_URL``
+    as ``linkspider discover --release`` does; :class:`DiscoverError` if it cannot be had."""
+    graph, name = release_arguments(spec)
+    remote = Remote(
+        default_cache_dir(),
+        os.environ.get("LINKSPIDER_CC_DATA_URL", DEFAULT_DATA_URL),
+        os.environ.get("LINKSPIDER_CC_GRAPHINFO_URL", DEFAULT_GRAPHINFO_URL),
+        progress=_DownloadLog(),
+    )
+    return open_release(graph=graph, release=name, level=level, remote=remote)
+
+
 def discover_seeds(spec: str, targets: TargetSet, top: int | None, level: str) -> Discovered:
     """Run the discovery (or reuse this process's) and make seeds of its candidates.
 
@@ -121,9 +167,8 @@ def discover_seeds(spec: str, targets: TargetSet, top: int | None, level: str) -
     names = tuple(t.domain for t in targets.targets)
     key = (spec, names, level)
     if key not in _MEMO:
-        graph, name = release_arguments(spec)
         try:
-            release = open_release(graph=graph, release=name, level=level)
+            release = open_graph(spec, level)
             result = find_candidates(release, list(names), level)
         except DiscoverError as exc:
             raise ConfigError(f"discover: {exc}") from None

@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from linkspider.config.discover_seeds import release_arguments
-from linkspider.discover import DiscoverError, lookup_ranks, open_release
+from linkspider.config.discover_seeds import open_graph, release_arguments
+from linkspider.discover import DiscoverError, lookup_ranks
 from linkspider.discover.layout import open_release_dir
 from linkspider.reports.authority import Authority
 
@@ -81,8 +81,7 @@ def load_authority(folder: Path, setting: str) -> Authority | None:
     info: dict[str, Any] = {"source": source, "level": LEVEL, "referring_domains": len(names)}
     authority = None
     try:
-        graph, name = release_arguments(source)
-        release = open_release(graph=graph, release=name, level=LEVEL)
+        release = open_graph(source, LEVEL)
         ranks = lookup_ranks(release, names, LEVEL) if names else {}
         authority = Authority(release.name, LEVEL, ranks, len(names))
         info.update(release=release.name, ranked=len(ranks))
