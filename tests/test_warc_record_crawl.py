@@ -69,7 +69,7 @@ def make_web(root: Path) -> None:
     (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", "utf-8")
     (site / "index.html").write_text(page(
         "Home", "/post.html|post", "/gz.html|compressed", "/older|old link",
-        "/missing.html|gone", "/report|a PDF", "/private/x.html|private",
+        "/missing.html|gone", "/report|a PDF", "/flaky|flaky", "/cut.html|cut short", "/private/x.html|private",
         "https://acme-boots.com/boots|waterproof boots"), "utf-8")  # fmt: skip
     (site / "post.html").write_text(page(
         "Post", "https://acme-boots.com/p1|Acme", "https://www.acme-boots.com/p2?x=1|boots",
@@ -83,6 +83,8 @@ def make_web(root: Path) -> None:
         '[[route]]\npath = "/gz.html"\nfile = "files/gz.html.gz"\n'
         'content_type = "text/html; charset=utf-8"\nheaders = { "Content-Encoding" = "gzip" }\n'
         '[[route]]\npath = "/report"\nfile = "doc.pdf"\n'
+        '[[route]]\npath = "/flaky"\nstatus = 503\n'
+        '[[route]]\npath = "/cut.html"\nfile = "post.html"\ntruncate_at = 120\n'
         '[[route]]\npath = "/older"\nstatus = 302\nlocation = "/old-page"\n'
         '[[route]]\npath = "/old-page"\nstatus = 301\nlocation = "/new.html"\n'
         '[[route]]\npath = "/missing.html"\nstatus = 404\n'
@@ -156,7 +158,8 @@ def recorded(web: tuple[TestWeb, Path], tmp_path_factory: pytest.TempPathFactory
     workdir = tmp_path_factory.mktemp("warc-crawl")
     warcs = workdir / "warcs"
     run = run_crawl(web[0], workdir, TARGETS, SEEDS, "-a", f"warc={warcs}", "-a", "render=off",
-                    settings={"LINKSPIDER_WARC_MAX_BYTES": str(MAX_BYTES)})  # fmt: skip
+                    settings={"LINKSPIDER_WARC_MAX_BYTES": str(MAX_BYTES), "RETRY_TIMES": "1",
+                              "DOWNLOAD_FAIL_ON_DATALOSS": "False"})  # fmt: skip
     assert run.process.returncode == 0, run.log[-3000:]
     return run, warcs, read_records(warcs)
 
@@ -170,7 +173,8 @@ def test_every_fetched_url_has_its_response_and_request_records(
                                           f"{SEEDS}new.html", f"{SEEDS}report",
                                           f"{SEEDS}missing.html"}  # fmt: skip
     for row in pages:
-        (found,) = responses(records, row["url"])
+        *retried, found = responses(records, row["url"])
+        assert len(retried) == (1 if row["url"] == f"{SEEDS}flaky" else 0)  # RETRY_TIMES=1
         assert found.status == row["status"]
         assert found.headers["WARC-IP-Address"] == "127.0.0.1"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", found.headers["WARC-Date"])
@@ -308,6 +312,27 @@ def test_non_html_and_error_responses_are_recorded(
     assert pdf.body == PDF and pdf.http_values("Content-Type") == ["application/pdf"]
     (missing,) = responses(records, f"{SEEDS}missing.html")
     assert missing.status == 404 and b"404" in missing.body
+
+
+def test_every_attempt_of_a_retried_request_is_recorded(
+    recorded: tuple[CrawlRun, Path, list[Record]],
+) -> None:
+    _, _, records = recorded
+    attempts = responses(records, f"{SEEDS}flaky")
+    assert [r.status for r in attempts] == [503, 503]
+    assert attempts[0].headers["WARC-Record-ID"] != attempts[1].headers["WARC-Record-ID"]
+
+
+def test_a_body_cut_short_is_marked_truncated(
+    recorded: tuple[CrawlRun, Path, list[Record]], web: tuple[TestWeb, Path],
+) -> None:  # fmt: skip
+    _, _, records = recorded
+    (cut,) = responses(records, f"{SEEDS}cut.html")
+    full = (web[1] / HOST / "post.html").read_bytes()
+    assert cut.headers["WARC-Truncated"] == "disconnect"
+    assert cut.raw == full[:120]
+    assert cut.http_values("Content-Length") == ["120"]
+    assert cut.http_values("X-Crawler-Content-Length") == [str(len(full))]
 
 
 def test_files_rotate_closed_named_and_read_by_both_libraries(
