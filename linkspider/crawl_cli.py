@@ -116,7 +116,7 @@ def _default_text(name: str) -> str:
 
 def _required_text(name: str) -> str:
     if name == "seeds":
-        return "required (not with --expect)"
+        return "required (not with --expect; optional with --discover)"
     return "required (with --expect: the expected targets' sites)"
 
 
@@ -159,7 +159,8 @@ def scrapy_argv(args: argparse.Namespace) -> list[str]:
 
     spargs = spider_arguments(args)
     if not spargs.get("expect"):
-        missing = [SHORT_FLAGS[n] for n in ("targets", "seeds") if not spargs.get(n)]
+        needed = ("targets",) if spargs.get("discover") else ("targets", "seeds")
+        missing = [SHORT_FLAGS[n] for n in needed if not spargs.get(n)]
         if missing:
             raise CrawlUsageError(
                 f"missing {' and '.join(missing)} "
