@@ -31,6 +31,7 @@ from linkspider.discover import (
     DEFAULT_GRAPHINFO_URL,
     DiscoverError,
     Release,
+    ReleaseError,
     Remote,
     default_cache_dir,
     find_candidates,
@@ -149,6 +150,8 @@ def open_graph(spec: str, level: str) -> Release:
     name fetched into the cache (``$LINKSPIDER_CACHE_DIR``) from ``$LINKSPIDER_CC_DATA_URL``
     as ``linkspider discover --release`` does; :class:`DiscoverError` if it cannot be had."""
     graph, name = release_arguments(spec)
+    if graph is not None and not graph.exists():
+        raise ReleaseError(f"{spec}: no such folder (a release is a folder or a name)")
     remote = Remote(
         default_cache_dir(),
         os.environ.get("LINKSPIDER_CC_DATA_URL", DEFAULT_DATA_URL),
