@@ -71,7 +71,7 @@ E2E_MODULES = frozenset(
         "test_discover_crawl",
         "test_link_intel_edges", "test_link_intelligence", "test_monitoring",
         "test_placements_check", "test_policy_crawl", "test_policy_resume", "test_progress",
-        "test_rendering_crawl", "test_report_html", "test_runs", "test_scrapyd",
+        "test_rendering_crawl", "test_report_html", "test_report_tables", "test_runs", "test_scrapyd",
         "test_target_check", "test_thread_pages", "test_warc_record_crawl", "test_docs_readme",
     }
 )  # fmt: skip
