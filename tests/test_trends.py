@@ -123,6 +123,7 @@ def history(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.e2e  # linkspider history as a process
 def test_history_command_table_and_csv(tmp_path: Path) -> None:
     three_runs(tmp_path)
     hist = str(tmp_path / "history")
@@ -148,6 +149,7 @@ def test_history_command_table_and_csv(tmp_path: Path) -> None:
     assert direct.returncode == 0 and direct.stdout == shown.stdout
 
 
+@pytest.mark.e2e  # linkspider history as a process
 def test_history_from_a_store_of_an_older_linkspider_says_n_a(tmp_path: Path) -> None:
     three_runs(tmp_path)
     db = sqlite3.connect(store(tmp_path))
@@ -162,6 +164,7 @@ def test_history_from_a_store_of_an_older_linkspider_says_n_a(tmp_path: Path) ->
     assert shown.returncode == 0 and "n/a: not recorded for that run" in shown.stdout
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -184,6 +187,7 @@ def test_history_command_bad_input(tmp_path: Path, args: list[str], message: str
     assert (tmp_path / "history").is_dir() and not list(tmp_path.glob("no"))
 
 
+@pytest.mark.e2e  # linkspider history as a process
 def test_history_default_folder_is_output_history(tmp_path: Path) -> None:
     record(tmp_path / "output", "r1", [page("a.com", 0)], [link("a.com", 0)],
            "2026-01-01T00:00:00Z")  # fmt: skip

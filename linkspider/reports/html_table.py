@@ -240,6 +240,8 @@ th[aria-sort=descending] button.sort::after{content:"\\25BC";opacity:1}
 details.more{margin:4px 0 12px;border:1px solid var(--line);border-radius:10px;padding:0 12px}
 details.more>summary{cursor:pointer;padding:9px 0;font-weight:600;color:var(--accent)}
 details.more[open]>summary{margin-bottom:6px}
+@media (max-width:640px){thead th{white-space:normal;letter-spacing:0}th,td{padding:6px}
+th button.sort::after{display:none}th[aria-sort] button.sort::after{display:inline}}
 @media print{.table-filter,.scroll-hint{display:none!important}
 details.more>summary{color:inherit}}
 """
