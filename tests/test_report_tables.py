@@ -3,13 +3,13 @@ blocks, the same tables complete with script disabled, and the Trends charts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from report_folder import link, make_folder, page
-from test_report_html import CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, open_report
+from test_report_html import CHARTS_JS, open_report
+from test_report_html import browser as browser  # the Chromium fixture, re-exported
 from test_trends import three_runs
 
 from linkspider.items import BacklinkItem, PageItem
@@ -26,18 +26,6 @@ HINTS_JS = """() => [...document.querySelectorAll('.table-box')]
   .map(b => { const w = b.querySelector('.table-wrap'), h = b.querySelector('.scroll-hint');
     return {section: b.closest('section').id, scrolls: w.scrollWidth > w.clientWidth + 1,
             hint: h.offsetParent !== null}; })"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no Chromium at /usr/bin/chromium (Debian package `chromium`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
