@@ -419,13 +419,15 @@ SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
     "SCHEDULER_MEMORY_QUEUE": "FIFO (breadth first)",
     "DOWNLOAD_HANDLERS": "only http(s): the `file`, `data`, `ftp` and `s3` handlers are off",
     "URLLENGTH_LIMIT": "off: long URLs are refused, and listed, by the trap guard instead",
-    "DOWNLOADER_MIDDLEWARES": "the SSRF guard, traps, robots.txt (replacing Scrapy's), the "
-    "page budget, redirect loops, body sizes and rendering, in that order",
+    "DOWNLOADER_MIDDLEWARES": "rendering (last to see responses), then the SSRF guard, traps, "
+    "robots.txt (replacing Scrapy's) and the page budget, so that refused URLs never use the "
+    "budget; redirect loops before Scrapy's redirects; bodies cut at the size limit named",
     "SPIDER_MIDDLEWARES": "target checks (`-a check_targets=true`)",
     "ITEM_PIPELINES": "rows streamed to the run folder's JSON Lines files",
-    "EXTENSIONS": "feeds hold backlink rows; progress, blocked pages, placement checks, the "
-    "crawl journal and the run report; the telnet console and remote control off",
-    "LOG_LEVEL": "INFO",
+    "EXTENSIONS": "feeds hold backlink rows; progress, blocked pages, WARC recording "
+    "(`LINKSPIDER_WARC_DIR`), placement checks, the crawl journal and the run report; the "
+    "telnet console and remote control off",
+    "LOG_LEVEL": "the progress and summary lines are INFO",
     "FEED_EXPORT_ENCODING": "UTF-8 feeds",
     "FEED_EXPORTERS": "CSV feeds (`-O links.csv`) quote formula-like text as the run "
     "folder's CSV files do",

@@ -123,3 +123,34 @@ def test_test_count_claim_is_about_right() -> None:
     claimed = re.search(r"about (\d+) tests", (DOCS / "getting-started.md").read_text("utf-8"))
     assert claimed
     assert abs(int(claimed.group(1)) - collected) <= collected // 10, (claimed.group(0), collected)
+
+
+def test_docs_command_serves_the_site(tmp_path: Path) -> None:
+    """The README's docs command: ``mkdocs serve`` answers with the site's home page (on a
+    free port instead of 8000; ``pip install -e '.[docs]'`` is part of the test extras)."""
+    import socket
+    import time
+    import urllib.request
+
+    block = next(code for code in blocks(README, "bash") if "mkdocs serve" in code)
+    install, _, serve = block.strip().partition(" && ")
+    assert install == "pip install -e '.[docs]'" and serve == "mkdocs serve"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, cwd=ROOT, env={**user_env(), "NO_MKDOCS_2_WARNING": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        page = ""
+        while server.poll() is None and not page:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as answer:
+                    page = answer.read().decode("utf-8")
+            except OSError:
+                time.sleep(0.2)  # polling until the server answers, no timing assumption
+        assert page, server.stderr.read() if server.stderr else "mkdocs serve exited"
+        assert "<title>linkspider</title>" in page
+    finally:
+        server.terminate()
+        server.wait()
