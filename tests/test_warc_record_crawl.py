@@ -84,6 +84,9 @@ def make_web(root: Path) -> None:
         'content_type = "text/html; charset=utf-8"\nheaders = { "Content-Encoding" = "gzip" }\n'
         '[[route]]\npath = "/report"\nfile = "doc.pdf"\n'
         '[[route]]\npath = "/flaky"\nstatus = 503\n'
+        # headers the extraction reads: the rows rebuilt from the records must see them
+        '[[route]]\npath = "/new.html"\nheaders = { "X-Robots-Tag" = "noindex", '
+        '"Link" = "<http://warc-blog.test/post.html>; rel=canonical" }\n'
         '[[route]]\npath = "/cut.html"\nfile = "post.html"\ntruncate_at = 120\n'
         '[[route]]\npath = "/older"\nstatus = 302\nlocation = "/old-page"\n'
         '[[route]]\npath = "/old-page"\nstatus = 301\nlocation = "/new.html"\n'
@@ -232,6 +235,11 @@ def test_the_records_give_back_the_crawls_backlink_rows(
     run, _, records = recorded
     crawled = Counter(row_key(row) for row in jsonl(run.output_dir, "backlinks.jsonl"))
     assert sum(crawled.values()) >= 8
+    # rows that depend on headers and redirects: noindex, canonical, the hops
+    (new,) = [dict(key) for key in crawled if dict(key)["target_url"].endswith("/new")]
+    assert new["source_indexable"] is False and "noindex" in new["source_index_reason"]
+    assert new["source_canonical"] == f"{SEEDS}post.html"
+    assert new["source_redirects"] and new["depth"] == 1
     assert rows_from_records(records) == crawled
 
 
@@ -280,6 +288,7 @@ def test_each_redirect_hop_is_its_own_record(
     assert (first.status, first.http_values("Location")) == (302, ["/old-page"])
     assert (second.status, second.http_values("Location")) == (301, ["/new.html"])
     assert final.status == 200
+    assert final.http_values("X-Robots-Tag") == ["noindex"]
     (meta,) = [r for r in records if r.kind == "metadata"
                and r.headers["WARC-Concurrent-To"] == final.headers["WARC-Record-ID"]]  # fmt: skip
     fields = meta.fields()
