@@ -141,7 +141,7 @@ def test_first_run_every_counted_link_is_new(runs: dict[str, Any]) -> None:
     assert not [r for r in new if r["source_url"] == f"{BLOG}/always-noindex.html"]
     for name in ("lost_links.csv", "changed_links.csv"):
         path = run1.output_dir / name
-        assert read(path) == [] and path.read_text("utf-8").startswith("source_url,")
+        assert read(path) == [] and path.read_text("utf-8-sig").startswith("source_url,")
 
 
 def test_second_run_new_links(runs: dict[str, Any]) -> None:
