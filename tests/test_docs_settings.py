@@ -197,3 +197,40 @@ def test_docs_pages_name_only_real_settings() -> None:
         if name not in registry
     }
     assert not unknown, f"docs name settings the code does not have: {sorted(unknown)}"
+
+
+def table_defaults() -> list[tuple[str, str, str]]:
+    """(page, setting, default cell) of every settings-table row in the hand-written pages."""
+    rows = []
+    for path in sorted(DOCS.glob("*.md")):
+        if path.name == "settings.md":
+            continue
+        for match in re.finditer(
+            r"^\| `(LINKSPIDER_[A-Z0-9_]+)` \| ([^|]*) \|", path.read_text("utf-8"), re.M
+        ):
+            rows.append((path.name, match.group(1), match.group(2).strip()))
+    return rows
+
+
+def test_settings_tables_in_pages_show_the_registry_defaults() -> None:
+    """A default changed in the code cannot stay wrong in a page's own settings table."""
+    registry = by_name()
+    rows = table_defaults()
+    assert len(rows) > 30
+    wrong = []
+    for page, name, cell in rows:
+        default = registry[name].default
+        if isinstance(default, bool):
+            ok = str(default).lower() in cell.lower()
+        elif isinstance(default, int | float):
+            number = re.search(r"\d[\d_,]*(?:\.\d+)?", cell)
+            ok = (
+                bool(number) and float(number.group(0).replace(",", "").replace("_", "")) == default
+            )  # type: ignore[union-attr]
+        elif isinstance(default, str) and default:
+            ok = default in cell
+        else:
+            continue  # unset, empty and list defaults are described in words
+        if not ok:
+            wrong.append((page, name, cell, default))
+    assert not wrong, f"(page, setting, table cell, registry default): {wrong}"
