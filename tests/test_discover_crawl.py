@@ -12,6 +12,7 @@ the known seeds, and say what became of each candidate.
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -291,3 +292,27 @@ def test_a_release_that_cannot_be_had_stops_the_crawl_in_one_line(
     assert run.process.returncode == 2, run.log[-2000:]
     assert message in run.process.stderr
     assert not (tmp_path / "out" / "run.json").exists()
+
+
+def test_the_docs_page_runs_verbatim(tmp_path: Path) -> None:
+    """docs/authority.md's blocks, in order, from a folder laid out as the clone's root (the
+    sample release is at the same relative path); an output block is what the command
+    before it prints."""
+    fence = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```\s*$", re.M | re.S)
+    blocks = fence.findall((HERE.parent / "docs" / "authority.md").read_text("utf-8"))
+    assert [lang for lang, _ in blocks].count("bash") >= 3
+    (tmp_path / "linkspider").symlink_to(HERE.parent / "linkspider")
+    env = {**crawl_env(), "LINKSPIDER_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("SCRAPY_SETTINGS_MODULE", None)  # a user's shell
+    printed = ""
+    for language, code in blocks:
+        if language == "text":
+            assert printed == code, (printed, code)
+            continue
+        command = ["bash", "-e", "-c", code] if language == "bash" else [sys.executable, "-c", code]
+        result = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, (code, result.stderr[-3000:])
+        printed = result.stdout
+    assert (tmp_path / "output" / "authority-demo" / "authority.json").exists()
