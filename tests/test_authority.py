@@ -200,3 +200,28 @@ def test_candidate_status_rules(evidence: Evidence, budget: int, status: str, de
     got_status, got_detail = decide(evidence, budget)
     assert got_status == status
     assert detail in got_detail
+
+
+def test_linkspider_merge_keeps_the_authority_columns(tmp_path: Path, release: Path) -> None:
+    """A distributed crawl's parts merged with a release configured (``linkspider merge``)."""
+    from dataclasses import asdict
+
+    from linkspider.cli import main
+
+    for worker, host in (("w1", "hub.com"), ("w2", "small.net")):
+        part = tmp_path / "crawl" / "parts" / worker
+        part.mkdir(parents=True)
+        pages, links = site(host, 2)
+        for name, items in (("pages.jsonl", pages), ("backlinks.jsonl", links)):
+            lines = "".join(json.dumps(asdict(item)) + "\n" for item in items)
+            (part / name).write_text(lines, "utf-8")
+    setting = f"LINKSPIDER_AUTHORITY_RELEASE={release}"
+    assert (
+        main(["merge", str(tmp_path / "crawl"), "-s", setting, "-s", "LINKSPIDER_HISTORY=0"]) == 0
+    )
+    ranks = rank_file(release)
+    rows = csv_rows(tmp_path / "crawl" / "referring_domains.csv")
+    assert {r["source_domain"]: r["source_authority_rank"] for r in rows} == {
+        "hub.com": str(ranks["hub.com"][0]),
+        "small.net": str(ranks["small.net"][0]),
+    }
