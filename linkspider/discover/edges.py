@@ -21,6 +21,8 @@ from linkspider.discover.gzlines import ReadProgress, line_blocks
 
 #: Up to this many targets, byte search per target beats parsing every line.
 FIND_LIMIT = 24
+#: Hits per block above which the numpy parse takes over from the byte search.
+FIND_MAX_HITS = 2000
 
 IdArray = npt.NDArray[np.int64]
 
@@ -54,9 +56,7 @@ def scan_edges(
         for block in line_blocks(path, progress(path) if progress else None):
             scan.edges += block.count(b"\n")
             scan.bytes_text += len(block)
-            if len(patterns) <= FIND_LIMIT:
-                _find_block(block, patterns, found)
-            elif len(targets):
+            if len(patterns) > FIND_LIMIT or not _find_block(block, patterns, found):
                 _numpy_block(block, targets, found, path)
     for target, parts in found.items():
         scan.sources[target] = np.unique(np.concatenate(parts)) if parts else _EMPTY
@@ -69,17 +69,27 @@ _EMPTY: IdArray = np.zeros(0, dtype=np.int64)
 
 def _find_block(
     block: bytes, patterns: list[tuple[int, bytes]], found: dict[int, list[IdArray]]
-) -> None:
+) -> bool:
+    """Search ``block`` for each target; False (nothing kept) if the hits are so many
+    that parsing the whole block is cheaper (a target with millions of links)."""
+    kept: list[tuple[int, IdArray]] = []
+    budget = FIND_MAX_HITS
     for target, pattern in patterns:
         pos = block.find(pattern)
         if pos < 0:
             continue
         hits = []
         while pos >= 0:
+            budget -= 1
+            if budget < 0:
+                return False
             start = block.rfind(b"\n", 0, pos) + 1
             hits.append(int(block[start:pos]))
             pos = block.find(pattern, pos + 1)
-        found[target].append(np.array(hits, dtype=np.int64))
+        kept.append((target, np.array(hits, dtype=np.int64)))
+    for target, hits_array in kept:
+        found[target].append(hits_array)
+    return True
 
 
 def _parse_ints(buf: npt.NDArray[np.uint8], starts: IdArray, ends: IdArray) -> IdArray:

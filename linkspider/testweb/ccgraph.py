@@ -52,7 +52,7 @@ from linkspider.extract.urls import canonical_host
 
 Ints = npt.NDArray[np.int64]
 SAMPLE_RELEASE = "cc-main-2026-sample"
-_BLOCK_EDGES = 4_000_000
+_BLOCK_EDGES = 2_000_000
 _TLDS = ("com", "org", "net", "de", "co.uk", "io", "fr", "jp")
 
 
@@ -132,41 +132,44 @@ def write_release(
             names, real_edges, noise_names = _domain_level(real_hosts, pairs, noise)
         graph = _Graph(level, names, real_edges, noise_names, noise_edges, rng_seed)
         if level == "domain":
-            hosts = set(real_hosts) | {host_vertex(h) for h in noise}
-            for host in hosts:
-                domain = registrable_domain(host)
+            folded = [(h, registrable_domain(h)) for h in real_hosts]
+            for _host, domain in {*folded, *noise}:
                 graph.n_hosts[domain] = graph.n_hosts.get(domain, 0) + 1
         files.update(graph.write(root, name, edge_parts, vertex_parts, compresslevel))
         counts_v[level], counts_e[level] = len(names), graph.edge_count
     return Written(root, name, files, counts_v, counts_e)
 
 
-def _noise_hosts(count: int, taken: set[str]) -> list[str]:
-    hosts = []
+def _noise_hosts(count: int, taken: set[str]) -> list[tuple[str, str]]:
+    """(host vertex, domain) of ``count`` made-up hosts: three a domain, ``www.`` among
+    them (it folds into the apex: fewer host vertices than hosts), ASCII names whose
+    domain is known without the Public Suffix List (fast for millions)."""
+    noise = []
     labels = ("", "www.", "blog.", "shop.", "news.", "m.")
     for i in range(count):
         d = i // 3
         domain = f"noise{d:x}-{(d * 7919) % 1000:03d}.{_TLDS[d % len(_TLDS)]}"
-        host = labels[i % 3 if i % 9 < 6 else 3 + i % 3] + domain
+        label = labels[i % 3 if i % 9 < 6 else 3 + i % 3]
+        host = domain if label == "www." else label + domain
         if host not in taken:
-            hosts.append(host)
-    return hosts
+            noise.append((host, domain))
+    return noise
 
 
 def _host_level(
-    real: list[str], pairs: list[tuple[str, str]], noise: list[str]
+    real: list[str], pairs: list[tuple[str, str]], noise: list[tuple[str, str]]
 ) -> tuple[list[str], list[tuple[str, str]], set[str]]:
-    noise_names = {host_vertex(h) for h in noise} - set(real)
+    noise_names = {h for h, _ in noise} - set(real)
     return sorted(set(real) | noise_names, key=reverse), pairs, noise_names
 
 
 def _domain_level(
-    real: list[str], pairs: list[tuple[str, str]], noise: list[str]
+    real: list[str], pairs: list[tuple[str, str]], noise: list[tuple[str, str]]
 ) -> tuple[list[str], list[tuple[str, str]], set[str]]:
     fold = {h: registrable_domain(h) for h in real}
     edges = sorted({(fold[s], fold[d]) for s, d in pairs if fold[s] != fold[d]})
     real_domains = set(fold.values())
-    noise_names = {registrable_domain(host_vertex(h)) for h in noise} - real_domains
+    noise_names = {d for _, d in noise} - real_domains
     return sorted(real_domains | noise_names, key=reverse), edges, noise_names
 
 
@@ -215,7 +218,8 @@ class _Graph:
                 dst = self.noise_ids[rng.integers(0, len(self.noise_ids), len(src))]
                 keep = src != dst
                 parts.append(src[keep] * self.n + dst[keep])
-            keys = np.unique(np.concatenate(parts))
+            keys = np.sort(np.concatenate(parts))
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
             if len(keys):
                 yield keys
 
@@ -427,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m linkspider.testweb.ccgraph", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("out", help="the release folder to write")
-    parser.add_argument("--name", default=SAMPLE_RELEASE, help="release name")
+    parser.add_argument("--name", help="release name (default: the folder's name)")
     parser.add_argument("--sample", action="store_true", help="the bundled sample release")
     parser.add_argument("--links", help="a file of 'SOURCE TARGET' host pairs, one a line")
     parser.add_argument("--noise-hosts", type=int, default=0)
@@ -437,6 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--compresslevel", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    args.name = args.name or Path(args.out).resolve().name
     if args.sample:
         written = write_sample(Path(args.out), args.name)
     else:
