@@ -197,3 +197,13 @@ def test_docs_shell_blocks_use_real_commands() -> None:
                     continue
                 assert command in commands, f"{path.name}:{line}: linkspider {command}"
     assert shlex.split("linkspider demo")[1] in commands
+
+
+def test_scrapyd_page_lists_every_locked_setting() -> None:
+    """docs/scrapyd.md names every setting a Scrapyd job may not change (the code's list)."""
+    from linkspider.distributed.jobs import LOCKED_SETTINGS
+
+    page = (DOCS / "scrapyd.md").read_text("utf-8")
+    section = page.split("## Safety settings are locked", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", section))
+    assert not set(LOCKED_SETTINGS) - named, sorted(set(LOCKED_SETTINGS) - named)
