@@ -234,3 +234,32 @@ def test_settings_tables_in_pages_show_the_registry_defaults() -> None:
         if not ok:
             wrong.append((page, name, cell, default))
     assert not wrong, f"(page, setting, table cell, registry default): {wrong}"
+
+
+def test_scrapy_settings_tables_show_the_project_values() -> None:
+    """Hand-written tables of Scrapy settings (crawling-responsibly.md...) show the values of
+    linkspider/settings.py: booleans, numbers (KiB/MiB read as such) and plain text."""
+    units = {"KiB": 1024, "MiB": 1024 * 1024}
+    checked = 0
+    for path in sorted(DOCS.glob("*.md")):
+        if path.name == "settings.md":
+            continue
+        text = path.read_text("utf-8")
+        for name, cell in re.findall(r"^\| `([A-Z][A-Z0-9_]+)` [^|]*\| ([^|]*) \|", text, re.M):
+            if name.startswith("LINKSPIDER_") or not hasattr(project_settings, name):
+                continue
+            value = getattr(project_settings, name)
+            if isinstance(value, bool):
+                assert str(value) in cell, (path.name, name, cell, value)
+            elif isinstance(value, int | float):
+                number = re.search(r"(\d+(?:\.\d+)?)\s*(KiB|MiB)?", cell)
+                if not number:
+                    continue  # described in words ("breadth first")
+                shown = float(number.group(1)) * units.get(number.group(2) or "", 1)
+                assert shown == value, (path.name, name, cell, value)
+            elif isinstance(value, str) and "<" not in cell:
+                assert f"`{value}`" in cell, (path.name, name, cell, value)
+            else:
+                continue
+            checked += 1
+    assert checked >= 8
