@@ -150,8 +150,7 @@ def open_graph(spec: str, level: str) -> Release:
     name fetched into the cache (``$LINKSPIDER_CACHE_DIR``) from ``$LINKSPIDER_CC_DATA_URL``
     as ``linkspider discover --release`` does; :class:`DiscoverError` if it cannot be had."""
     graph, name = release_arguments(spec)
-    if graph is not None and not graph.exists():
-        raise ReleaseError(f"{spec}: no such folder (a release is a folder or a name)")
+    check_folder(spec)
     remote = Remote(
         default_cache_dir(),
         os.environ.get("LINKSPIDER_CC_DATA_URL", DEFAULT_DATA_URL),
@@ -159,6 +158,13 @@ def open_graph(spec: str, level: str) -> Release:
         progress=_DownloadLog(),
     )
     return open_release(graph=graph, release=name, level=level, remote=remote)
+
+
+def check_folder(spec: str) -> None:
+    """:class:`ReleaseError` when ``spec`` names a folder that does not exist."""
+    graph, _name = release_arguments(spec)
+    if graph is not None and not graph.exists():
+        raise ReleaseError(f"{spec}: no such folder (a release is a folder or a name)")
 
 
 def discover_seeds(spec: str, targets: TargetSet, top: int | None, level: str) -> Discovered:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from linkspider.config.discover_seeds import open_graph, release_arguments
+from linkspider.config.discover_seeds import check_folder, open_graph, release_arguments
 from linkspider.discover import DiscoverError, lookup_ranks
 from linkspider.discover.layout import open_release_dir
 from linkspider.reports.authority import Authority
@@ -39,6 +39,7 @@ def check_release_setting(value: str) -> None:
     graph, _name = release_arguments(value)
     if graph is not None:
         try:
+            check_folder(value)
             open_release_dir(graph).files(LEVEL)
         except DiscoverError as exc:
             raise ValueError(f"LINKSPIDER_AUTHORITY_RELEASE: {exc}") from None
