@@ -207,3 +207,39 @@ def test_scrapyd_page_lists_every_locked_setting() -> None:
     section = page.split("## Safety settings are locked", 1)[1].split("\n## ", 1)[0]
     named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", section))
     assert not set(LOCKED_SETTINGS) - named, sorted(set(LOCKED_SETTINGS) - named)
+
+
+def first_column(page: str, header: str) -> list[str]:
+    """The `code` values of the first column of the table whose header row starts with
+    ``| header |``, in order."""
+    text = (DOCS / page).read_text("utf-8")
+    table = text.split(f"| {header} |", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \|", table, re.M)
+
+
+def test_vocabulary_tables_are_the_codes() -> None:
+    """The lost reasons, placement statuses and exit codes the guide tabulates are the code's,
+    in the code's order (first match wins in both)."""
+    from linkspider import output
+    from linkspider.extract.placement_check import STATUSES
+    from linkspider.monitor.reasons import LOST_REASONS
+
+    assert first_column("monitoring.md", "`lost_reason`") == list(LOST_REASONS)
+    assert first_column("verifying.md", "status") == list(STATUSES)
+    text = (DOCS / "verifying.md").read_text("utf-8")
+    codes = text.split("| exit code |", 1)[1].split("\n\n", 1)[0]
+    shown = [int(code) for code in re.findall(r"^\| (\d) \|", codes, re.M)]
+    assert shown == [
+        output.EXIT_OK,
+        output.EXIT_CRAWL_ERROR,
+        output.EXIT_USAGE,
+        output.EXIT_INCOMPLETE,
+    ]
+    for status in (
+        output.FINISHED,
+        output.STOPPED,
+        output.INTERRUPTED,
+        output.EXPORT_FAILED,
+        output.FAILED,
+    ):
+        assert f"`{status}`" in codes, status
