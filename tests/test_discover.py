@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from pathlib import Path
 
@@ -349,3 +350,28 @@ def test_worked_example_on_the_bundled_sample(
     assert summary["release"] == SAMPLE_RELEASE and summary["counts"]["seeds"] == 5
     assert summary["edges_scanned"] > 0 and summary["bytes_read"] > 0
     assert not list(out.glob("*.part"))
+
+
+@pytest.mark.e2e
+def test_the_docs_page_runs_verbatim(tmp_path: Path) -> None:
+    """Every bash and python block of docs/discover.md, from a folder like a clone's."""
+    import re
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    text = (repo / "docs" / "discover.md").read_text("utf-8")
+    (tmp_path / "linkspider").symlink_to(repo / "linkspider")
+    env = {**os.environ, "LINKSPIDER_CACHE_DIR": str(tmp_path / "cache")}
+    blocks = re.findall(r"```(bash|python)\n(.*?)```", text, re.S)
+    assert len(blocks) >= 4
+    for kind, code in blocks:
+        code = code.replace("/tmp/", f"{tmp_path}/")
+        command = ["bash", "-e", "-c", code] if kind == "bash" else [sys.executable, "-c", code]
+        done = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, (code, done.stderr)
+    assert (
+        tmp_path / "output" / "discover-cc-main-2026-sample-domain" / "seeds.txt"
+    ).read_text().count("\n") == 5

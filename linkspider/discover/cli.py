@@ -54,7 +54,7 @@ class _Progress:
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
-        self.last = 0.0
+        self.last = time.monotonic()  # nothing for the first second: small files say nothing
 
     def _say(self, text: str, final: bool = False) -> None:
         now = time.monotonic()
