@@ -51,7 +51,12 @@ from linkspider.reports.report_audit import (
     linked_domains_section,
     target_groups_block,
 )
-from linkspider.reports.report_authority import authority_block, candidates_section, domain_ranks
+from linkspider.reports.report_authority import (
+    authority_block,
+    candidates_section,
+    domain_ranks,
+    rank_column,
+)
 from linkspider.reports.report_data import (
     LinkSummary,
     Row,
@@ -395,6 +400,7 @@ def _domains(ctx: ReportContext) -> str:
             Column("dofollow_ratio", "followed, indexable pages", _share, numeric=True),
             Column("tld", "TLD"),
             Column("language", "language"),
+            rank_column("source_authority_rank", "CC harmonic-centrality rank"),
         ],
         top,
     )
@@ -556,7 +562,7 @@ def _disavow(ctx: ReportContext) -> str:
             num("followed", "followed links"),
             num("risky", "sitewide money links"),
             num("pages", "linking pages"),
-            Column("rank", "CC harmonic-centrality rank", numeric=True),
+            rank_column("rank", "CC harmonic-centrality rank"),
             Column("anchor", "e.g. anchor", _anchor),
             Column("example", "e.g. on", _url, wide=True),
         ],

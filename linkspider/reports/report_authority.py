@@ -44,6 +44,16 @@ def _ranks(text: pa.ChunkedArray) -> pa.Array:
     return pc.if_else(ok, pc.cast(pc.if_else(ok, trimmed, "0"), pa.int64()), None)
 
 
+def rank_cell(value: object) -> str:
+    """A rank with thousands separators; empty (not 0) when there is none."""
+    text = "" if value is None else str(value).strip()
+    return f"{int(text):,}" if text.isdigit() else ""
+
+
+def rank_column(key: str, label: str) -> Column:
+    return Column(key, label, rank_cell, numeric=True)
+
+
 def ranked_rows(path: Path, n: int) -> tuple[list[Row], Counter[str]]:
     """The ``n`` most central rows (ascending rank) and the rows per rank band."""
     bands: Counter[str] = Counter()
@@ -90,9 +100,9 @@ def authority_block(folder: Path, top_n: int) -> str:
     listing = table(
         [
             Column("source_domain", "domain", wide=True),
-            num(RANK, "CC harmonic-centrality rank"),
+            rank_column(RANK, "CC harmonic-centrality rank"),
             Column("source_authority_value", "harmonic centrality", numeric=True),
-            num("source_pagerank_rank", "CC PageRank rank"),
+            rank_column("source_pagerank_rank", "CC PageRank rank"),
             num("backlinks", "backlinks"),
             num("dofollow", "followed"),
             num("content_backlinks", "in content"),
@@ -145,7 +155,7 @@ def candidates_section(folder: Path, top_n: int) -> str:
             Column("name", "candidate", wide=True),
             Column("status", "status"),
             Column("detail", "detail", wide=True),
-            num(RANK, "CC harmonic-centrality rank"),
+            rank_column(RANK, "CC harmonic-centrality rank"),
             num("backlinks", "backlinks"),
             num("pages_crawled", "pages crawled"),
             Column("graph_targets", "links to (graph)"),
