@@ -160,6 +160,8 @@ def export(args: argparse.Namespace) -> int:
     )
     if note:
         print(f"note: {note}", file=sys.stderr)
+    for limit in summary.xlsx_notes:  # Excel's limits: rows split, URLs past 65,530 as text
+        print(f"note: backlinks.xlsx: {limit}", file=sys.stderr)
     return exit_code(str(info.get("status", ""))) if info else 0
 
 

@@ -106,7 +106,10 @@ def _default_text(name: str) -> str:
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
     setting = extra.get("setting")
     if field.default is None and isinstance(setting, str):
-        value = str(extra.get("default", "{}")).format(_project_setting(setting))
+        current = _project_setting(setting)
+        if current is None or current == "":
+            return f"default: none ({setting})"
+        value = str(extra.get("default", "{}")).format(current)
         return f"default: {value} ({setting})"
     if field.default is None:
         return "default: none" if name not in ("targets", "seeds") else _required_text(name)
@@ -123,7 +126,7 @@ def _required_text(name: str) -> str:
 def _project_setting(setting: str) -> Any:
     import linkspider.settings as project
 
-    return getattr(project, setting, "unset")
+    return getattr(project, setting, None)
 
 
 def crawl(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ SECTIONS: Final = (
     "JavaScript rendering",
     "Link intelligence",
     "Monitoring and history",
+    "Exports and spreadsheets",
     "Report and disavow candidates",
     "WARC recording",
     "Discovery and open authority",
@@ -210,6 +211,28 @@ SETTINGS: Final[tuple[SettingDoc, ...]] = (
         "LINKSPIDER_SITEWIDE_MIN_SHARE", "Link intelligence", 0.5,
         "... and on at least this share of the host's crawled HTML pages.",
         page="link-intelligence.md",
+    ),
+    # --- Exports and spreadsheets ----------------------------------------------------------
+    SettingDoc(
+        "LINKSPIDER_XLSX", "Exports and spreadsheets", True,
+        "Write `backlinks.xlsx`: backlinks, referring domains, anchors, target pages, new and "
+        "lost links in one workbook (typed cells, frozen header, filters, hyperlinks); "
+        "`False`: no workbook (about 3 CPU-minutes per million backlinks saved).",
+        page="exports-spreadsheets.md",
+    ),
+    SettingDoc(
+        "LINKSPIDER_CSV_BOM", "Exports and spreadsheets", True,
+        "Start the spreadsheet-facing CSV files (the link tables; not `pages.csv`, "
+        "`errors.csv`, `blocked_pages.csv`) with a UTF-8 byte order mark, so that Excel "
+        "reads non-ASCII text right; `False`: plain UTF-8.",
+        page="exports-spreadsheets.md",
+    ),
+    SettingDoc(
+        "LINKSPIDER_EXPORT_HEADERS", "Exports and spreadsheets", "linkspider",
+        "Header names of the spreadsheet-facing CSV files and `backlinks.xlsx`: `linkspider` "
+        "(the column names) or `ahrefs` (`Referring page URL`, `Anchor`, `Nofollow`, "
+        "`First seen`, `Lost reason`...).",
+        page="exports-spreadsheets.md",
     ),
     # --- Monitoring and history -----------------------------------------------------------
     SettingDoc(

@@ -170,3 +170,12 @@ def test_flag_names_in_spider_messages() -> None:
         "--expect fetches the pages: drop --seeds"
     )
     assert crawl_cli.flag_names("unknown -a foo") == "unknown -a foo"
+
+
+def test_cli_docs_name_every_crawl_flag() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text("utf-8")
+    parser = next(p for p in all_parsers(build_parser()) if p.prog == "linkspider crawl")
+    for action in parser._actions:
+        for flag in action.option_strings:
+            if flag not in ("-h", "--help"):
+                assert f"`{flag}`" in page, flag

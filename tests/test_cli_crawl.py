@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,39 @@ def test_crawl_exit_code_is_scrapys(sample_web: TestWeb, tmp_path: Path) -> None
     assert result.returncode == 2
     assert "LINKSPIDER_ALLOW_PRIVATE_NETWORKS" in result.stderr
     assert not (tmp_path / "output").exists()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```\s*$", re.M | re.S)
+
+
+def doc_blocks(page: str, language: str) -> list[str]:
+    text = (ROOT / "docs" / page).read_text("utf-8")
+    return [code for lang, code in FENCE.findall(text) if lang == language]
+
+
+def run_block(code: str, language: str) -> subprocess.CompletedProcess[str]:
+    """A docs code block as a user runs it: from the clone's folder, ``linkspider`` on PATH."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    command = ["bash", "-e", "-c", code] if language == "bash" else [sys.executable, "-c", code]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.mark.parametrize("page", ["cli.md", "exports-spreadsheets.md"])
+def test_docs_code_blocks_work_verbatim(page: str) -> None:
+    ran = 0
+    for language in ("bash", "python"):  # in page order within a language: bash first
+        for code in doc_blocks(page, language):
+            result = run_block(code, language)
+            assert result.returncode == 0, (code, result.stderr[-3000:])
+            ran += 1
+    assert ran >= 2
+    if page == "exports-spreadsheets.md":
+        header = (ROOT / "output" / "demo" / "referring_domains.csv").read_bytes()
+        assert header.startswith("\ufeffDomain,Links to target,Referring pages".encode())
+        assert (ROOT / "output" / "demo" / "backlinks.xlsx").is_file()
+    else:
+        assert (ROOT / "output" / "sample-crawl" / "backlinks.xlsx").is_file()

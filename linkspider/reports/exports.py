@@ -6,6 +6,7 @@ killed crawl): the JSON Lines files are the source of truth, everything else is 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from linkspider.reports.sitewide import apply_sitewide
 from linkspider.reports.spreadsheet import finish_spreadsheet_csvs
 from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
 from linkspider.reports.verification import VerificationSummary, build_verification
+
+logger = logging.getLogger(__name__)
 
 #: What identifies a row: a link element of a page, a fetch, a failed URL.
 BACKLINK_KEY = ("source_url", "link_index", "href", "anchor_text")
@@ -109,4 +112,7 @@ def write_spreadsheets(output_dir: Path, options: SpreadsheetOptions) -> list[st
     if not options.xlsx:
         (output_dir / XLSX_NAME).unlink(missing_ok=True)  # never a stale workbook
         return []
-    return write_xlsx(output_dir, options.headers).notes
+    notes = write_xlsx(output_dir, options.headers).notes
+    for note in notes:
+        logger.info("%s: %s", XLSX_NAME, note)
+    return notes

@@ -29,6 +29,9 @@ SPREADSHEET_FILES = (
     "anchors.csv",
     "anchor_categories.csv",
     "target_pages.csv",
+    "target_page_groups.csv",
+    "target_folders.csv",
+    "linked_domains.csv",
     "new_links.csv",
     "lost_links.csv",
     "changed_links.csv",
@@ -73,17 +76,24 @@ FAMILIAR = {
     "linking_pages": "Referring pages",
     "backlinks": "Backlinks",
     "url": "URL",
+    "url_group": "URL group",
+    "tld": "TLD",
     "xpath": "XPath",
 }
 
 #: Where a column means something else in a file: counts in the aggregates, not flags.
 _AGGREGATE = {"dofollow": "Dofollow links", "nofollow": "Nofollow links"}
-_DOMAINS = {**_AGGREGATE, "source_domain": "Domain", "backlinks": "Links to target"}
+_DOMAINS = {
+    **_AGGREGATE, "source_domain": "Domain", "backlinks": "Links to target", "language": "Language",
+}  # fmt: skip
 FILE_FAMILIAR: dict[str, dict[str, str]] = {
     "referring_domains.csv": _DOMAINS,
     "anchors.csv": _AGGREGATE,
     "anchor_categories.csv": _AGGREGATE,
     "target_pages.csv": _AGGREGATE,
+    "target_page_groups.csv": _AGGREGATE,
+    "target_folders.csv": _AGGREGATE,
+    "linked_domains.csv": _AGGREGATE,
 }
 
 
