@@ -126,7 +126,26 @@ def test_a_truncated_gzip_from_the_server_is_an_error_naming_the_file(
     assert discover(web, tmp_path, "--release", BROKEN) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{BROKEN}-domain-edges.txt.gz is truncated or corrupt" in err[0]
+    assert err[0].endswith("(removed from the cache: the next run downloads it again)")
     assert not (tmp_path / "out" / "referring_candidates.csv").exists()
+    cached = tmp_path / "cache" / f"projects/hyperlinkgraph/{BROKEN}"
+    assert not (cached / f"domain/{BROKEN}-domain-edges.txt.gz").exists()
+    assert not list(cached.glob(".complete-*"))  # the level is not complete any more
+    assert (cached / f"domain/{BROKEN}-domain-vertices.txt.gz").exists()  # the rest stays
+
+
+def test_a_mirror_without_graph_index_serves_named_releases(
+    served: tuple[TestWeb, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    web, _ = served
+    dead_index = ["--graphinfo-url", "http://127.0.0.1:1/graphinfo.json"]
+    assert discover(web, tmp_path, "--release", NAME, *dead_index) == 0
+    assert candidates(tmp_path)
+    assert discover(web, tmp_path, "--release", "cc-main-1999-nope", *dead_index) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(
+        "error: release cc-main-1999-nope has no domain/cc-main-1999-nope-domain-vertices.txt.gz"
+    )
 
 
 def test_unknown_release(

@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     from linkspider.config.sources import ConfigError
     from linkspider.config.targets import load_targets
     from linkspider.discover import (
+        CorruptFileError,
         DiscoverError,
         Remote,
         default_cache_dir,
@@ -106,15 +107,16 @@ def run(args: argparse.Namespace) -> int:
         summary_of,
         write_outputs,
     )
+    from linkspider.discover.fetch import discard_cached
 
     progress = _Progress(args.quiet)
+    cache = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
     try:
         targets = load_targets(args.targets)
         if targets.all_external:
             raise ConfigError("discover needs named targets, not '*'")
         if args.top is not None and args.top < 0:
             raise ConfigError("--top must be 0 or more")
-        cache = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
         remote = Remote(
             cache, args.data_url, args.graphinfo_url, max(args.retries, 0),
             progress=progress.download,
@@ -131,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
             Path(args.out) if args.out else Path("output") / f"discover-{release.name}-{args.level}"
         )
         paths = write_outputs(out, result, args.top, summary_of(result, source, args.top))
+    except CorruptFileError as exc:
+        again = ""
+        if exc.path is not None and not args.graph and discard_cached(exc.path, cache):
+            again = " (removed from the cache: the next run downloads it again)"
+        print(f"error: {exc}{again}", file=sys.stderr)
+        return EXIT_USAGE
     except (ConfigError, DiscoverError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

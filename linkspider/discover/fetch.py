@@ -10,19 +10,22 @@ its marker ``.complete-<level>`` exists; then no network is needed at all.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import http.client
 import json
 import re
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from linkspider.discover.errors import DownloadError, ReleaseError
 from linkspider.discover.layout import (
+    DATA_PREFIX,
     RELEASE_NAME,
     Release,
     index_files,
@@ -94,31 +97,67 @@ def _marker(root: Path, level: str) -> Path:
 
 
 def fetch_release(name: str | None, level: str, remote: Remote) -> Release:
-    """The release ``name`` (None: the newest listed) with ``level`` complete in the cache."""
+    """The release ``name`` (None: the newest listed) with ``level`` complete in the cache.
+
+    A named release is checked against the graph index; when the index cannot be read
+    (a mirror without one) the data server is asked directly.
+    """
     if name is not None:
         if not RELEASE_NAME.match(name):
             raise ReleaseError(f"--release {name!r} is not a release name (cc-main-...)")
         cached = _cached(name, level, remote)
         if cached is not None:
             return cached
-    releases = list_releases(remote)
-    if name is None:
-        name = releases[0]
+        try:
+            releases = list_releases(remote)
+        except DownloadError:
+            releases = [name]  # no index: the data server says whether it has the release
+        if name not in releases:
+            raise ReleaseError(
+                f"unknown release {name!r}: the graph index lists {', '.join(releases[:3])}"
+                + (", ..." if len(releases) > 3 else "")
+            )
+    else:
+        name = list_releases(remote)[0]
         cached = _cached(name, level, remote)
         if cached is not None:
             return cached
-    elif name not in releases:
-        raise ReleaseError(
-            f"unknown release {name!r}: the graph index lists {', '.join(releases[:3])}"
-            + (", ..." if len(releases) > 3 else "")
-        )
     root = remote.cache_dir / release_prefix(name)
-    for names in index_files(name, level):
-        _download_kind(name, root, names, remote)
-    release = Release(name, root)
-    release.files(level)  # every listed part is there
-    _marker(root, level).write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + "\n")
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root / ".lock"):  # two runs never write the same .part
+        for names in index_files(name, level):
+            _download_kind(name, root, names, remote)
+        release = Release(name, root)
+        release.files(level)  # every listed part is there
+        _marker(root, level).write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + "\n")
     return release
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def discard_cached(path: Path, cache_dir: Path) -> bool:
+    """Remove a broken file from the cache (and its release's completion markers), so that
+    the next run downloads it again; False if ``path`` is not in the cache."""
+    try:
+        relative = path.resolve().relative_to(cache_dir.resolve())
+    except ValueError:
+        return False
+    parts = relative.parts
+    if len(parts) < 4 or "/".join(parts[:2]) != DATA_PREFIX:
+        return False
+    root = cache_dir.resolve().joinpath(*parts[:3])
+    for marker in root.glob(".complete-*"):
+        marker.unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+    return True
 
 
 def _cached(name: str, level: str, remote: Remote) -> Release | None:

@@ -88,9 +88,8 @@ def _program_blocks(
             errors.seek(0)
             message = errors.read().decode("utf-8", "replace").strip().splitlines()
             why = message[-1].split(": ")[-1] if message else f"exit status {code}"
-            raise CorruptFileError(
-                f"{path} is truncated or corrupt ({program.rsplit('/')[-1]}: {why})"
-            )
+            tool = Path(program).name
+            raise CorruptFileError(f"{path} is truncated or corrupt ({tool}: {why})", path)
 
 
 def _zlib_blocks(path: Path, progress: ReadProgress | None, block: int) -> Iterator[bytes]:
@@ -114,7 +113,7 @@ def _zlib_blocks(path: Path, progress: ReadProgress | None, block: int) -> Itera
                 try:
                     data = inflater.decompress(compressed)
                 except zlib.error as exc:
-                    raise CorruptFileError(f"{path} is truncated or corrupt ({exc})") from exc
+                    raise CorruptFileError(f"{path} is truncated or corrupt ({exc})", path) from exc
                 if data:
                     yield data
                 if inflater.eof:  # a gzip file may be several members one after another
@@ -125,6 +124,6 @@ def _zlib_blocks(path: Path, progress: ReadProgress | None, block: int) -> Itera
                 else:
                     compressed = b""
         if not started and done == 0:
-            raise CorruptFileError(f"{path} is truncated or corrupt (empty file)")
+            raise CorruptFileError(f"{path} is truncated or corrupt (empty file)", path)
         if started and not inflater.eof:
-            raise CorruptFileError(f"{path} is truncated or corrupt (unexpected end of file)")
+            raise CorruptFileError(f"{path} is truncated or corrupt (unexpected end of file)", path)

@@ -77,9 +77,9 @@ def read_paths_list(path: Path, name: str) -> list[str]:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             lines = [line.strip() for line in handle if line.strip()]
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
-        raise CorruptFileError(f"{path} is truncated or corrupt: {exc}") from exc
+        raise CorruptFileError(f"{path} is truncated or corrupt: {exc}", path) from exc
     if not lines:
-        raise CorruptFileError(f"{path} lists no files")
+        raise CorruptFileError(f"{path} lists no files", path)
     return [part_path(name, line, str(path)) for line in lines]
 
 

@@ -38,6 +38,30 @@ def _split(line: bytes, path: Path) -> tuple[int, bytes]:
         ) from None
 
 
+class _Order:
+    """Checks, block by block, what the lookups rely on: names strictly increasing and ids
+    numbered 0, 1, 2... in line order (Common Crawl's vertex lists are)."""
+
+    def __init__(self) -> None:
+        self.name = b""
+        self.id = -1
+
+    def check(self, block: bytes, path: Path) -> tuple[int, bytes, int, bytes]:
+        first_id, first = _split(_first_line(block), path)
+        last_id, last = _split(_last_line(block), path)
+        if first_id != self.id + 1 or last_id - first_id + 1 != block.count(b"\n"):
+            raise CorruptFileError(
+                f"{path}: vertex ids are not numbered in line order (id {first_id} after "
+                f"{self.id}): not a Common Crawl vertex list"
+            )
+        if self.id >= 0 and first <= self.name:
+            raise CorruptFileError(
+                f"{path}: vertices are not sorted by name ({first!r} after {self.name!r})"
+            )
+        self.id, self.name = last_id, last
+        return first_id, first, last_id, last
+
+
 def find_vertices(
     files: Sequence[Path],
     keys: Collection[str],
@@ -51,9 +75,10 @@ def find_vertices(
     ends = [k + b"/" for k in wanted]  # '/' sorts right after '.': k.* < k/
     # Past this name no key can match any more (ends are not sorted like keys).
     stop = max(ends)
+    order = _Order()
     for path in files:
         for block in line_blocks(path, progress(path) if progress else None):
-            first, last = _split(_first_line(block), path)[1], _split(_last_line(block), path)[1]
+            _, first, _, last = order.check(block, path)
             if first >= stop:
                 return found
             # keys whose range [k, k/) meets [first, last]: k <= last and k/ > first
@@ -84,10 +109,10 @@ def names_for_ids(
     names: dict[int, str] = {}
     if not wanted:
         return names
+    order = _Order()
     for path in files:
         for block in line_blocks(path, progress(path) if progress else None):
-            first = _split(_first_line(block), path)[0]
-            last = _split(_last_line(block), path)[0]
+            first, _, last, _ = order.check(block, path)
             if first > wanted[-1]:
                 return names
             lo = bisect.bisect_left(wanted, first)
