@@ -68,7 +68,7 @@ def run_crawl(
 E2E_MODULES = frozenset(
     {
         "test_crawl_failures", "test_crawl_sample_web", "test_distributed", "test_feeds",
-        "test_discover_crawl", "test_archive",
+        "test_discover_crawl", "test_archive", "test_discover_http",
         "test_link_intel_edges", "test_link_intelligence", "test_monitoring",
         "test_placements_check", "test_policy_crawl", "test_policy_resume", "test_progress",
         "test_rendering_crawl", "test_report_html", "test_report_tables", "test_runs", "test_scrapyd",
