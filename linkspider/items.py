@@ -43,6 +43,7 @@ class BacklinkItem:
     last_seen: str
     placement: str = ""
     in_content: bool = False
+    position: str = ""  # content links: first-paragraph, upper-half, lower-half
     xpath: str = ""
     anchor_category: str = ""
     anchor_rule: str = ""

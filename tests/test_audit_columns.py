@@ -152,3 +152,95 @@ def test_report_shows_the_audit_columns_and_tables(tmp_path: Path) -> None:
     targets = html.split('<section id="targets">')[1].split("</section>")[0]
     assert "URL variants together (2 of the top 5 have several variants)" in targets
     assert "Target pages by folder (2 folders)" in targets
+
+
+# --- the link's position in the main content ------------------------------------------
+
+PROSE = "Hiking boots need a stiff sole and a snug heel to keep feet safe on long trails. " * 2
+
+
+def para(text: str = PROSE, link: str = "") -> str:
+    return f"<p>{text}{link}</p>"
+
+
+def a(ident: str) -> str:
+    return f'<a id="{ident}" href="https://acme-boots.com/{ident}">Acme boots</a>'
+
+
+ARTICLE_PAGE = (
+    "<html><head><title>t</title></head><body>"
+    f"<header><nav>{a('menu')}</nav></header>"
+    "<main><article><h1>A rather long headline about the best hiking boots of the year</h1>"
+    '<p class="byline">By the staff</p>'
+    + para(PROSE, a("first"))
+    + para(PROSE[:40] + a("second") + PROSE)
+    + "".join(para() for _ in range(6))
+    + para(PROSE, a("last"))
+    + f"</article></main><footer>{a('foot')}</footer></body></html>"
+)
+
+
+def positions(html: str) -> dict[str, tuple[str, str]]:
+    from linkspider.config.targets import Target, TargetSet
+    from linkspider.extract.backlinks import FetchContext, backlink_rows
+    from linkspider.extract.page import LinkPage
+
+    page_ = LinkPage(html.encode(), "https://blog.example/post", "text/html")
+    targets = TargetSet((Target(domain="acme-boots.com"),))
+    found = backlink_rows(page_, targets, FetchContext())
+    return {r.target_url.rsplit("/", 1)[1]: (r.placement, r.position) for r in found}
+
+
+def test_position_of_content_links() -> None:
+    assert positions(ARTICLE_PAGE) == {
+        "menu": ("navigation", ""),  # not content: no position
+        "first": ("content", "first-paragraph"),  # the headline is not prose, a byline short
+        "second": ("content", "upper-half"),  # 40 characters into the second paragraph
+        "last": ("content", "lower-half"),
+        "foot": ("footer", ""),
+    }
+
+
+def test_position_halves_follow_the_prose_not_the_markup() -> None:
+    # the same link after 2 long paragraphs and before 1 short one: still the lower half
+    # of the text, though the link is in the second-to-last element
+    html = (
+        "<html><body><main><article>"
+        + para(PROSE * 3) + para(PROSE * 3, a("mid")) + para("Thanks for reading.")
+        + "</article></main></body></html>"
+    )  # fmt: skip
+    assert positions(html) == {"mid": ("content", "lower-half")}
+    # a list of links at the top of the article is not prose: the next paragraph is first
+    html = (
+        "<html><body><main><article><ul>"
+        + "".join(f'<li><a href="/x{i}">Chapter number {i} of the guide</a></li>' for i in range(5))
+        + "</ul>" + para(PROSE, a("lead")) + "".join(para() for _ in range(4))
+        + "</article></main></body></html>"
+    )  # fmt: skip
+    assert positions(html) == {"lead": ("content", "first-paragraph")}
+
+
+def test_position_not_claimed_when_text_is_not_in_paragraphs() -> None:
+    # an old table layout: the text sits in the cell between <br>s, links among it
+    cell = (PROSE + "<br>") * 4 + a("inline") + "<br>" + (PROSE + "<br>") * 4
+    html = f"<html><body><table><tr><td>{cell}</td></tr></table></body></html>"
+    assert positions(html)["inline"] == ("content", "")
+
+
+def test_report_counts_content_links_by_position(tmp_path: Path) -> None:
+    pages = [page("blog.com", n) for n in range(5)]
+    links = [link("blog.com", 0, position="first-paragraph"),
+             link("blog.com", 1, position="first-paragraph", follow=False),
+             link("blog.com", 2, position="lower-half"),
+             link("blog.com", 3, position=""),
+             link("blog.com", 4, placement="footer")]  # fmt: skip
+    make_folder(tmp_path, pages, links)
+    html = (tmp_path / "report.html").read_text("utf-8")
+    placement = html.split('<section id="placement">')[1].split("</section>")[0]
+    assert "Content links by position" in placement
+    desc = placement.split("Content links by position in the main text</title>")[1]
+    desc = desc.split("</desc>")[0]
+    assert "first paragraph: followed 1, not followed 1" in desc
+    assert "upper half: followed 0, not followed 0" in desc
+    assert "lower half: followed 1, not followed 0" in desc
+    assert "not measured: followed 1, not followed 0" in desc  # the footer link is not content

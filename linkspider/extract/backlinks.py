@@ -106,7 +106,11 @@ def backlink_rows(
     source_domain = registrable_domain(source_host)
     title = page.title
     placements = classify_placements(
-        page.tree, [link.node for link, _ in matches], host=source_host, rules=rules
+        page.tree,
+        [link.node for link, _ in matches],
+        host=source_host,
+        rules=rules,
+        positions=True,
     )
     rows = []
     for (link, target), placement in zip(matches, placements, strict=True):
@@ -142,6 +146,7 @@ def backlink_rows(
                 last_seen=ctx.fetched_at,
                 placement=placement.placement,
                 in_content=placement.in_content,
+                position=placement.position,
                 xpath=placement.xpath,
                 anchor_category=verdict.category,
                 anchor_rule=verdict.rule,

@@ -72,13 +72,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, TypeVar
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from linkspider.extract._placement_chain import Ancestry, Chain
 from linkspider.extract._placement_density import PageStats, page_stats
+from linkspider.extract._placement_position import POSITIONS, link_position, prose_prefix
 from linkspider.extract._placement_signals import (
     COMMENTS,
     CONTENT,
@@ -95,6 +96,7 @@ PLACEMENTS: Final = (CONTENT, NAVIGATION, HEADER, FOOTER, SIDEBAR, COMMENTS)
 
 __all__ = [
     "PLACEMENTS",
+    "POSITIONS",
     "Placement",
     "PlacementClassifier",
     "PlacementRule",
@@ -137,11 +139,13 @@ class PlacementRule:
 
 @dataclass(frozen=True)
 class Placement:
-    """Where one link sits. ``in_content`` is ``placement == "content"``."""
+    """Where one link sits. ``in_content`` is ``placement == "content"``; ``position``
+    (content links only) is where in the main-content block (``_placement_position``)."""
 
     placement: str
     in_content: bool
     xpath: str
+    position: str = ""
 
 
 _RULE_KEYS: Final = frozenset({"region", "selector", "contains", "host"})
@@ -558,6 +562,7 @@ class PlacementClassifier:
         self._signals: dict[int, tuple[str | None, bool]] = {}
         self._shown: frozenset[int] | None = None
         self._thread: bool | None = None
+        self._prose: list[int] | None = None
 
     # -- public -------------------------------------------------------------------------
 
@@ -599,6 +604,18 @@ class PlacementClassifier:
             if pos is not None and _reads_as_text(stats, pos):
                 region = CONTENT
         return Placement(region, region == CONTENT, xpath)
+
+    def position(self, link: LexborNode) -> str:
+        """Where ``link`` sits in the main-content block: ``first-paragraph``,
+        ``upper-half`` or ``lower-half``; "" when it is not inside that block (or the page
+        has none). Costs the density pass if the page has not paid for it yet."""
+        stats = self.stats
+        pos = stats.pos_of.get(link.mem_id)
+        if pos is None or stats.main < 0 or not stats.contains(stats.main, pos):
+            return ""
+        if self._prose is None:
+            self._prose = prose_prefix(stats)
+        return link_position(stats, self._prose, stats.main, pos)
 
     @property
     def thread_page(self) -> bool:
@@ -920,14 +937,22 @@ def classify_placements(
     *,
     host: str = "",
     rules: Sequence[PlacementRule] = (),
+    positions: bool = False,
 ) -> list[Placement]:
     """Placement of each link element, in the order given.
 
     ``links`` are elements of ``tree`` (usually some of ``tree.css("a[href], area[href]")``).
     ``host`` selects host-scoped user rules; ``rules`` are tried first, in order. Work is done
-    for the given links only (see :class:`PlacementClassifier`).
+    for the given links only (see :class:`PlacementClassifier`). ``positions``: fill the
+    ``position`` of content links too (it needs the page's density pass).
     """
     if not links:
         return []
     clf = PlacementClassifier(tree, rules, host)
-    return [clf.classify(link) for link in links]
+    placed = [clf.classify(link) for link in links]
+    if not positions:
+        return placed
+    return [
+        replace(p, position=clf.position(link)) if p.in_content else p
+        for p, link in zip(placed, links, strict=True)
+    ]

@@ -49,6 +49,7 @@ from linkspider.reports.options import ExportOptions
 from linkspider.reports.report_audit import (
     domain_mix_block,
     linked_domains_section,
+    position_block,
     target_groups_block,
 )
 from linkspider.reports.report_authority import (
@@ -478,7 +479,7 @@ def _placement(ctx: ReportContext) -> str:
         "editorial and count most; template links (navigation, header, footer, sidebar) "
         "repeat across a site and count little.</p>"
         f'<div class="grid2">{figure(chart, "Placement and follow verdict")}'
-        f"<div>{listing}</div></div>"
+        f"<div>{listing}</div></div>{position_block(ctx.folder)}"
     )
 
 

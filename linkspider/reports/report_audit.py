@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from linkspider.extract.placement import POSITIONS
 from linkspider.reports import svg
 from linkspider.reports.aggregates import LINKED_DOMAINS_FILE
 from linkspider.reports.html_table import (
@@ -26,6 +31,8 @@ from linkspider.reports.html_table import (
 from linkspider.reports.report_data import count_by, csv_columns, top_rows
 
 CHART_ROWS = 10
+POSITION_LABELS = {"first-paragraph": "first paragraph", "upper-half": "upper half",
+                   "lower-half": "lower half", "": "not measured"}  # fmt: skip
 
 
 def domain_mix_block(folder: Path) -> str:
@@ -137,4 +144,45 @@ def linked_domains_section(folder: Path, top_n: int) -> str:
         f"<code>{esc(LINKED_DOMAINS_FILE)}</code>), by the number of crawled sites linking.</p>"
         f"{figure(chart, 'Most linked domains')}"
         f"<h3>Linked domains ({shown})</h3>{listing}"
+    )
+
+
+def position_counts(parquet: Path) -> list[tuple[str, int, int]]:
+    """Content links per ``position``: (position, links, followed), in reading order;
+    [] when the table has no ``position`` column (an older run)."""
+    if not parquet.exists():
+        return []
+    source = pq.ParquetFile(parquet)
+    if not {"position", "in_content", "follow"} <= set(source.schema_arrow.names):
+        return []
+    counts = {p: [0, 0] for p in (*POSITIONS, "")}
+    for batch in source.iter_batches(columns=["position", "in_content", "follow"]):
+        table = pa.Table.from_batches([batch])
+        table = table.filter(pc.fill_null(table.column("in_content"), False))
+        grouped = table.group_by("position").aggregate([("position", "count"), ("follow", "sum")])
+        for value, n, followed in zip(*(grouped.column(c).to_pylist() for c in
+                                        ("position", "position_count", "follow_sum")),
+                                      strict=True):  # fmt: skip
+            count = counts.setdefault(value or "", [0, 0])
+            count[0] += n
+            count[1] += followed or 0
+    return [(p, n, f) for p, (n, f) in counts.items()]
+
+
+def position_block(folder: Path) -> str:
+    """Content links by where they sit in the main content."""
+    counts = position_counts(folder / "backlinks.parquet")
+    if not sum(n for _, n, _ in counts):
+        return ""
+    labels = [POSITION_LABELS.get(p, p) for p, _, _ in counts]
+    chart = svg.stacked_bar_chart(
+        labels,
+        [("followed", [f for _, _, f in counts]), ("not followed", [n - f for _, n, f in counts])],
+        "Content links by position in the main text", "backlinks", ("#0072B2", "#E69F00"),
+    )  # fmt: skip
+    return (
+        "<h3>Content links by position</h3>"
+        '<p class="lead">Where in the main text the editorial links sit: the first paragraph '
+        "counts most; links towards the end (sources, related reading) least.</p>"
+        f"{figure(chart, 'Content links: first paragraph, upper half, lower half')}"
     )
