@@ -135,6 +135,8 @@ def test_docs_code_blocks_work_verbatim(page: str) -> None:
         for code in doc_blocks(page, language):
             result = run_block(code, language)
             assert result.returncode == 0, (code, result.stderr[-3000:])
+            if "linkspider demo" in code:  # its closing message points at the report
+                assert "Open output/demo/report.html" in result.stdout, result.stdout
             ran += 1
     assert ran >= 2
     if page == "exports-spreadsheets.md":
