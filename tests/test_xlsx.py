@@ -138,3 +138,24 @@ def test_no_workbook_when_switched_off_and_no_stale_one(tmp_path: Path) -> None:
     build_exports(folder, ExportOptions(spreadsheet=SpreadsheetOptions(xlsx=False)))
     assert not (folder / "backlinks.xlsx").exists()
     assert not list(folder.glob("*.tmp"))
+
+
+def test_odd_values_never_break_the_workbook(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "source_url": ["https://a.example/" + "x" * 3000, "not a url", None],
+        "value": [float("nan"), float("inf"), 1.5],
+        "first_seen": ["2026-01-01T10:00:00+02:00", "", None],
+        "anchor_text": ["x" * 40_000, "@SUM(1)", ""],
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "backlinks.parquet")
+    xlsx.write_xlsx(tmp_path)
+    rows = sheet_rows(openpyxl.load_workbook(tmp_path / "backlinks.xlsx")["backlinks"])
+    assert [r["value"] for r in rows] == [None, None, 1.5]  # no NaN/inf in Excel: empty
+    assert rows[0]["first_seen"] == datetime(2026, 1, 1, 8, 0)  # in UTC
+    assert rows[1]["source_url"] == "not a url"
+    assert len(str(rows[0]["source_url"])) > 3000  # too long to link: kept as text
+    assert len(str(rows[0]["anchor_text"])) == xlsx.MAX_TEXT
+    assert rows[1]["anchor_text"] == "@SUM(1)"

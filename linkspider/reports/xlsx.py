@@ -14,6 +14,7 @@ after them are plain text.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -323,7 +324,7 @@ class _SheetState:
         if kind == "bool":
             return lambda s, r, c, v: s.write_boolean(r, c, _boolean(v))
         if kind in ("int", "float"):
-            return lambda s, r, c, v: s.write_number(r, c, float(v) if isinstance(v, str) else v)
+            return _number
         if kind == "date":
             return lambda s, r, c, v: s.write_datetime(r, c, _datetime(v), date)
         if column == "url" or column.endswith("_url"):
@@ -344,6 +345,13 @@ class _SheetState:
         elif linkable:
             self.result.plain_urls += 1
         sheet.write_string(row, col, text)
+
+
+def _number(sheet: Worksheet, row: int, col: int, value: Any) -> None:
+    number = float(value) if isinstance(value, str) else value
+    if isinstance(number, float) and not math.isfinite(number):
+        return  # NaN/infinity: Excel has no such number, the cell stays empty
+    sheet.write_number(row, col, number)
 
 
 def _boolean(value: Any) -> bool:
