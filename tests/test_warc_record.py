@@ -23,7 +23,7 @@ from linkspider.warc.record import (
     response_head,
     warc_date,
 )
-from linkspider.warc.writer import WarcFileWriter
+from linkspider.warc.writer import WarcFileWriter, parse_byte_size
 
 MOMENT = datetime(2026, 12, 5, 12, 5, 56, 351237, tzinfo=timezone.utc)
 PAGE = b"<html><body><a href='https://acme-boots.com/'>Acme</a> caf\xc3\xa9</body></html>"
@@ -273,3 +273,18 @@ def test_warcio_cli_checks_and_indexes_a_written_file(tmp_path: Path) -> None:
                            capture_output=True, text=True, check=True)  # fmt: skip
     assert [line.split('"')[3] for line in index.stdout.splitlines()] == [
         "warcinfo", "response", "request", "metadata"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [(1_000_000_000, 10**9), ("1_000_000", 10**6), ("500MB", 5 * 10**8), ("1 GB", 10**9),
+     ("64MiB", 64 * 2**20), ("1.5kb", 1500), ("7", 7)],
+)  # fmt: skip
+def test_rotation_sizes(value: object, size: int) -> None:
+    assert parse_byte_size(value) == size
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "1 GBB", "", "0.1"])
+def test_bad_rotation_sizes_say_what_is_accepted(value: str) -> None:
+    with pytest.raises(ValueError, match=r"500MB|at least 1 byte"):
+        parse_byte_size(value)

@@ -14,8 +14,9 @@ and exit code 3, like the run folder's writers (the :data:`~linkspider.output.wr
 signal); the files written so far hold whole records only.
 
 Settings: ``LINKSPIDER_WARC_DIR`` (unset: off), ``LINKSPIDER_WARC_MAX_BYTES`` (rotation
-size, default 1 GB). Request meta: ``linkspider_warc_record`` (the response record's id,
-set on the request of each recorded response). Stats: ``linkspider/warc/responses``,
+size: bytes, or ``500MB``, ``1GiB``...; default 1 GB). Request meta:
+``linkspider_warc_record`` (the response record's id, set on the request of each recorded
+response). Stats: ``linkspider/warc/responses``,
 ``linkspider/warc/conversions``, ``linkspider/warc/files``, ``linkspider/warc/bytes``,
 ``linkspider/warc/not_written``.
 """
@@ -54,7 +55,13 @@ from linkspider.warc.record import (
     conversion_record,
     exchange_records,
 )
-from linkspider.warc.writer import DEFAULT_MAX_BYTES, EXTENSION, OPEN_SUFFIX, WarcFileWriter
+from linkspider.warc.writer import (
+    DEFAULT_MAX_BYTES,
+    EXTENSION,
+    OPEN_SUFFIX,
+    WarcFileWriter,
+    parse_byte_size,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +85,9 @@ class WarcOptions:
         folder = str(settings.get("LINKSPIDER_WARC_DIR") or "").strip()
         raw = settings.get("LINKSPIDER_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
         try:
-            max_bytes = int(str(raw).strip().replace("_", ""))
-        except ValueError:
-            raise WarcConfigError(
-                f"LINKSPIDER_WARC_MAX_BYTES must be a number of bytes, got {raw!r}"
-            ) from None
-        if max_bytes < 1:
-            raise WarcConfigError(f"LINKSPIDER_WARC_MAX_BYTES must be >= 1, got {max_bytes}")
+            max_bytes = parse_byte_size(raw)
+        except ValueError as exc:
+            raise WarcConfigError(f"LINKSPIDER_WARC_MAX_BYTES: {exc}") from None
         return cls(Path(folder).expanduser() if folder else None, max_bytes)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -30,6 +31,28 @@ OPEN_SUFFIX = ".open"
 EXTENSION = ".warc.gz"
 #: Heritrix's default: 1 GB.
 DEFAULT_MAX_BYTES = 1_000_000_000
+
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$")
+
+
+def parse_byte_size(value: object) -> int:
+    """``1000000``, ``"1_000_000"``, ``"500MB"``, ``"1 GB"``, ``"64MiB"`` -> bytes.
+
+    Raises ``ValueError`` (with the accepted forms) for anything else or a size below 1.
+    """
+    text = str(value).replace("_", "").lower()
+    found = _SIZE.match(text)
+    if not found or found.group(2) not in _UNITS:
+        raise ValueError(
+            f"expected a number of bytes such as 1000000, 500MB or 1GiB, got {value!r}"
+        )
+    size = int(float(found.group(1)) * _UNITS[found.group(2)])
+    if size < 1:
+        raise ValueError(f"must be at least 1 byte, got {value!r}")
+    return size
 
 
 def utc_now() -> datetime:
