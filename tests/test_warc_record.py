@@ -96,6 +96,13 @@ def test_request_head_adds_host_and_keeps_sent_headers() -> None:
     assert posted == b"POST / HTTP/1.1\r\nHost: blog.test\r\nContent-Length: 3\r\n\r\n"
 
 
+def test_request_head_never_writes_credentials() -> None:
+    sent = [(b"Authorization", b"Basic dXNlcjpwYXNz"), (b"Proxy-Authorization", b"Basic eA==")]
+    head = request_head("GET", "http://blog.test/", sent, 0)
+    assert b"dXNlcjpwYXNz" not in head and b"eA==" not in head
+    assert b"\r\nAuthorization: (redacted)\r\nProxy-Authorization: (redacted)\r\n" in head
+
+
 def test_warc_date_is_utc_with_microseconds() -> None:
     assert warc_date(MOMENT) == "2026-12-05T12:05:56.351237Z"
 

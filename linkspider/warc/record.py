@@ -23,7 +23,9 @@ What a record holds, and what Scrapy could not give us:
   it differs (a ``HEAD`` answer, a cut download), kept as ``X-Crawler-Content-Length``:
   Common Crawl's names, so that every record parses on its own.
 * The **request block** is the request line, a ``Host`` header built from the URL (the
-  HTTP client adds it, Scrapy never sees it) and the headers and body Scrapy sent.
+  HTTP client adds it, Scrapy never sees it) and the headers and body Scrapy sent, with
+  the values of ``Authorization`` and ``Proxy-Authorization`` replaced by ``(redacted)``:
+  WARC files get copied and shared, credentials must not travel with them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ FIELD_FETCH_TIME_MS = "fetchTimeMs"  # from the first header byte to the last bo
 FIELD_ROBOTS = "linkspider-robots-fetch"  # "true" on robots.txt fetches
 
 Header = tuple[bytes, bytes]
+
+#: Request headers whose values are never written (credentials).
+REDACTED = frozenset({b"authorization", b"proxy-authorization"})
 
 
 @dataclass(frozen=True)
@@ -159,7 +164,8 @@ def request_head(method: str, url: str, headers: Iterable[Header], body_length: 
     for name, value in sent:
         if name.lower() == b"content-length":
             continue
-        lines.append(_clean(name) + b": " + _clean(value))
+        shown = b"(redacted)" if name.lower() in REDACTED else _clean(value)
+        lines.append(_clean(name) + b": " + shown)
     if body_length or method.upper() in ("POST", "PUT", "PATCH"):
         lines.append(b"Content-Length: " + str(body_length).encode())
     return b"\r\n".join(lines) + b"\r\n\r\n"
