@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import csv
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,10 +56,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestWeb, 
     edges.write_bytes(edges.read_bytes()[:-200])
     write_graphinfo(data / "graphinfo.json", [NAME, BROKEN, OLDER])
     size = (data / EDGES).stat().st_size
+    gate = sites.parent / "gate"
     (data / "_site.toml").write_text(
         f'[[route]]\npath = "/cut/{EDGES}"\ntruncate_at = {size * 3 // 5}\n'
+        f'[[route]]\npath = "/held/{EDGES}"\nhold_until = "{gate}"\n'
     )
     shutil.copytree(data / "projects", data / "cut" / "projects")  # served cut short
+    shutil.copytree(data / "projects", data / "held" / "projects")  # held until the gate
     with TestWeb([sites]) as web:
         yield web, data
 
@@ -146,6 +153,40 @@ def test_a_mirror_without_graph_index_serves_named_releases(
     assert err[-1].startswith(
         "error: release cc-main-1999-nope has no domain/cc-main-1999-nope-domain-vertices.txt.gz"
     )
+
+
+def test_ctrl_c_during_a_download_writes_nothing_and_says_so(
+    served: tuple[TestWeb, Path], tmp_path: Path
+) -> None:
+    web, data = served
+    held = data.parent.parent / "gate.held"  # the server appends a line per held request
+    held.unlink(missing_ok=True)
+    command = [
+        sys.executable, "-m", "linkspider.cli", "discover", "acme-boots.com", "--release", NAME,
+        "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "-q",
+        "--data-url", web.url("127.0.0.1", "/held/"),
+        "--graphinfo-url", web.url("127.0.0.1", "/graphinfo.json"),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(6000):  # the edge file's request is being held (a hang guard, no margin)
+            if held.exists() and held.read_text().strip():
+                break
+            assert process.poll() is None
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    assert err.strip().splitlines() == [
+        "interrupted: no result written; a download resumes where it stopped on the next run"
+    ]
+    assert not (tmp_path / "out").exists()
+    cached = tmp_path / "cache" / f"projects/hyperlinkgraph/{NAME}/domain"
+    assert (cached / f"{NAME}-domain-vertices.txt.gz").exists()  # finished files stay
+    assert not (cached / f"{NAME}-domain-edges.txt.gz").exists()
 
 
 def test_unknown_release(

@@ -145,6 +145,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(
+            "interrupted: no result written; a download resumes where it stopped on the next run",
+            file=sys.stderr,
+        )
+        return 130
     for target in result.absent_targets:
         print(
             f"note: {target} is not in release {release.name} ({args.level} level): "
