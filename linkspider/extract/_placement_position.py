@@ -13,6 +13,7 @@ document order. A link is
   more than :data:`MAX_PARAGRAPH` characters of prose (text laid out with ``<br>``, not in
   paragraphs): where a link falls inside such text is not measured.
 
+A page without a main-content block (too little text for one) is measured over its body.
 One linear pass per page builds the prose prefix sums (:func:`prose_prefix`); each link is
 then an ancestor walk (at most ``MAX_DEPTH`` steps, as placement's chains) and look-ups.
 """
@@ -69,6 +70,8 @@ def prose_prefix(stats: PageStats) -> list[int]:
 
 def link_position(stats: PageStats, prefix: list[int], main: int, pos: int) -> str:
     """The position of the link at ``pos`` inside the main block at ``main``."""
+    if stats.tag[main] in _BLOCKS:  # the main text is one paragraph (or cell, item)
+        return "" if prefix[main + 1] - prefix[main] > MAX_PARAGRAPH else FIRST_PARAGRAPH
     block = pos
     up = stats.parent[pos]
     for _ in range(MAX_DEPTH):  # a hostile page's nesting costs at most this per link

@@ -607,15 +607,19 @@ class PlacementClassifier:
 
     def position(self, link: LexborNode) -> str:
         """Where ``link`` sits in the main-content block: ``first-paragraph``,
-        ``upper-half`` or ``lower-half``; "" when it is not inside that block (or the page
-        has none). Costs the density pass if the page has not paid for it yet."""
+        ``upper-half`` or ``lower-half`` (a page without a main block: of its body); "" when
+        it is not inside that block. Costs the density pass if the page has not paid for it
+        yet."""
         stats = self.stats
         pos = stats.pos_of.get(link.mem_id)
-        if pos is None or stats.main < 0 or not stats.contains(stats.main, pos):
+        main = stats.main
+        if main < 0:  # too little text for a main block: the page's body is its text
+            main = next((i for i, tag in enumerate(stats.tag[:8]) if tag == "body"), -1)
+        if pos is None or main < 0 or not stats.contains(main, pos):
             return ""
         if self._prose is None:
             self._prose = prose_prefix(stats)
-        return link_position(stats, self._prose, stats.main, pos)
+        return link_position(stats, self._prose, main, pos)
 
     @property
     def thread_page(self) -> bool:
