@@ -395,7 +395,10 @@ def test_a_killed_crawl_leaves_only_closed_files_complete_and_a_resumed_one_adds
         process = subprocess.Popen(cmd, cwd=tmp_path, env=crawl_env(),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         try:
-            while not held.exists():  # the crawl is stuck on /hold.html: everything else is done
+            pages = tmp_path / "out" / "pages.jsonl"
+            # Stuck on /hold.html, with the page that links to it written as done.
+            while not (held.exists() and pages.exists() and f'"{SEEDS}post.html"' in
+                       pages.read_text("utf-8")):  # fmt: skip
                 assert process.poll() is None, "the crawl ended before /hold.html was asked for"
                 time.sleep(0.05)
             process.send_signal(signal.SIGKILL)
