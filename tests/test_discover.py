@@ -375,3 +375,16 @@ def test_the_docs_page_runs_verbatim(tmp_path: Path) -> None:
     assert (
         tmp_path / "output" / "discover-cc-main-2026-sample-domain" / "seeds.txt"
     ).read_text().count("\n") == 5
+
+
+def test_a_broken_or_unwritable_index_costs_a_scan_not_the_run(tmp_path: Path) -> None:
+    release = open_release(SAMPLE_GRAPH)
+    first = find_candidates(release, TARGETS, cache_dir=tmp_path)
+    for index in (tmp_path / "index").rglob("domain.sqlite"):
+        index.write_bytes(b"this is not a database" * 100)
+    again = find_candidates(release, TARGETS, cache_dir=tmp_path)
+    assert again.candidates == first.candidates and not again.stats.from_index
+    assert find_candidates(release, TARGETS, cache_dir=tmp_path).stats.from_index  # rebuilt
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    assert find_candidates(release, TARGETS, cache_dir=blocked).candidates == first.candidates

@@ -9,6 +9,7 @@ names already seen reads no rank file. The index is bound to the release's files
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -60,10 +61,8 @@ class GraphIndex:
     def __init__(self, release: Release, files: LevelFiles, cache_dir: Path) -> None:
         where = hashlib.sha256(str(release.root.resolve()).encode()).hexdigest()[:12]
         folder = Path(cache_dir) / "index" / f"{release.name}-{where}"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"{files.level}.sqlite"
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.executescript(_SCHEMA)
+        self.path: Path | None = folder / f"{files.level}.sqlite"
+        self._db = self._open(folder, self.path)
         stamp = f"{_VERSION}:{fingerprint(files)}"
         row = self._db.execute("SELECT value FROM meta WHERE key = 'files'").fetchone()
         if row is None or row[0] != stamp:
@@ -71,6 +70,32 @@ class GraphIndex:
                 for table in ("target", "incoming", "vertex_name", "rank", "meta"):
                     self._db.execute(f"DELETE FROM {table}")
                 self._db.execute("INSERT INTO meta VALUES ('files', ?)", (stamp,))
+
+    def _open(self, folder: Path, path: Path) -> sqlite3.Connection:
+        """The index file; rebuilt if it is not a database; in memory (this run only) if
+        the cache cannot be written."""
+        for attempt in range(2):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, timeout=60)
+                try:
+                    db.executescript(_SCHEMA)
+                except sqlite3.Error:
+                    db.close()
+                    raise
+                return db
+            except sqlite3.DatabaseError:
+                if attempt == 0 and path.is_file():
+                    with contextlib.suppress(OSError):
+                        path.unlink()  # not a database: what it held is lost
+                    continue
+                break
+            except (OSError, sqlite3.Error):
+                break
+        self.path = None
+        db = sqlite3.connect(":memory:")
+        db.executescript(_SCHEMA)
+        return db
 
     def __enter__(self) -> GraphIndex:
         return self
