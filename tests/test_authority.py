@@ -23,6 +23,7 @@ from linkspider.reports.candidates import (
     NOT_CRAWLED,
     UNREACHABLE,
     VERIFIED,
+    CrawlShape,
     Evidence,
     decide,
 )
@@ -182,22 +183,32 @@ def test_with_authority_keeps_each_row_with_its_domain() -> None:
     assert list(out.index) == [7, 2, 5]
 
 
+DONE, BUDGET5, PAGE = CrawlShape(), CrawlShape(page_budget=5, depth=3), CrawlShape(scope="page")
+STOPPED = CrawlShape(page_budget=5, complete=False)
+
+
 @pytest.mark.parametrize(
-    ("evidence", "budget", "status", "detail"),
+    ("evidence", "shape", "status", "detail"),
     [
-        (Evidence(pages_ok=3, backlinks=2, linking_pages=1, targets={"a.com"}), 0, VERIFIED,
+        (Evidence(pages_ok=3, backlinks=2, linking_pages=1, targets={"a.com"}), DONE, VERIFIED,
          "2 backlink(s) on 1 page to a.com"),
-        (Evidence(pages_ok=1, backlinks=1, failure="dns-error"), 0, VERIFIED, "1 backlink"),
-        (Evidence(pages_ok=5, pages=5), 5, NO_LINK, "the page budget (5) reached"),
-        (Evidence(pages_ok=2, pages=2), 5, NO_LINK, "whole site within depth"),
-        (Evidence(failure="connection-refused: refused"), 0, UNREACHABLE, "connection-refused"),
-        (Evidence(pages=1, failure="http-404"), 0, UNREACHABLE, "http-404"),
-        (Evidence(pages=1), 0, UNREACHABLE, "no HTML page"),
-        (Evidence(), 0, NOT_CRAWLED, "stopped before"),
+        (Evidence(pages_ok=1, backlinks=1, failure="dns-error"), STOPPED, VERIFIED, "1 backlink"),
+        (Evidence(pages_ok=5, pages=5), BUDGET5, NO_LINK, "its page budget (5) used"),
+        (Evidence(pages_ok=2, pages=2), BUDGET5, NO_LINK, "to depth 3 within the page budget"),
+        (Evidence(pages_ok=1, pages=1), PAGE, NO_LINK, "scope=page"),
+        (Evidence(pages_ok=2, pages=2), STOPPED, NOT_CRAWLED, "before the crawl stopped"),
+        (Evidence(failure="connection-refused: refused"), STOPPED, UNREACHABLE,
+         "connection-refused"),
+        (Evidence(pages=1, failure="http-404"), DONE, UNREACHABLE, "http-404"),
+        (Evidence(pages=1), DONE, UNREACHABLE, "no HTML page"),
+        (Evidence(), STOPPED, NOT_CRAWLED, "stopped before it"),
+        (Evidence(), DONE, NOT_CRAWLED, "no page, error or refusal"),
     ],
 )  # fmt: skip
-def test_candidate_status_rules(evidence: Evidence, budget: int, status: str, detail: str) -> None:
-    got_status, got_detail = decide(evidence, budget)
+def test_candidate_status_rules(
+    evidence: Evidence, shape: CrawlShape, status: str, detail: str
+) -> None:
+    got_status, got_detail = decide(evidence, shape)
     assert got_status == status
     assert detail in got_detail
 

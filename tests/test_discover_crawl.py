@@ -23,6 +23,8 @@ import pytest
 
 from linkspider.cli import DEMO_SETTINGS, crawl_env
 from linkspider.cli import main as linkspider_main
+from linkspider.config.args import CrawlConfig
+from linkspider.config.sources import ConfigError
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.testweb import TestWeb
 from linkspider.testweb.ccgraph import planted_referrers, write_graphinfo, write_release
@@ -218,24 +220,33 @@ def test_a_target_absent_from_the_graph_is_zero_candidates(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["-a", "discover={empty}"], "is not a Common Crawl web-graph release"),
-        (["-a", "discover={missing}"], "no such folder"),
-        (["-a", "discover={release}", "-a", "targets=*"], "not targets=*"),
-        (["-a", "discover_top=3", "-a", f"seeds={SAMPLE_SEEDS}"], "need -a discover"),
-        (["-a", "discover={release}", "-a", "discover_top=0"], "discover_top"),
-        (["-a", "discover={release}", "-a", "expect=x.csv"], "drop -a discover"),
+        ({"discover": "{empty}"}, "is not a Common Crawl web-graph release"),
+        ({"discover": "{missing}"}, "no such folder"),
+        ({"discover": "{release}", "targets": "*"}, "not targets=*"),
+        ({"discover_top": "3", "seeds": SAMPLE_SEEDS}, "need -a discover"),
+        ({"discover": "{release}", "discover_top": "0"}, "discover_top"),
+        ({"discover": "{release}", "discover_level": "page"}, "discover_level"),
+        ({"discover": "{release}", "expect": "x.csv"}, "drop -a discover"),
     ],
 )
-def test_bad_discover_arguments_fail_in_one_line(
-    release: Path, tmp_path: Path, extra: list[str], message: str
+def test_bad_discover_arguments_are_one_line(
+    release: Path, tmp_path: Path, extra: dict[str, str], message: str
 ) -> None:
     (tmp_path / "empty").mkdir()
     paths = {"empty": tmp_path / "empty", "missing": tmp_path / "missing", "release": release}
-    process = crawl(None, tmp_path, *[a.format(**paths) for a in extra]).process
+    kwargs = {"targets": SAMPLE_TARGETS, **{k: v.format(**paths) for k, v in extra.items()}}
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        CrawlConfig.from_kwargs(kwargs)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_release_stops_the_crawl_before_it_starts(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    process = crawl(None, tmp_path, "-a", f"discover={tmp_path / 'empty'}").process
     assert process.returncode == 2, process.stderr[-2000:]
-    errors = [line for line in process.stderr.splitlines() if "Usage" not in line and line]
-    assert any(message in line for line in errors), process.stderr[-2000:]
-    assert not (tmp_path / "out" / "run.json").exists()
+    errors = [line for line in process.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and "is not a Common Crawl web-graph release" in errors[0]
+    assert not (tmp_path / "out").exists()
 
 
 NAMED = "cc-main-2026-named"
@@ -275,23 +286,23 @@ def test_a_named_release_is_downloaded_then_seeds_the_crawl(
 @pytest.mark.parametrize(
     ("release", "urls", "message"),
     [
-        ("cc-main-1999-none", "served", "unknown release 'cc-main-1999-none'"),
+        ("cc-main-1999-none", "listed", "unknown release 'cc-main-1999-none'"),
         ("cc-main-2030-offline", "closed", "no network?"),
-        ("Not A Release!", "served", "is not a release name"),
+        ("Not A Release!", "listed", "is not a release name"),
     ],
 )
-def test_a_release_that_cannot_be_had_stops_the_crawl_in_one_line(
-    data_server: dict[str, str], tmp_path: Path, release: str, urls: str, message: str
+def test_a_release_that_cannot_be_had_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, release: str, urls: str, message: str
 ) -> None:
-    closed = {
-        "LINKSPIDER_CC_DATA_URL": "http://127.0.0.1:9/",
-        "LINKSPIDER_CC_GRAPHINFO_URL": "http://127.0.0.1:9/graphinfo.json",
-    }
-    run = crawl(None, tmp_path, "-a", f"discover={release}",
-                env=data_server if urls == "served" else closed)  # fmt: skip
-    assert run.process.returncode == 2, run.log[-2000:]
-    assert message in run.process.stderr
-    assert not (tmp_path / "out" / "run.json").exists()
+    write_graphinfo(tmp_path / "graphinfo.json", [NAMED])
+    listed = (tmp_path / "graphinfo.json").as_uri()
+    closed = "http://127.0.0.1:9/"
+    monkeypatch.setenv("LINKSPIDER_CC_DATA_URL", closed)
+    monkeypatch.setenv("LINKSPIDER_CC_GRAPHINFO_URL", listed if urls == "listed" else closed)
+    kwargs = {"targets": SAMPLE_TARGETS, "discover": release}
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        CrawlConfig.from_kwargs(kwargs)
+    assert "\n" not in str(caught.value)
 
 
 def test_the_docs_page_runs_verbatim(tmp_path: Path) -> None:
@@ -316,3 +327,21 @@ def test_the_docs_page_runs_verbatim(tmp_path: Path) -> None:
         assert result.returncode == 0, (code, result.stderr[-3000:])
         printed = result.stdout
     assert (tmp_path / "output" / "authority-demo" / "authority.json").exists()
+
+
+def test_a_stopped_crawl_never_calls_a_candidate_checked(
+    web: TestWeb, release: Path, tmp_path: Path
+) -> None:
+    """Stopped after 3 pages: a candidate whose site was not crawled to the end is
+    not-crawled (no link so far), never no-link-found-within-budget."""
+    run = crawl(web, tmp_path, "-a", f"discover={release}", "-s", "CLOSESPIDER_PAGECOUNT=3")
+    info = run.run_info()
+    assert info["status"] == "stopped", run.log[-3000:]
+    statuses = read_csv(run.output_dir / "candidates_status.csv")
+    counts = info["candidates_status"]["counts"]
+    assert counts["no-link-found-within-budget"] == 0
+    assert counts["not-crawled"] > 0
+    for row in statuses:
+        assert (row["status"] == "verified") == (int(row["backlinks"]) > 0)
+        if row["status"] == "not-crawled":
+            assert "stopped" in row["detail"]

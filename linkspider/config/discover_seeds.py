@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linkspider.config.seeds import Seed, SeedList
+from linkspider.config.seeds import Seed, SeedList, parse_seed
 from linkspider.config.sources import ConfigError
 from linkspider.config.targets import TargetSet
 from linkspider.discover import (
@@ -55,7 +55,10 @@ def seed_urls(name: str) -> tuple[str, ...]:
 
 
 def candidate_seed(name: str) -> tuple[Seed, Seed | None]:
-    """The seed of a candidate and its ``www.`` alternative (None for a ``www.`` name)."""
+    """The seed of a candidate and its ``www.`` alternative (None for a ``www.`` name);
+    :class:`ConfigError` for a name that is not a host name (a corrupt vertex line)."""
+    if parse_seed(name).url != f"https://{name}/":
+        raise ConfigError(f"{name!r} is not a host name as the graph writes them")
     urls = seed_urls(name)
     alternate = Seed(urls[2], urls[3]) if len(urls) > 2 else None
     return Seed(urls[0], urls[1]), alternate
@@ -88,15 +91,24 @@ def discovered_from(
     top: int | None,
 ) -> Discovered:
     """Seeds for the first ``top`` candidate rows (all with None); rows are best first."""
-    kept = tuple(rows[:top] if top is not None else rows)
+    kept: list[Mapping[str, Any]] = []
     seeds: list[Seed] = []
     alternates: dict[str, Seed] = {}
-    for row in kept:
-        seed, alternate = candidate_seed(str(row["candidate"]))
+    for row in rows:
+        if top is not None and len(kept) >= top:
+            break
+        try:
+            seed, alternate = candidate_seed(str(row["candidate"]))
+        except ConfigError as exc:
+            logger.warning(f"discover: candidate skipped: {exc}")
+            continue
+        kept.append(row)
         seeds.append(seed)
         if alternate is not None:
             alternates[seed.url] = alternate
-    return Discovered(release, source, level, kept, tuple(seeds), alternates, total=len(rows))
+    return Discovered(
+        release, source, level, tuple(kept), tuple(seeds), alternates, total=len(rows)
+    )
 
 
 def with_discovered(given: SeedList | None, discovered: Discovered) -> SeedList:

@@ -12,8 +12,8 @@ the crawl's start, then ``pages.csv``, ``errors.csv``, ``blocked_pages.csv`` and
   links to a target: the link is gone, or deeper than ``depth`` / the page budget;
 * ``unreachable``: its seed failed (DNS, refused, timeout, TLS, an HTTP error, robots.txt
   or the SSRF guard) or answered no HTML page;
-* ``not-crawled``: nothing of it was fetched nor refused: the crawl stopped first
-  (Ctrl-C, a limit). Never counted as one of the verdicts above.
+* ``not-crawled``: the crawl stopped (Ctrl-C, a limit, killed) before it, or before the
+  end of its site with no link found so far: never presented as a verdict.
 
 A page belongs to a candidate when its host has the candidate's name as a vertex of the
 graph's level (``www.`` stripped; at domain level the registrable domain).
@@ -91,7 +91,35 @@ class Evidence:
         self.failure = self.failure or other.failure
 
 
-def decide(evidence: Evidence, page_budget: int = 0) -> tuple[str, str]:
+@dataclass(frozen=True)
+class CrawlShape:
+    """What bounded the crawl of each candidate (``run.json``)."""
+
+    page_budget: int = 0  # LINKSPIDER_MAX_PAGES_PER_SITE; 0: none
+    depth: int = 0  # DEPTH_LIMIT; 0: none
+    scope: str = "site"
+    complete: bool = True  # the crawl ran to its end (status finished)
+
+    @classmethod
+    def from_run(cls, info: Mapping[str, Any]) -> CrawlShape:
+        settings = info.get("settings")
+        settings = settings if isinstance(settings, dict) else {}
+        return cls(
+            page_budget=_int(settings.get("LINKSPIDER_MAX_PAGES_PER_SITE")),
+            depth=_int(settings.get("DEPTH_LIMIT")),
+            scope=str(settings.get("LINKSPIDER_SCOPE") or "site"),
+            complete=info.get("status", "finished") == "finished",
+        )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def decide(evidence: Evidence, shape: CrawlShape = CrawlShape()) -> tuple[str, str]:
     """The status of a candidate and a one-line detail (the vocabulary lives here)."""
     if evidence.backlinks:
         pages = f"{evidence.linking_pages} page{'s' if evidence.linking_pages != 1 else ''}"
@@ -99,14 +127,21 @@ def decide(evidence: Evidence, page_budget: int = 0) -> tuple[str, str]:
         return VERIFIED, f"{evidence.backlinks} backlink(s) on {pages} to {targets}"
     if evidence.pages_ok:
         crawled = f"{evidence.pages_ok} page{'s' if evidence.pages_ok != 1 else ''} crawled"
-        if page_budget and evidence.pages_ok >= page_budget:
-            return NO_LINK, f"{crawled}, the page budget ({page_budget}) reached: no link"
-        return NO_LINK, f"{crawled} (the whole site within depth): no link to a target"
+        if not shape.complete:  # its site may not have been crawled to the end
+            return NOT_CRAWLED, f"{crawled} before the crawl stopped: no link so far"
+        if shape.scope == "page":
+            return NO_LINK, f"{crawled} (scope=page: its home page only): no link to a target"
+        if shape.page_budget and evidence.pages_ok >= shape.page_budget:
+            return NO_LINK, f"{crawled}, its page budget ({shape.page_budget}) used: no link"
+        depth = f" to depth {shape.depth}" if shape.depth else ""
+        return NO_LINK, f"{crawled}{depth} within the page budget: no link to a target"
     if evidence.failure:
         return UNREACHABLE, evidence.failure
     if evidence.pages:
         return UNREACHABLE, "answered no HTML page"
-    return NOT_CRAWLED, "not fetched: the crawl stopped before it"
+    if not shape.complete:
+        return NOT_CRAWLED, "not fetched: the crawl stopped before it"
+    return NOT_CRAWLED, "not fetched (no page, error or refusal recorded for it)"
 
 
 @dataclass
@@ -263,7 +298,7 @@ def write_candidates_status(folder: Path) -> StatusSummary | None:
     candidates = read_candidates(folder)
     if not candidates and not (folder / CANDIDATES_FILE).exists():
         return None
-    budget = _page_budget(read_run_info(folder))
+    shape = CrawlShape.from_run(read_run_info(folder))
     evidence = gather(folder, candidates)
     summary = StatusSummary(
         release=candidates[0].release if candidates else "",
@@ -273,7 +308,7 @@ def write_candidates_status(folder: Path) -> StatusSummary | None:
     rows = []
     for c in candidates:
         found = evidence[c.name]
-        status, detail = decide(found, budget)
+        status, detail = decide(found, shape)
         summary.counts[status] = summary.counts.get(status, 0) + 1
         summary.by_candidate[c.name] = status
         rows.append(
@@ -294,15 +329,6 @@ def write_candidates_status(folder: Path) -> StatusSummary | None:
         )
     _write_rows(folder / STATUS_FILE, rows)
     return summary
-
-
-def _page_budget(info: Mapping[str, Any]) -> int:
-    settings = info.get("settings")
-    value = settings.get("LINKSPIDER_MAX_PAGES_PER_SITE") if isinstance(settings, dict) else None
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _write_rows(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
