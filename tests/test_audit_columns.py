@@ -244,3 +244,8 @@ def test_report_counts_content_links_by_position(tmp_path: Path) -> None:
     assert "upper half: followed 0, not followed 0" in desc
     assert "lower half: followed 1, not followed 0" in desc
     assert "not measured: followed 1, not followed 0" in desc  # the footer link is not content
+
+
+def test_position_on_a_page_too_short_for_a_main_block() -> None:
+    html = f"<html><body><p>{PROSE[:90]} {a('only')} for boots.</p></body></html>"
+    assert positions(html) == {"only": ("content", "first-paragraph")}
