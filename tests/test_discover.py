@@ -388,3 +388,18 @@ def test_a_broken_or_unwritable_index_costs_a_scan_not_the_run(tmp_path: Path) -
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     assert find_candidates(release, TARGETS, cache_dir=blocked).candidates == first.candidates
+
+
+def test_progress_lines_say_bytes_rate_and_eta(capsys: pytest.CaptureFixture[str]) -> None:
+    from linkspider.discover.cli import _Progress
+
+    progress = _Progress(quiet=False)
+    progress.download("x-domain-edges.txt.gz", 5_000_000, 10_000_000, 1_000_000.0)
+    assert capsys.readouterr().err == ""  # nothing in the first second
+    progress.last = 0.0
+    progress.download("x-domain-edges.txt.gz", 5_000_000, 10_000_000, 1_000_000.0)
+    assert capsys.readouterr().err.strip() == (
+        "download x-domain-edges.txt.gz: 5.0 MB of 10.0 MB (50%), 1.0 MB/s, ETA 5 s"
+    )
+    progress.download("x-domain-edges.txt.gz", 10_000_000, 10_000_000, 1_000_000.0)
+    assert "(100%)" in capsys.readouterr().err  # the last line always shows
