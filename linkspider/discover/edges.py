@@ -19,8 +19,9 @@ import numpy.typing as npt
 from linkspider.discover.errors import CorruptFileError
 from linkspider.discover.gzlines import ReadProgress, line_blocks
 
-#: Up to this many targets, byte search per target beats parsing every line.
-FIND_LIMIT = 24
+#: Up to this many targets, byte search per target beats parsing every line (measured:
+#: one search costs about a third of the numpy parse of a block).
+FIND_LIMIT = 4
 #: Hits per block above which the numpy parse takes over from the byte search.
 FIND_MAX_HITS = 2000
 
