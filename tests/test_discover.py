@@ -403,3 +403,16 @@ def test_progress_lines_say_bytes_rate_and_eta(capsys: pytest.CaptureFixture[str
     )
     progress.download("x-domain-edges.txt.gz", 10_000_000, 10_000_000, 1_000_000.0)
     assert "(100%)" in capsys.readouterr().err  # the last line always shows
+
+
+@pytest.mark.parametrize("targets", [[2], list(range(2, 40))])
+def test_an_edge_file_not_in_the_format_is_refused(tmp_path: Path, targets: list[int]) -> None:
+    bad = tmp_path / "edges.txt.gz"
+    with gzip.open(bad, "wb") as handle:
+        handle.write(b"0\t2\n1\t3\nx1\t2\n")
+    with pytest.raises(CorruptFileError, match="a line is not <from id> TAB <to id>"):
+        scan_edges([bad], targets)
+    with gzip.open(bad, "wb") as handle:
+        handle.write(b"0,2\n1,3\n")
+    with pytest.raises(CorruptFileError, match=r"edges\.txt\.gz"):
+        scan_edges([bad], list(range(2, 40)))

@@ -57,7 +57,11 @@ def scan_edges(
         for block in line_blocks(path, progress(path) if progress else None):
             scan.edges += block.count(b"\n")
             scan.bytes_text += len(block)
-            if len(patterns) > FIND_LIMIT or not _find_block(block, patterns, found):
+            try:
+                searched = len(patterns) <= FIND_LIMIT and _find_block(block, patterns, found)
+            except ValueError:
+                raise CorruptFileError(f"{path}: a line is not <from id> TAB <to id>") from None
+            if not searched:
                 _numpy_block(block, targets, found, path)
     for target, parts in found.items():
         scan.sources[target] = np.unique(np.concatenate(parts)) if parts else _EMPTY
@@ -102,15 +106,17 @@ def _parse_ints(buf: npt.NDArray[np.uint8], starts: IdArray, ends: IdArray) -> I
     longest = int(lengths.max())
     if longest > 18 or int(lengths.min()) < 1:
         raise ValueError("number out of range")
+    bad = np.zeros(len(starts), dtype=bool)
     scale = 1
     for d in range(longest):
-        pos = ends - 1 - d
-        digits = buf[np.maximum(pos, 0)].astype(np.int64) - 48
-        digits[lengths <= d] = 0
-        if ((digits < 0) | (digits > 9)).any():
-            raise ValueError("not a digit")
-        values += digits * scale
+        live = lengths > d
+        digits = buf[np.maximum(ends - 1 - d, 0)] - np.uint8(48)  # wraps below '0': > 9
+        bad |= live & (digits > 9)
+        digits[~live] = 0
+        values += digits * np.int64(scale)
         scale *= 10
+    if bad.any():
+        raise ValueError("not a digit")
     return values
 
 
