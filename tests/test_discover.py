@@ -416,3 +416,21 @@ def test_an_edge_file_not_in_the_format_is_refused(tmp_path: Path, targets: list
         handle.write(b"0,2\n1,3\n")
     with pytest.raises(CorruptFileError, match=r"edges\.txt\.gz"):
         scan_edges([bad], list(range(2, 40)))
+
+
+@pytest.mark.parametrize("inflate", ["program", "zlib"])
+def test_line_blocks_give_whole_lines_across_blocks_and_gzip_members(
+    tmp_path: Path, inflate: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkspider.discover.gzlines import line_blocks
+
+    if inflate == "zlib":
+        monkeypatch.setenv("LINKSPIDER_GZIP", "zlib")
+    text = b"".join(b"%d\t%d\n" % (i, i * 7) for i in range(5000))
+    path = tmp_path / "two-members.txt.gz"
+    path.write_bytes(gzip.compress(text[:20001]) + gzip.compress(text[20001:] + b"99\t1"))
+    seen: list[int] = []
+    blocks = list(line_blocks(path, seen.append, block=777))
+    assert all(b.endswith(b"\n") for b in blocks) and len(blocks) > 10
+    assert b"".join(blocks) == text + b"99\t1\n"  # a last line without newline gets one
+    assert seen and seen[-1] == path.stat().st_size  # progress: compressed bytes read

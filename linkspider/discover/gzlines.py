@@ -49,7 +49,8 @@ def line_blocks(
         if cut < 0:
             tail += data
             continue
-        out = tail + data[: cut + 1] if tail else data[: cut + 1]
+        # one copy of the block (a slice, then a concatenation, would be two)
+        out = b"".join((tail, memoryview(data)[: cut + 1])) if tail else data[: cut + 1]
         tail = data[cut + 1 :]
         yield out
     if tail:
