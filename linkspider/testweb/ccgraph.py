@@ -187,13 +187,16 @@ class _Graph:
     ) -> None:
         self.level = level
         self.names = names
-        self.ids = {n: i for i, n in enumerate(names)}
+        # ids of the listed hosts only: a dict of millions of noise names costs GBs
+        ids = {n: i for i, n in enumerate(names) if n not in noise_names}
         self.n = len(names)
-        real = np.array(
-            sorted((self.ids[s], self.ids[d]) for s, d in real_edges), dtype=np.int64
-        ).reshape(-1, 2)
+        real = np.array(sorted((ids[s], ids[d]) for s, d in real_edges), dtype=np.int64).reshape(
+            -1, 2
+        )
         self.real_keys = real[:, 0] * self.n + real[:, 1]
-        self.noise_ids = np.array(sorted(self.ids[n] for n in noise_names), dtype=np.int64)
+        self.noise_ids = np.fromiter(
+            (i for i, n in enumerate(names) if n in noise_names), dtype=np.int64
+        )
         self.noise_edges = noise_edges if len(self.noise_ids) > 1 else 0
         self.seed = seed.spawn(1)[0]
         self.indegree = np.zeros(self.n, dtype=np.int64)
