@@ -142,9 +142,17 @@ class RangeReader:
         """Exactly ``length`` bytes at ``offset``, or :class:`RangeError`."""
         if offset < 0 or length <= 0:
             raise RangeError("past-end", location, f"invalid range offset={offset} length={length}")
-        if is_http(location):
-            return self._read_http(location, offset, length)
-        return self._read_file(location, offset, length)
+        try:
+            if is_http(location):
+                return self._read_http(location, offset, length)
+            return self._read_file(location, offset, length)
+        except RangeError as exc:
+            if exc.kind in ("range-ignored", "short-body", "http-error", "unreachable"):
+                # name the record's bytes: the message alone names only the file
+                message = str(exc).removeprefix(f"{location}: ")
+                what = f"bytes {offset}-{offset + length - 1}"
+                raise RangeError(exc.kind, location, f"{what}: {message}") from None
+            raise
 
     def read_tail(self, location: str, length: int) -> tuple[bytes, int]:
         """The last ``length`` bytes (fewer if the file is smaller) and the file's size."""

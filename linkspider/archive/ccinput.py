@@ -166,15 +166,23 @@ def discovered_domains(
     return tuple(choices.values())
 
 
+#: Domains listed by name in archive.json (all of them are in cc_records.csv).
+MAX_LISTED = 1000
+
+
 def selection_info(selection: Selection) -> dict[str, Any]:
-    """The ``common_crawl`` section of archive.json."""
+    """The ``common_crawl`` section of archive.json (domain lists capped at MAX_LISTED)."""
     per_domain = selection.captures_by_domain()
+    empty = sorted(d for d, n in per_domain.items() if n == 0)
+    busiest = sorted(per_domain.items(), key=lambda item: (-item[1], item[0]))[:MAX_LISTED]
     return {
         "crawl": selection.query.crawl,
         "base_url": selection.base,
         "domains": len(per_domain),
-        "domains_without_captures": sorted(d for d, n in per_domain.items() if n == 0),
-        "captures_by_domain": per_domain,
+        "domains_with_captures": len(per_domain) - len(empty),
+        "domains_without_captures": empty[:MAX_LISTED],
+        "domains_without_captures_count": len(empty),
+        "captures_by_domain": dict(busiest),
         "records_selected": len(selection.records),
         "warc_files": len(selection.warc_files()),
         "index_files": selection.index_files,
@@ -209,10 +217,12 @@ def summary_line(cc: CCInputs) -> str:
     """One line for the terminal: what the index gave."""
     info = cc.info
     empty = info["domains_without_captures"]
+    missing = info["domains_without_captures_count"]
     return (
         f"{info['crawl']}: {info['records_selected']} capture(s) of {info['domains']} domain(s) "
         f"in {info['warc_files']} WARC file(s); index: {info['row_groups_read']} of "
         f"{info['row_groups']} row group(s) in {info['index_files']} file(s), "
         f"{info['index_bytes_read']:,} bytes"
-        + (f"; no capture for {len(empty)} domain(s): {', '.join(empty[:5])}" if empty else "")
+        + (f"; no capture for {missing} domain(s): {', '.join(empty[:5])}" if empty else "")
+        + (", ..." if missing > 5 else "")
     )
