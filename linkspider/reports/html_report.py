@@ -438,7 +438,8 @@ def _target_pages(ctx: ReportContext) -> str:
     )
     return (
         '<p class="lead">Your pages that attract links, by the number of sites linking.</p>'
-        f"{figure(chart, 'Best target pages by referring domains')}{rows}"
+        f"{figure(chart, 'Best target pages by referring domains')}"
+        f"{details(f'Top {len(top)} target pages', rows)}"
         f"{target_groups_block(ctx.folder, ctx.options.report.top_n)}"
     )
 
@@ -604,6 +605,8 @@ def _crawl(ctx: ReportContext) -> str:
                               svg.PALETTE[7])  # fmt: skip
         charts.append(figure(chart, "Not fetched, by reason"))
     grid = f'<div class="grid2">{"".join(charts)}</div>' if charts else ""
+    if grid:
+        grid = details(f"Errors ({errors:,}) and pages not fetched ({blocked:,}) by kind", grid)
     return f'<dl class="facts">{listing}</dl>{grid}'
 
 

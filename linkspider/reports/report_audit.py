@@ -52,11 +52,14 @@ def domain_mix_block(folder: Path) -> str:
         [(k if k != "(blank)" else "(not declared)", n) for k, n in by_language[:CHART_ROWS]],
         "Referring domains by language of their linking pages", "domains", svg.PALETTE[3],
     )  # fmt: skip
-    return (
-        "<h3>Referring domains by TLD and language</h3>"
+    top_tld = ", ".join(f".{k} {n}" for k, n in by_tld[:3] if k != "(blank)")
+    top_language = ", ".join(f"{k} {n}" for k, n in by_language[:3] if k != "(blank)")
+    return details(
+        f"Referring domains by TLD ({top_tld or 'none'}) and language "
+        f"({top_language or 'none declared'})",
         f'<div class="grid2">{figure(tld, f"Top-level domains ({len(by_tld)} in all)")}'
         f"{figure(language, f'Languages declared by the linking pages ({len(by_language)})')}"
-        "</div>"
+        "</div>",
     )
 
 
@@ -180,9 +183,10 @@ def position_block(folder: Path) -> str:
         [("followed", [f for _, _, f in counts]), ("not followed", [n - f for _, n, f in counts])],
         "Content links by position in the main text", "backlinks", ("#0072B2", "#E69F00"),
     )  # fmt: skip
-    return (
-        "<h3>Content links by position</h3>"
+    shown = ", ".join(f"{n:,} {POSITION_LABELS.get(p, p)}" for p, n, _ in counts if n)
+    return details(
+        f"Content links by position in the text: {shown}",
         '<p class="lead">Where in the main text the editorial links sit: the first paragraph '
         "counts most; links towards the end (sources, related reading) least.</p>"
-        f"{figure(chart, 'Content links: first paragraph, upper half, lower half')}"
+        f"{figure(chart, 'Content links: first paragraph, upper half, lower half')}",
     )
