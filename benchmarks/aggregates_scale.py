@@ -69,6 +69,7 @@ def generate(folder: Path, rows: int, seed: int = 8) -> None:
     anchors = _strings(
         [" ".join(words[(i * k) % len(words)] for k in range(1, 2 + i % 4)) for i in range(3000)]
     )
+    langs = _strings(["en", "en-GB", "de", "", "fr-FR", "en-us", "es"])
     placements = _strings(["content", "navigation", "header", "footer", "sidebar", "comments"])
     categories = _strings(["empty", "image", "url", "compound", "branded", "exact", "partial",
                            "generic", "other"])  # fmt: skip
@@ -118,6 +119,9 @@ def generate(folder: Path, rows: int, seed: int = 8) -> None:
                 "xpath": empty,
                 "anchor_category": pc.take(categories, pa.array(rng.integers(0, 9, size))),
                 "follow": pa.array(rng.random(size) < 0.7),
+                # 10% on noindex pages; a page's lang from a few (audit columns)
+                "source_indexable": pa.array(rng.random(size) < 0.9),
+                "source_lang": pc.take(langs, pa.array(page % 7)),
             }
             arrays = []
             for field in schema:
