@@ -231,3 +231,67 @@ def test_a_warc_served_over_http(
     )
     assert bad[0] == 2 and bad[2].count("\n") == 1 and "not a WARC file" in bad[2]
     assert missing[0] == 2 and "HTTP 404" in missing[2]
+
+
+REDIRECT_SITES = Path(__file__).parent / "archive_sites"
+
+
+def test_redirects_meta_refresh_and_redirects_to_seen_urls_as_in_the_crawl(
+    spark: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Chains of two hops, a meta refresh (never parsed), two redirects to one page (the
+    crawl drops one: a redirected-to-seen-url row): the archive's rows are the crawl's,
+    from linkspider's metadata records; without them, the unambiguous chains are rebuilt."""
+    with TestWeb([REDIRECT_SITES]) as web:
+        live = run_crawl(
+            web, tmp_path, "target-shop.com", "redirect-blog.com",
+            settings={"LINKSPIDER_WARC_DIR": str(tmp_path / "warc")},
+        )  # fmt: skip
+    assert live.process.returncode == 0, live.log[-3000:]
+    live_links = jsonl(live.output_dir / "backlinks.jsonl")
+    live_pages = jsonl(live.output_dir / "pages.jsonl")
+    by_url = {r["source_url"].rsplit("/", 1)[-1]: r for r in live_links}
+    assert "refresh.html" not in by_url and "landing.html" in by_url
+    assert by_url["deep.html"]["source_redirects"].count("->") == 2
+    assert "meta refresh" in by_url["landing.html"]["source_redirects"]
+    assert any(p["note"] == "redirected-to-seen-url" for p in live_pages)
+    out = tmp_path / "archived"
+    code, _, err = archive(
+        capsys, "--targets", "target-shop.com", "--warc", str(tmp_path / "warc"), "--out", str(out)
+    )
+    assert code == 0, err
+    assert comparable(jsonl(out / "backlinks.jsonl")) == comparable(live_links)
+    assert comparable(jsonl(out / "pages.jsonl")) == comparable(live_pages)
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    for path in (tmp_path / "warc").glob("*.warc.gz"):
+        strip_metadata(path, foreign / path.name)
+    out = tmp_path / "foreign-out"
+    code, _, err = archive(
+        capsys, "--targets", "target-shop.com", "--warc", str(foreign), "--out", str(out)
+    )
+    assert code == 0, err
+    rows = {r["source_url"].rsplit("/", 1)[-1]: r for r in jsonl(out / "backlinks.jsonl")}
+    assert set(rows) == set(by_url)
+    for name in ("deep.html", "landing.html"):  # one way to reach each: rebuilt exactly
+        assert rows[name]["source_redirects"] == by_url[name]["source_redirects"]
+
+
+def test_rows_only_leaves_the_parquet_tables_as_the_result(
+    recorded: Recorded, spark: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    code, stdout, err = archive(
+        capsys, "--targets", SAMPLE_TARGETS, "--warc", str(recorded.warc_dir), "--out", str(out),
+        "--rows-only",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "row tables in" in stdout
+    assert not (out / "backlinks.csv").exists() and not (out / "backlinks.jsonl").exists()
+    info = json.loads((out / "archive.json").read_text("utf-8"))
+    assert info["status"] == "finished" and info["records"]["page"] > 0
+    live = jsonl(recorded.live.output_dir / "backlinks.jsonl")
+    assert pq.read_table(out / "rows" / "backlinks").num_rows == len(live)

@@ -270,10 +270,10 @@ def test_redirect_records_give_the_chain_of_the_page(tmp_path: Path) -> None:
     )  # fmt: skip
     tables = read(tmp_path, data)
     assert tables["redirects"] == [
-        {"url": "http://a.com/old", "location": "http://a.com/new", "status": 301,
-         "fetched_at": "2024-05-01T10:00:00Z", "depth": 0}
+        {"url": "http://a.com/old", "location": "http://a.com/new", "status": "301",
+         "fetched_at": "2024-05-01T10:00:00Z", "depth": 0, "chain": None}
     ]  # fmt: skip
-    assert [r["chain_known"] for r in tables["pages"]] == [False]
+    assert [r["chain"] for r in tables["pages"]] == [None]  # rebuilt by the export
 
 
 @pytest.mark.parametrize(
@@ -314,3 +314,41 @@ def test_framing_offsets_are_the_members(tmp_path: Path) -> None:
     found = list(frames(a + b))
     assert [(f.offset, f.length) for f in found] == [(0, len(a)), (len(a), len(b))]
     assert zlib.decompressobj(wbits=31).decompress(a).startswith(b"WARC/1")
+
+
+def test_a_meta_refresh_page_is_a_redirect_as_in_the_crawl(tmp_path: Path) -> None:
+    """Scrapy's MetaRefreshMiddleware follows a refresh under METAREFRESH_MAXDELAY."""
+    refresh = b'<html><head><meta http-equiv="refresh" content="0; url=/landing"></head><body><a href="https://target.com/">t</a></body></html>'
+    slow = refresh.replace(b'content="0;', b'content="600;')
+    tables = read(
+        tmp_path, response("http://a.com/r", refresh) + response("http://a.com/slow", slow)
+    )
+    assert sources(tables) == ["http://a.com/slow"]  # the refresh page is never parsed
+    assert [(r["url"], r["location"], r["status"]) for r in tables["redirects"]] == [
+        ("http://a.com/r", "http://a.com/landing", "meta refresh")
+    ]
+    assert [r["url"] for r in tables["pages"]] == ["http://a.com/slow"]
+
+
+def test_an_extraction_failure_costs_that_page_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met on one page (simulated: extraction raises for one URL) is listed."""
+    import linkspider.archive.process as process
+
+    real = process.extract_fetched
+
+    def failing(response, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if response.url == "http://b.com/":
+            raise RecursionError("too deep")
+        return real(response, *args, **kwargs)
+
+    monkeypatch.setattr(process, "extract_fetched", failing)
+    data = response("http://a.com/") + response("http://b.com/") + response("http://c.com/")
+    tables = read(tmp_path, data)
+    assert sources(tables) == ["http://a.com/", "http://c.com/"]
+    assert [r["url"] for r in tables["pages"]] == ["http://a.com/", "http://c.com/"]
+    failed = [r for r in tables["records"] if r["kind"] == "extract-error"]
+    assert [r["url"] for r in failed] == ["http://b.com/"]
+    assert "RecursionError: too deep" in str(failed[0]["detail"])
+    assert tables["inputs"][0]["status"] == "partial"

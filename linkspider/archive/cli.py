@@ -62,6 +62,12 @@ def register(sub: Any) -> None:
         "an s3a://, gs:// or hdfs:// path)",
     )
     parser.add_argument(
+        "--rows-only",
+        action="store_true",
+        help="only the Parquet row tables and archive.json, no exports (more rows than one "
+        "machine builds exports from: see docs/archives.md)",
+    )
+    parser.add_argument(
         "--master", help="Spark master (default: spark-submit's, else local[*]); e.g. local[2]"
     )
     parser.add_argument(
@@ -169,16 +175,27 @@ def _run(args: argparse.Namespace) -> int:
     spark.sparkContext.setLogLevel("ERROR")
     info["spark"] = {"master": spark.sparkContext.master, "version": spark.version}
     rows_path = args.rows or str((out / "rows").absolute())
-    options = ExtractOptions(targets, tuple(rules), max_bytes)
+    options = ExtractOptions(
+        targets, tuple(rules), max_bytes,
+        meta_refresh_max_delay=(
+            settings.getfloat("METAREFRESH_MAXDELAY")
+            if settings.getbool("METAREFRESH_ENABLED") else None
+        ),
+        meta_refresh_ignore_tags=tuple(settings.getlist("METAREFRESH_IGNORE_TAGS")),
+    )  # fmt: skip
     tables = run_job(spark, inputs, options, rows_path, args.tasks)
-    summary = build_run_folder(spark, tables, out, export_options, info)
+    summary = build_run_folder(spark, tables, out, export_options, info, args.rows_only)
     elapsed = time.monotonic() - started
     exports = summary.exports
+    found = (
+        f"row tables in {rows_path}"
+        if args.rows_only
+        else f"{exports.pages} pages, {exports.backlinks} backlinks, "
+        f"{exports.referring_domains} referring domains, {exports.errors} errors"
+    )
     print(
         f"{out}: {summary.inputs} input(s), {sum(summary.records.values())} record(s): "
-        f"{exports.pages} pages, {exports.backlinks} backlinks, "
-        f"{exports.referring_domains} referring domains, {exports.errors} errors "
-        f"({elapsed:.1f} s)"
+        f"{found} ({elapsed:.1f} s)"
     )
     if summary.status != "finished":
         print(
@@ -233,7 +250,7 @@ def warc_inputs(specs: Sequence[str]) -> list[WarcInput]:
                 raise UsageError(f"{file}: {exc.strerror or exc}") from None
             _check_head(str(file), head)
             found.append(WarcInput(str(file.absolute())))
-    return found
+    return list(dict.fromkeys(found))  # a file named twice is read once
 
 
 def _check_head(name: str, head: bytes) -> None:
@@ -242,7 +259,7 @@ def _check_head(name: str, head: bytes) -> None:
     if not head:
         raise UsageError(f"{name}: empty file, not a WARC file")
     if not looks_like_warc(head):
-        start = head[:24].decode("latin-1").encode("unicode_escape").decode("ascii")
+        start = head[:24].decode("latin-1")
         raise UsageError(
             f"{name}: not a WARC file (it starts with {start!r}, a WARC record with 'WARC/1.')"
         )

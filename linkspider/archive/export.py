@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linkspider.archive.process import INPUT_COLUMNS, PAGE_EXTRA, RECORD_COLUMNS, TABLES
-from linkspider.archive.records import PROBLEM_KINDS
+from linkspider.archive.process import PAGE_EXTRA, RECORD_COLUMNS, TABLES
+from linkspider.archive.records import PROBLEM_KINDS, redirect_reason
 from linkspider.archive.redirects import Hop, RedirectIndex
 from linkspider.extensions.run_report import write_run_json
 from linkspider.extract.indexability import format_redirects
+from linkspider.items import redirected_page
 from linkspider.output import FINISHED, utc_now
 from linkspider.reports.exports import ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions
@@ -69,77 +69,143 @@ def table_rows(spark: SparkSession, path: str) -> Iterator[dict[str, Any]]:
         yield row.asDict()
 
 
+def summarise(spark: SparkSession, tables: dict[str, str]) -> dict[str, Any]:
+    """What was read (``archive.json``): counted in Spark, only the counts come back."""
+    from pyspark.sql import functions as f
+
+    records = spark.read.parquet(tables["records"])
+    kinds = {str(r["kind"]): int(r["count"]) for r in records.groupBy("kind").count().collect()}
+    problems = [
+        r.asDict()
+        for r in records.where(f.col("kind").isin(sorted(PROBLEM_KINDS)))
+        .orderBy("input", "offset")
+        .limit(MAX_LISTED)
+        .collect()
+    ]
+    inputs = spark.read.parquet(tables["inputs"])
+    by_status = {
+        str(r["status"]): int(r["count"]) for r in inputs.groupBy("status").count().collect()
+    }
+    unread = [
+        r.asDict()
+        for r in inputs.where(f.col("status") != "read")
+        .orderBy("input")
+        .limit(MAX_LISTED)
+        .collect()
+    ]
+    problem_count = sum(n for k, n in kinds.items() if k in PROBLEM_KINDS)
+    complete = problem_count == 0 and set(by_status) <= {"read"}
+    return {
+        "status": FINISHED if complete else PARTIAL,
+        "inputs": sum(by_status.values()),
+        "inputs_by_status": dict(sorted(by_status.items())),
+        "records": dict(sorted(kinds.items())),
+        "problems": problem_count,
+        "problems_listed": problems,
+        "unread_inputs": unread,
+    }
+
+
 def build_run_folder(
     spark: SparkSession,
     tables: dict[str, str],
     folder: Path,
     options: ExportOptions | None,
     info: dict[str, Any],
+    rows_only: bool = False,
 ) -> ArchiveSummary:
-    """Write ``folder``'s JSON Lines from ``tables`` and build its exports."""
+    """Write ``folder``'s JSON Lines from ``tables`` and build its exports.
+
+    ``rows_only``: only ``archive.json`` and ``run.json``; the Parquet tables are the
+    result (rows too many for one machine: see docs/archives.md).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    hops = [
-        Hop(r["url"], r["location"], int(r["status"]), r["fetched_at"] or "")
-        for r in table_rows(spark, tables["redirects"])
-    ]
-    index = RedirectIndex(hops)
-    rebuilt = _write_pages(table_rows(spark, tables["pages"]), folder / "pages.jsonl", index)
-    _write_backlinks(table_rows(spark, tables["backlinks"]), folder / "backlinks.jsonl", rebuilt)
-    _write_jsonl(table_rows(spark, tables["errors"]), folder / "errors.jsonl", TABLES["errors"])
-    records, problems, problem_count = _write_records(
-        table_rows(spark, tables["records"]), folder / RECORDS_CSV
-    )
-    inputs = list(table_rows(spark, tables["inputs"]))
-    by_status = Counter(str(r["status"]) for r in inputs)
-    complete = problem_count == 0 and set(by_status) <= {"read"}
-    status = FINISHED if complete else PARTIAL
-    info = {
-        **info,
-        "spider": "archive",
-        "status": status,
-        "inputs": len(inputs),
-        "inputs_by_status": dict(by_status),
-        "records": dict(sorted(records.items())),
-        "problems": problem_count,
-        "problems_listed": problems,
-        "unread_inputs": [
-            {k: r[k] for k in INPUT_COLUMNS} for r in inputs if r["status"] != "read"
-        ][:MAX_LISTED],
-    }
-    write_run_json(folder, info)  # first: report.html shows the status
-    exports = build_exports(folder, options)
-    info.update(
-        finished_at=utc_now(),
-        pages_crawled=exports.pages,
-        backlinks=exports.backlinks,
-        referring_domains=exports.referring_domains,
-        targets_found=exports.targets_found,
-        errors=exports.errors,
-        rows=tables,
-    )
+    info = {**info, "spider": "archive", **summarise(spark, tables), "rows": tables}
+    exports = ExportSummary()
+    if not rows_only:
+        hops = [_hop(row) for row in table_rows(spark, tables["redirects"])]
+        rebuilt = _write_pages(table_rows(spark, tables["pages"]), folder / "pages.jsonl", hops)
+        _write_backlinks(
+            table_rows(spark, tables["backlinks"]), folder / "backlinks.jsonl", rebuilt
+        )
+        _write_jsonl(table_rows(spark, tables["errors"]), folder / "errors.jsonl", TABLES["errors"])
+        _write_records(_listed_records(spark, tables["records"]), folder / RECORDS_CSV)
+        write_run_json(folder, info)  # first: report.html shows the status
+        exports = build_exports(folder, options)
+        info.update(
+            pages_crawled=exports.pages,
+            backlinks=exports.backlinks,
+            referring_domains=exports.referring_domains,
+            targets_found=exports.targets_found,
+            errors=exports.errors,
+        )
+    info["finished_at"] = utc_now()
     write_run_json(folder, info)
     _write_json(folder / ARCHIVE_JSON, info)
     return ArchiveSummary(
-        status, len(inputs), dict(by_status), info["records"], problems, problem_count,
-        exports, info,
+        info["status"], info["inputs"], info["inputs_by_status"], info["records"],
+        info["problems_listed"], info["problems"], exports, info,
+    )  # fmt: skip
+
+
+def _listed_records(spark: SparkSession, path: str) -> Iterator[dict[str, Any]]:
+    from pyspark.sql import functions as f
+
+    listed = spark.read.parquet(path).where(~f.col("kind").isin(sorted(_UNLISTED)))
+    for row in listed.orderBy("input", "offset").toLocalIterator():
+        yield row.asDict()
+
+
+def _hop(row: dict[str, Any]) -> Hop:
+    chain = None
+    if row["chain"] is not None:
+        chain = tuple(
+            (str(url), redirect_reason(str(why))) for url, why in json.loads(row["chain"])
+        )
+    return Hop(
+        row["url"], row["location"], redirect_reason(str(row["status"])), row["fetched_at"] or "",
+        int(row["depth"] or 0), chain,
     )  # fmt: skip
 
 
 def _write_pages(
-    rows: Iterator[dict[str, Any]], path: Path, index: RedirectIndex
+    rows: Iterator[dict[str, Any]], path: Path, hops: list[Hop]
 ) -> dict[tuple[str, str], str]:
-    """``pages.jsonl``; returns ``(url, fetched_at) -> chain`` of the rebuilt chains."""
+    """``pages.jsonl``; returns ``(url, fetched_at) -> chain`` of the rebuilt chains.
+
+    Then, as the crawl does for a redirect to a URL it had already requested (its
+    duplicate filter drops it), a ``redirected-to-seen-url`` row for every redirect of
+    the archive that is in no page's chain and leads to a URL the archive holds.
+    """
+    index = RedirectIndex(hops)
     rebuilt: dict[tuple[str, str], str] = {}
+    followed: set[str] = set()  # URLs of the redirects that led to a page
+    fetched: set[str] = {hop.url for hop in hops}
     columns = [c for c in TABLES["pages"] if c not in PAGE_EXTRA]
     with _atomic(path) as out:
         for row in rows:
-            if index and not row["chain_known"]:
+            fetched.add(row["url"])
+            if row["chain"] is not None:
+                followed.update(json.loads(row["chain"]))
+            elif index:
                 urls, statuses = index.rebuild_chain(row["url"], row["fetched_at"])
                 if urls:
+                    followed.update(urls)
                     row["requested_url"] = urls[0]
                     key = (row["url"], row["fetched_at"])
-                    rebuilt[key] = format_redirects(urls, statuses, row["url"])
+                    rebuilt[key] = format_redirects(urls, statuses, row["url"])  # type: ignore[arg-type]
             out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
+        for hop in hops:
+            if hop.url in followed or hop.location not in fetched:
+                continue
+            if hop.chain is None:
+                urls, reasons = index.rebuild_chain(hop.url, hop.fetched_at)
+            else:
+                urls, reasons = [u for u, _ in hop.chain], [r for _, r in hop.chain]
+            page = redirected_page(
+                hop.location, [*urls, hop.url], [*reasons, hop.status], hop.depth, hop.fetched_at
+            )
+            out.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
     return rebuilt
 
 
@@ -161,23 +227,13 @@ def _write_jsonl(rows: Iterator[dict[str, Any]], path: Path, columns: tuple[str,
             out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
 
 
-def _write_records(
-    rows: Iterator[dict[str, Any]], path: Path
-) -> tuple[Counter[str], list[dict[str, Any]], int]:
-    """``archive_records.csv``; returns records by kind, the first problems, their count."""
-    kinds: Counter[str] = Counter()
-    problems: list[dict[str, Any]] = []
+def _write_records(rows: Iterator[dict[str, Any]], path: Path) -> None:
+    """``archive_records.csv``: every record that is not a page, and every problem."""
     with _atomic(path) as out:
         writer = csv.writer(out, lineterminator="\r\n")  # as the other CSV files
         writer.writerow(RECORD_COLUMNS)
         for row in rows:
-            kind = str(row["kind"])
-            kinds[kind] += 1
-            if kind in PROBLEM_KINDS and len(problems) < MAX_LISTED:
-                problems.append({c: row[c] for c in RECORD_COLUMNS})
-            if kind not in _UNLISTED:
-                writer.writerow([safe_cell(row[c]) for c in RECORD_COLUMNS])
-    return kinds, problems, sum(n for k, n in kinds.items() if k in PROBLEM_KINDS)
+            writer.writerow([safe_cell(row[c]) for c in RECORD_COLUMNS])
 
 
 class _atomic:

@@ -32,7 +32,7 @@ _ITEMS: dict[str, type] = {"backlinks": BacklinkItem, "pages": PageItem, "errors
 #: Column types of the tables that are not items (strings otherwise).
 _TYPES = {
     "records": {"offset": "int", "length": "int"},
-    "redirects": {"status": "int", "depth": "int"},
+    "redirects": {"depth": "int"},  # status: 301... or "meta refresh"
     "inputs": {"offset": "int", "length": "int", "records": "int", "problems": "int"},
 }
 
@@ -92,7 +92,7 @@ def table_schema(table: str) -> StructType:
 
     typed: dict[str, Any] = dict(_TYPES.get(table, {}))
     if table in _ITEMS:
-        typed.update({f.name: f.type for f in fields(_ITEMS[table])}, chain_known="bool")
+        typed.update({f.name: f.type for f in fields(_ITEMS[table])})
     columns = []
     for name in TABLES[table]:
         kind = typed.get(name)

@@ -17,9 +17,11 @@ Pure (no Spark): Spark only distributes the inputs, so tests and a driver can ca
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass
+from itertools import zip_longest
 
 from linkspider.archive.framing import Frame, frames
 from linkspider.archive.inputs import InputError, WarcInput, open_input
@@ -29,14 +31,17 @@ from linkspider.archive.records import (
     FIELD_REDIRECT_URL,
     FIELD_ROBOTS,
     HTTP_ERROR,
+    META_REFRESH,
     PAGE,
     PROBLEM_KINDS,
     REDIRECT,
     ROBOTS,
     WARC_TRUNCATED,
     WarcRecord,
+    meta_refresh,
     parse_records,
     redirect_location,
+    redirect_reason,
     response_kind,
 )
 from linkspider.config.targets import TargetSet
@@ -53,11 +58,14 @@ from linkspider.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS, Erro
 #: ``records`` columns: one row per record read (and per problem met).
 RECORD_COLUMNS = ("input", "offset", "length", "record_type", "url", "kind", "detail", "date")
 #: ``redirects`` columns: the redirect answers, to rebuild chains of unrecorded crawls.
-REDIRECT_COLUMNS = ("url", "location", "status", "fetched_at", "depth")
+#: ``chain``: the redirects before the hop, JSON ``[[url, reason], ...]`` (linkspider's
+#: metadata records; null when the WARC does not say).
+REDIRECT_COLUMNS = ("url", "location", "status", "fetched_at", "depth", "chain")
 #: ``inputs`` columns: one row per input, ``status`` ``read`` or the problem that stopped it.
 INPUT_COLUMNS = ("input", "offset", "length", "status", "records", "problems", "detail")
-#: Extra ``pages`` columns (dropped from the exports): whether the chain is the crawl's.
-PAGE_EXTRA = ("chain_known",)
+#: Extra ``pages`` columns (dropped from the exports): the redirect URLs before the page,
+#: JSON (the crawl's, from linkspider's metadata records), or null when the WARC does not say.
+PAGE_EXTRA = ("chain",)
 TABLES: dict[str, tuple[str, ...]] = {
     "backlinks": BACKLINK_COLUMNS,
     "pages": (*PAGE_COLUMNS, *PAGE_EXTRA),
@@ -79,6 +87,9 @@ class ExtractOptions:
     targets: TargetSet
     rules: Sequence[PlacementRule] = ()
     max_bytes: int = DEFAULT_PARSE_MAX_BYTES
+    #: Scrapy's METAREFRESH_MAXDELAY (None: METAREFRESH_ENABLED off), METAREFRESH_IGNORE_TAGS
+    meta_refresh_max_delay: float | None = 100
+    meta_refresh_ignore_tags: tuple[str, ...] = ("noscript",)
 
 
 def process_inputs(
@@ -98,6 +109,11 @@ def process_input(item: WarcInput, options: ExtractOptions) -> Iterator[tuple[st
     except InputError as exc:
         yield reader.record_row("", "", exc.kind, str(exc))
         yield "inputs", (*_where(item), exc.kind, reader.records, reader.problems, str(exc))
+        return
+    except (OSError, ValueError, MemoryError) as exc:  # e.g. a file that shrank while read
+        detail = f"{item.describe()}: {type(exc).__name__}: {exc}"
+        yield reader.record_row("", "", "unreadable", detail)
+        yield "inputs", (*_where(item), "unreadable", reader.records, reader.problems, detail)
         return
     if reader.records == 0 and reader.problems:
         status, detail = "not-warc", "no WARC record found"
@@ -151,7 +167,12 @@ class _InputReader:
         record, offset, length = self._pending.pop(key)
         here = (self._offset, self._length)
         self._offset, self._length = offset, length
-        yield from self._response(record, fields)
+        try:  # a page's rows all or none: its pages row says they are all out
+            rows = list(self._response(record, fields))
+        except Exception as exc:  # a bug on one page costs that page, never the run
+            detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            rows = [self.record_row("response", record.uri, "extract-error", detail, record.date)]
+        yield from rows
         self._offset, self._length = here
 
     def _response(
@@ -163,13 +184,23 @@ class _InputReader:
         if kind == ROBOTS:
             yield self.record_row("response", record.uri, kind, "", record.date)
             return
+        status: int | str = record.status
+        location = ""
         if kind == REDIRECT:
             location = redirect_location(record)
-            yield "redirects", (record.uri, location, record.status, record.date, depth)
+        elif kind in (PAGE, WARC_TRUNCATED) and self.options.meta_refresh_max_delay is not None:
+            location = meta_refresh(
+                record, self.options.meta_refresh_max_delay, self.options.meta_refresh_ignore_tags
+            )
+            kind, status = (REDIRECT, META_REFRESH) if location else (kind, status)
+        chain_urls = [v for k, v in fields if k == FIELD_REDIRECT_URL]
+        chain_reasons = [redirect_reason(v) for k, v in fields if k == FIELD_REDIRECT_REASON]
+        if kind == REDIRECT:
+            pairs = zip_longest(chain_urls, chain_reasons, fillvalue="")
+            chain = json.dumps(list(pairs)) if fields else None
+            yield "redirects", (record.uri, location, str(status), record.date, depth, chain)
             yield self.record_row("response", record.uri, kind, location, record.date)
             return
-        chain_urls = [v for k, v in fields if k == FIELD_REDIRECT_URL]
-        chain_reasons = [_reason(v) for k, v in fields if k == FIELD_REDIRECT_REASON]
         fetched = FetchedResponse(
             url=record.uri,
             status=record.status,
@@ -181,14 +212,14 @@ class _InputReader:
             redirect_urls=chain_urls,
             redirect_statuses=chain_reasons,  # type: ignore[arg-type]
         )
-        chain_known = bool(fields)
+        chain = json.dumps(chain_urls) if fields else None
         if kind == HTTP_ERROR:
             error = f"http-{record.status}"
             yield (
                 "errors",
                 astuple(ErrorItem(record.uri, error, f"HTTP {record.status}", depth, record.date)),
             )
-            yield "pages", (*astuple(page_record(fetched, note=error)), chain_known)
+            yield "pages", (*astuple(page_record(fetched, note=error)), chain)
             yield self.record_row("response", record.uri, kind, error, record.date)
             return
         result = extract_fetched(
@@ -196,7 +227,7 @@ class _InputReader:
         )
         for row in result.rows:
             yield "backlinks", astuple(row)
-        yield "pages", (*astuple(result.record), chain_known)
+        yield "pages", (*astuple(result.record), chain)
         if result.page is None:
             kind, detail = NOT_HTML, result.record.content_type
         else:
@@ -222,8 +253,3 @@ def _int(value: str | None) -> int:
         return int(value or 0)
     except ValueError:
         return 0
-
-
-def _reason(value: str) -> int | str:
-    """A redirect reason: its status (``301``) or Scrapy's text (``meta refresh``)."""
-    return int(value) if value.isdigit() else value

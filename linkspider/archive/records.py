@@ -10,8 +10,9 @@ Record kinds (``records`` table, ``archive.json``):
 * ``page``: an HTTP response the crawl would parse (2xx): its rows come from
   :func:`linkspider.extract.fetched_page.extract_fetched`, which also decides whether
   it is HTML (a ``pages`` row with ``note=not-html`` when not);
-* ``redirect``: a 301/302/303/307/308 answer with a ``Location`` (a hop of the redirect
-  chain of the page it leads to, as Scrapy follows it);
+* ``redirect``: a 301/302/303/307/308 answer with a ``Location``, or an HTML page whose
+  ``<meta http-equiv="refresh">`` Scrapy follows (:func:`meta_refresh`): a hop of the
+  redirect chain of the page it leads to, never parsed, as in the crawl;
 * ``http-error``: any other status (an ``errors`` row ``http-NNN`` and a ``pages`` row);
 * ``robots``: a robots.txt fetch (never a page of the crawl);
 * ``revisit``, ``request``, ``metadata``, ``warcinfo``, ``conversion``, ``resource``,
@@ -25,13 +26,16 @@ Record kinds (``records`` table, ``archive.json``):
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
+from w3lib.html import get_base_url, get_meta_refresh
 from w3lib.url import safe_url_string
 from warcio.archiveiterator import ArchiveIterator
+
+from linkspider.extract.html import decode_html, is_html
 
 PAGE = "page"
 REDIRECT = "redirect"
@@ -51,10 +55,13 @@ PROBLEM_KINDS = frozenset(
         "bad-body",  # a body whose content coding does not decode
         "unreadable",  # the input could not be opened or downloaded
         "range-error",  # a byte range not answered as asked (200, 416, short body...)
+        "extract-error",  # extraction failed on one response (a bug: that page's rows lost)
     }
 )
 #: Scrapy's RedirectMiddleware follows these statuses (with a Location header).
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Scrapy's ``redirect_reasons`` entry for a meta refresh.
+META_REFRESH = "meta refresh"
 #: Fields of linkspider's ``metadata`` records (linkspider.warc.record writes them).
 FIELD_DEPTH = "linkspider-depth"
 FIELD_REDIRECT_URL = "linkspider-redirect-url"
@@ -151,6 +158,28 @@ def response_kind(record: WarcRecord, robots: bool = False) -> str:
     return HTTP_ERROR
 
 
+def meta_refresh(
+    record: WarcRecord, max_delay: float, ignore_tags: Sequence[str] = ("noscript",)
+) -> str:
+    """Where the page's ``<meta http-equiv="refresh">`` leads, if Scrapy would follow it.
+
+    As Scrapy's MetaRefreshMiddleware (``METAREFRESH_MAXDELAY``,
+    ``METAREFRESH_IGNORE_TAGS``): an HTML page whose refresh, within its first 4096
+    characters, waits less than ``max_delay`` seconds for an http(s) URL is a redirect,
+    never parsed; '' otherwise.
+    """
+    content_type = record.header("Content-Type")
+    if not is_html(content_type, record.body):
+        return ""
+    text, encoding = decode_html(record.body, content_type)
+    text = text[:4096]
+    base = get_base_url(text, record.uri, encoding)
+    interval, url = get_meta_refresh(text, base, encoding, ignore_tags=ignore_tags)
+    if not url or interval is None or interval >= max_delay:
+        return ""
+    return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
 def redirect_location(record: WarcRecord) -> str:
     """Where a redirect leads, resolved as Scrapy's RedirectMiddleware resolves it."""
     location = record.header("Location") or ""
@@ -158,6 +187,11 @@ def redirect_location(record: WarcRecord) -> str:
     if raw.startswith(b"//"):  # scheme-relative: the scheme of the redirecting URL
         location = f"{urlsplit(record.uri).scheme}:{location}"
     return urljoin(record.uri, safe_url_string(location))
+
+
+def redirect_reason(value: str) -> int | str:
+    """A redirect reason as Scrapy keeps it: a status (``301``) or ``meta refresh``."""
+    return int(value) if value.isdigit() else value
 
 
 def warc_time(value: str) -> str:

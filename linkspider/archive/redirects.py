@@ -25,8 +25,11 @@ MAX_HOPS = 10
 class Hop:
     url: str
     location: str
-    status: int
+    status: int | str  # 301... or Scrapy's "meta refresh"
     fetched_at: str
+    depth: int = 0
+    #: the redirects before this one, ``(url, reason)``, when the WARC says (else None)
+    chain: tuple[tuple[str, int | str], ...] | None = None
 
 
 class RedirectIndex:
@@ -42,10 +45,10 @@ class RedirectIndex:
     def __bool__(self) -> bool:
         return bool(self._into)
 
-    def rebuild_chain(self, url: str, fetched_at: str) -> tuple[list[str], list[int]]:
+    def rebuild_chain(self, url: str, fetched_at: str) -> tuple[list[str], list[int | str]]:
         """``(redirect_urls, redirect_statuses)`` of the page at ``url``, first hop first."""
         urls: list[str] = []
-        statuses: list[int] = []
+        statuses: list[int | str] = []
         seen = {url}
         target, before = url, fetched_at
         while len(urls) < MAX_HOPS:
