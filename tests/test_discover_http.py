@@ -100,6 +100,12 @@ def test_newest_release_is_downloaded_verified_and_then_used_offline(
     assert discover(web, tmp_path, "--release", NAME, data_url="http://127.0.0.1:1/") == 0
     assert candidates(tmp_path) == expected
     assert "from the index of an earlier run" in capsys.readouterr().out
+    # a file deleted from the cache is downloaded again, the rest is not
+    (cached / f"domain/{NAME}-domain-ranks.txt.gz").unlink()
+    kept = (cached / f"domain/{NAME}-domain-edges.txt.gz").stat().st_mtime_ns
+    assert discover(web, tmp_path, "--release", NAME) == 0
+    assert (cached / f"domain/{NAME}-domain-ranks.txt.gz").exists()
+    assert (cached / f"domain/{NAME}-domain-edges.txt.gz").stat().st_mtime_ns == kept
 
 
 def test_an_interrupted_download_resumes_where_it_stopped(

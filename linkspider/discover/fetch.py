@@ -164,7 +164,11 @@ def _cached(name: str, level: str, remote: Remote) -> Release | None:
     root = remote.cache_dir / release_prefix(name)
     if _marker(root, level).is_file():
         release = Release(name, root)
-        release.files(level)
+        try:
+            release.files(level)
+        except ReleaseError:  # a file was deleted from the cache: download what is missing
+            _marker(root, level).unlink(missing_ok=True)
+            return None
         return release
     return None
 
