@@ -144,9 +144,11 @@ def test_history_command_table_and_csv(tmp_path: Path) -> None:
     assert (tmp_path / "t.csv").read_text("utf-8").splitlines() == out.stdout.splitlines()
     last = history(TARGETS, "--history-dir", hist, "--last", "1", "--csv", "-", cwd=tmp_path)
     assert [r["run"] for r in csv.DictReader(io.StringIO(last.stdout))] == ["3"]
-    # a store file given directly
+    # a store file given directly, or a run folder (the store its monitoring.json names)
     direct = history(str(store(tmp_path)), cwd=tmp_path)
     assert direct.returncode == 0 and direct.stdout == shown.stdout
+    by_run = history(str(tmp_path / "r2"), cwd=tmp_path)
+    assert by_run.returncode == 0 and by_run.stdout == shown.stdout
 
 
 @pytest.mark.e2e  # linkspider history as a process
@@ -174,6 +176,7 @@ def test_history_from_a_store_of_an_older_linkspider_says_n_a(tmp_path: Path) ->
         (["junk.sqlite"], "not a linkspider history store"),
         ([TARGETS, "--last", "0"], "--last must be 1 or more"),
         ([TARGETS, "--csv", "no/such/dir/t.csv"], "t.csv"),
+        (["history"], "is a folder but not a run folder with a link history"),
     ],
 )
 def test_history_command_bad_input(tmp_path: Path, args: list[str], message: str) -> None:

@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "targets",
         help="the crawl's targets as given to -a targets= (domains, a TOML file, '*'), "
-        "or a history store file (*.sqlite)",
+        "a run folder (its history), or a history store file (*.sqlite)",
     )
     parser.add_argument(
         "--history-dir",
@@ -72,6 +72,8 @@ def find_store(spec: str, history_dir: Path) -> Path:
         if not given.is_file():
             raise ValueError(f"{spec}: no such history store")
         return given
+    if given.is_dir():  # a run folder: the store its monitoring.json names
+        return _run_folder_store(given)
     try:
         key = normalise_targets(load_targets(spec).describe())
     except ConfigError as exc:
@@ -84,6 +86,22 @@ def find_store(spec: str, history_dir: Path) -> Path:
     raise ValueError(
         f"no history for targets {key!r} in {history_dir} (expected {store.name}){where}"
     )
+
+
+def _run_folder_store(folder: Path) -> Path:
+    import json
+
+    try:
+        info = json.loads((folder / "monitoring.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        raise ValueError(
+            f"{folder} is a folder but not a run folder with a link history "
+            "(no readable monitoring.json)"
+        ) from None
+    store = info.get("history") if isinstance(info, dict) else None
+    if not isinstance(store, str) or not Path(store).is_file():
+        raise ValueError(f"{folder}: its history store {store or '(none)'} is not there")
+    return Path(store)
 
 
 def run(args: argparse.Namespace) -> int:

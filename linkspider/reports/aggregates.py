@@ -22,7 +22,6 @@ linked domain.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkspider.extract.anchor_category import CATEGORIES
+from linkspider.monitor.runs import read_run_json, targets_key
 from linkspider.reports._duckdb import MEMORY_LIMIT, connect
 from linkspider.reports._encoded import EncodedTable, encode
 from linkspider.reports.authority import Authority, with_authority
@@ -116,11 +116,9 @@ def write_audit_files(result: AggregateResult, output_dir: Path) -> None:
 
 
 def _all_external(output_dir: Path) -> bool:
-    try:
-        run = json.loads((output_dir / "run.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(run, dict) and str(run.get("targets") or "").startswith("*")
+    """Did the run link to every external domain (``targets=*``; a distributed crawl's
+    workers record it in their parts)?"""
+    return targets_key(output_dir, read_run_json(output_dir)) == "*"
 
 
 def compute(
