@@ -352,3 +352,70 @@ def test_an_extraction_failure_costs_that_page_only(
     assert [r["url"] for r in failed] == ["http://b.com/"]
     assert "RecursionError: too deep" in str(failed[0]["detail"])
     assert tables["inputs"][0]["status"] == "partial"
+
+
+def linkspider_warc(count: int) -> bytes:
+    """A file as linkspider's recorder writes it: response, request, metadata per fetch."""
+    from datetime import datetime, timezone
+
+    from linkspider.warc.encode import write_record
+    from linkspider.warc.record import HttpExchange, exchange_records
+
+    out = io.BytesIO()
+    for number in range(count):
+        redirected = number % 3 == 0
+        exchange = HttpExchange(
+            url=f"http://site{number}.com/page", method="GET", request_headers=(),
+            request_body=b"", status=200,
+            response_headers=((b"Content-Type", b"text/html"),),
+            body=LINKING.replace(b"/x", b"/x%d" % number),
+            fetched_at=datetime(2024, 5, 1, 10, 0, number % 60, tzinfo=timezone.utc),
+            fields=(("linkspider-depth", str(number % 4)),)
+            + ((("linkspider-redirect-url", f"http://old{number}.com/"),
+                ("linkspider-redirect-reason", "301")) if redirected else ()),
+        )  # fmt: skip
+        for spec in exchange_records(exchange):
+            write_record(spec, out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("part_bytes", [400, 997, 2500])
+def test_a_big_file_read_in_parts_gives_the_rows_of_the_whole(
+    tmp_path: Path, part_bytes: int
+) -> None:
+    """Parts start at their first record, and finish the last one (its metadata record
+    lies in the next part): every row once, depth and chains as recorded."""
+    from linkspider.archive.inputs import split_file
+
+    path = tmp_path / "big.warc.gz"
+    path.write_bytes(linkspider_warc(30))
+    whole = read(tmp_path, path.read_bytes(), "big.warc.gz")
+    parts = split_file(WarcInput(str(path)), part_bytes)
+    assert len(parts) > 5 and all(p.split for p in parts)
+    tables: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
+    for part in parts:
+        for table, row in process_input(part, OPTIONS):
+            tables[table].append(dict(zip(TABLES[table], row, strict=True)))
+
+    def key(rows: list[dict[str, object]]) -> list[str]:
+        return sorted(repr(sorted(r.items())) for r in rows)
+
+    for table in ("backlinks", "pages", "records"):
+        assert key(tables[table]) == key(whole[table]), table
+    assert len(whole["backlinks"]) == 30
+    depths = {r["source_url"]: r["depth"] for r in whole["backlinks"]}
+    assert depths["http://site7.com/page"] == 3
+    chains = {r["source_url"]: r["source_redirects"] for r in tables["backlinks"]}
+    assert chains["http://site3.com/page"] == "http://old3.com/ [301] -> http://site3.com/page"
+    assert all(r["status"] == "read" for r in tables["inputs"])
+
+
+def test_small_and_plain_files_are_not_split(tmp_path: Path) -> None:
+    from linkspider.archive.inputs import split_file
+
+    small = tmp_path / "small.warc.gz"
+    small.write_bytes(linkspider_warc(2))
+    assert split_file(WarcInput(str(small)), 1 << 20) == [WarcInput(str(small))]
+    plain_file = tmp_path / "plain.warc"
+    plain_file.write_bytes(b"".join(plain(response(f"http://{h}.com/")) for h in "abcdef"))
+    assert split_file(WarcInput(str(plain_file)), 100) == [WarcInput(str(plain_file))]

@@ -71,7 +71,15 @@ def register(sub: Any) -> None:
         "--master", help="Spark master (default: spark-submit's, else local[*]); e.g. local[2]"
     )
     parser.add_argument(
-        "--tasks", type=int, metavar="N", help="Spark tasks (default: one per WARC file)"
+        "--tasks", type=int, metavar="N", help="Spark tasks (default: one per WARC file or part)"
+    )
+    parser.add_argument(
+        "--part-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="read local gzip WARC files bigger than N bytes in parts of N, in parallel "
+        "(default 64 MiB; 0: never)",
     )
     parser.add_argument("--sitewide-min-pages", type=int, default=None, metavar="N")
     parser.add_argument("--sitewide-min-share", type=float, default=None, metavar="X")
@@ -109,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from linkspider.archive.export import build_run_folder
-    from linkspider.archive.job import run_job
+    from linkspider.archive.job import PART_BYTES, run_job
     from linkspider.archive.process import ExtractOptions
     from linkspider.archive.spark import (
         SparkUnavailable,
@@ -183,7 +191,8 @@ def _run(args: argparse.Namespace) -> int:
         ),
         meta_refresh_ignore_tags=tuple(settings.getlist("METAREFRESH_IGNORE_TAGS")),
     )  # fmt: skip
-    tables = run_job(spark, inputs, options, rows_path, args.tasks)
+    part_bytes = PART_BYTES if args.part_bytes is None else args.part_bytes
+    tables = run_job(spark, inputs, options, rows_path, args.tasks, part_bytes)
     summary = build_run_folder(spark, tables, out, export_options, info, args.rows_only)
     elapsed = time.monotonic() - started
     exports = summary.exports

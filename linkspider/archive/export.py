@@ -97,7 +97,8 @@ def summarise(spark: SparkSession, tables: dict[str, str]) -> dict[str, Any]:
     complete = problem_count == 0 and set(by_status) <= {"read"}
     return {
         "status": FINISHED if complete else PARTIAL,
-        "inputs": sum(by_status.values()),
+        "inputs": inputs.select("input").distinct().count(),
+        "input_parts": sum(by_status.values()),  # files read in parts count each part
         "inputs_by_status": dict(sorted(by_status.items())),
         "records": dict(sorted(kinds.items())),
         "problems": problem_count,

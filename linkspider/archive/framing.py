@@ -82,16 +82,21 @@ def looks_like_warc(head: bytes) -> bool:
     return head.startswith(WARC_MAGIC)
 
 
-def frames(buf: Buffer) -> Iterator[Frame]:
-    """Every record and every problem of ``buf``, in order (see the module)."""
+def frames(buf: Buffer, start: int = 0) -> Iterator[Frame]:
+    """Every record and every problem of ``buf``, in order (see the module).
+
+    ``start`` > 0 (a part of a gzip file read in parallel): from the first gzip member at
+    or after ``start`` that decompresses to a WARC record; the bytes before it belong to
+    the record of the part before, which reads on past its end to finish it.
+    """
     if is_gzip(buf):
-        yield from _gzip_frames(buf)
+        yield from _gzip_frames(buf, _next_member(buf, start) if start else 0)
     else:
         yield from _plain_frames(buf, 0)
 
 
-def _gzip_frames(buf: Buffer) -> Iterator[Frame]:
-    pos, size = 0, len(buf)
+def _gzip_frames(buf: Buffer, pos: int) -> Iterator[Frame]:
+    size = len(buf)
     while pos < size:
         if buf[pos : pos + 3] != GZIP_MAGIC:
             found = _next_member(buf, pos + 1)

@@ -48,16 +48,22 @@ class InputError(Exception):
 
 @dataclass(frozen=True)
 class WarcInput:
-    """A whole WARC file (``offset`` None) or the record at ``offset``/``length``."""
+    """A whole WARC file (``offset`` None) or the record at ``offset``/``length``.
+
+    ``split``: ``offset``/``length`` is not one record but a part of a big local file,
+    to be read with the others in parallel: the records that start in it (see
+    :func:`linkspider.archive.framing.frames`).
+    """
 
     location: str
     offset: int | None = None
     length: int | None = None
+    split: bool = False
 
     def describe(self) -> str:
         if self.offset is None:
             return self.location
-        return f"{self.location}@{self.offset}+{self.length}"
+        return f"{self.location}@{self.offset}+{self.length}" + (" (part)" if self.split else "")
 
 
 def is_url(location: str) -> bool:
@@ -76,8 +82,8 @@ def local_path(location: str) -> Path | None:
 
 @contextmanager
 def open_input(item: WarcInput) -> Iterator[Buffer]:
-    """The bytes of ``item`` as a buffer (``bytes`` or an ``mmap``)."""
-    if item.offset is not None:
+    """The bytes of ``item`` as a buffer (``bytes`` or an ``mmap``; a part: the file's)."""
+    if item.offset is not None and not item.split:
         yield read_range(item.location, item.offset, item.length or 0)
         return
     path = local_path(item.location)
@@ -94,6 +100,26 @@ def open_input(item: WarcInput) -> Iterator[Buffer]:
                 raise InputError("unreadable", f"{item.location}: download failed: {exc}") from None
         with _mapped(spool, item.location) as buf:
             yield buf
+
+
+def split_file(item: WarcInput, part_bytes: int) -> list[WarcInput]:
+    """A big local gzip WARC file as parts of ``part_bytes`` (record-compressed files
+    only: a part starts at its first gzip member holding a record); else ``[item]``."""
+    path = local_path(item.location)
+    if item.offset is not None or path is None or part_bytes <= 0:
+        return [item]
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            gzipped = handle.read(3) == b"\x1f\x8b\x08"
+    except OSError:
+        return [item]  # the task says why
+    if not gzipped or size <= part_bytes:
+        return [item]
+    return [
+        WarcInput(item.location, start, min(part_bytes, size - start), split=True)
+        for start in range(0, size, part_bytes)
+    ]
 
 
 def read_range(location: str, offset: int, length: int) -> bytes:

@@ -18,7 +18,7 @@ from dataclasses import fields
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from linkspider.archive.inputs import WarcInput
+from linkspider.archive.inputs import WarcInput, split_file
 from linkspider.archive.process import TABLES, ExtractOptions, Row, process_inputs
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: Record ranges read by one task (whole files: one each).
 RANGES_PER_TASK = 200
+#: Local gzip WARC files bigger than this are read in parts of this size, in parallel.
+PART_BYTES = 64 * 1024 * 1024
 _ITEMS: dict[str, type] = {"backlinks": BacklinkItem, "pages": PageItem, "errors": ErrorItem}
 #: Column types of the tables that are not items (strings otherwise).
 _TYPES = {
@@ -43,13 +45,16 @@ def run_job(
     options: ExtractOptions,
     rows_path: str,
     tasks: int | None = None,
+    part_bytes: int = PART_BYTES,
 ) -> dict[str, str]:
     """Read ``inputs`` on ``spark`` and write the row tables; returns table -> path.
 
-    ``inputs`` may mix whole files and ``(location, offset, length)`` ranges.
+    ``inputs`` may mix whole files and ``(location, offset, length)`` ranges; local gzip
+    files bigger than ``part_bytes`` are read in parts (0: never).
     """
     from pyspark import StorageLevel
 
+    inputs = [part for item in inputs for part in split_file(item, part_bytes)]
     context = spark.sparkContext
     slices = tasks or _tasks(inputs)
     pairs = (
@@ -74,7 +79,7 @@ def _table_rows(pair: tuple[str, Row], name: str) -> bool:
 
 
 def _tasks(inputs: Sequence[WarcInput]) -> int:
-    files = sum(1 for item in inputs if item.offset is None)
+    files = sum(1 for item in inputs if item.offset is None or item.split)
     ranges = len(inputs) - files
     return files + -(-ranges // RANGES_PER_TASK)
 

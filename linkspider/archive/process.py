@@ -105,7 +105,11 @@ def process_input(item: WarcInput, options: ExtractOptions) -> Iterator[tuple[st
     reader = _InputReader(item, options)
     try:
         with open_input(item) as buf:
-            yield from reader.read(frames(buf))
+            if item.split:  # a part of a big file: the records that start in it
+                start, end = item.offset or 0, (item.offset or 0) + (item.length or 0)
+                yield from reader.read(frames(buf, start), end)
+            else:
+                yield from reader.read(frames(buf))
     except InputError as exc:
         yield reader.record_row("", "", exc.kind, str(exc))
         yield "inputs", (*_where(item), exc.kind, reader.records, reader.problems, str(exc))
@@ -132,8 +136,12 @@ class _InputReader:
         self._length = 0
         self._pending: OrderedDict[str, tuple[WarcRecord, int, int]] = OrderedDict()
 
-    def read(self, found: Iterator[Frame]) -> Iterator[tuple[str, Row]]:
+    def read(self, found: Iterator[Frame], end: int | None = None) -> Iterator[tuple[str, Row]]:
+        """The rows of the frames (of a part: those that start before ``end``)."""
         for frame in found:
+            if end is not None and frame.offset >= end:
+                yield from self._finish_part(frame, found)
+                break
             self._offset, self._length = self._shift(frame.offset), frame.length
             if frame.problem:
                 yield self.record_row("", "", frame.problem, frame.detail)
@@ -143,8 +151,21 @@ class _InputReader:
         while self._pending:
             yield from self._flush(next(iter(self._pending)), [])
 
+    def _finish_part(self, frame: Frame, found: Iterator[Frame]) -> Iterator[tuple[str, Row]]:
+        """Past the end of a part: the metadata records of its last responses (they are
+        the next part's records: read here, counted there)."""
+        for _ in range(_PENDING):
+            if not self._pending or frame.problem:
+                return
+            for record in parse_records(frame.data):
+                if record.rec_type == "metadata" and record.concurrent_to in self._pending:
+                    yield from self._flush(record.concurrent_to, record.fields or [("", "")])
+                elif record.rec_type not in ("request", "metadata"):
+                    return  # the next exchange: the pending responses have no metadata
+            frame = next(found, Frame(0, 0, problem="end"))
+
     def _shift(self, offset: int) -> int:
-        return offset + (self.item.offset or 0)
+        return offset if self.item.split else offset + (self.item.offset or 0)
 
     def _record(self, record: WarcRecord) -> Iterator[tuple[str, Row]]:
         if record.problem:
