@@ -292,8 +292,8 @@ def _query_file(
     subset: str, location: str, query: IndexQuery, keys: Sequence[str], reader: RangeReader
 ) -> _FileResult:
     try:
-        source: Any = RemoteFile(reader, location) if is_http(location) else location
-        parquet = pq.ParquetFile(source, coerce_int96_timestamp_unit="us")
+        # local files too: the same reads, counted the same way
+        parquet = pq.ParquetFile(RemoteFile(reader, location), coerce_int96_timestamp_unit="us")
         return _query_parquet(parquet, subset, query, keys)
     except RangeError as exc:
         raise CCIndexError(f"index file unreadable: {exc}") from None
