@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +38,6 @@ from linkspider.archive.ccindex import (
 from linkspider.archive.inputs import WarcInput
 from linkspider.config.sources import ConfigError
 
-#: Environment variable for the base URL (a mirror, or the test web in tests).
-BASE_URL_ENV = "LINKSPIDER_CC_BASE_URL"
 #: ``--domains`` value that asks ``linkspider discover`` for the domains.
 DISCOVER = "discover"
 RECORDS_FILE = "cc_records.csv"
@@ -82,10 +79,10 @@ def add_cc_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--cc-base-url",
-        default=os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL),
+        default=DEFAULT_BASE_URL,
         metavar="URL|DIR",
-        help=f"where Common Crawl's files are (default: ${BASE_URL_ENV} or {DEFAULT_BASE_URL}); "
-        "a folder holding a local mirror also works",
+        help=f"where Common Crawl's files are (default: {DEFAULT_BASE_URL}); a folder "
+        "holding a mirror in the same layout also works",
     )
     group.add_argument("--discover-graph", metavar="DIR", help="--domains discover: a release")
     group.add_argument(
