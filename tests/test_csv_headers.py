@@ -147,6 +147,7 @@ def test_report_is_the_same_from_finished_files(tmp_path: Path) -> None:
 
     folder = folder_with_history(tmp_path, PLAIN)
     options = ExportOptions()
+
     def report() -> str:  # chart ids count up in the process: not content
         write_reports(folder, options)
         return re.sub(r"chart-[0-9]+", "chart-N", (folder / "report.html").read_text("utf-8"))
