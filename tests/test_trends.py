@@ -177,6 +177,7 @@ def test_history_from_a_store_of_an_older_linkspider_says_n_a(tmp_path: Path) ->
         ([TARGETS, "--last", "0"], "--last must be 1 or more"),
         ([TARGETS, "--csv", "no/such/dir/t.csv"], "t.csv"),
         (["history"], "is a folder but not a run folder with a link history"),
+        ([TARGETS, "--csv", "history"], "history"),  # a folder: nothing half-written
     ],
 )
 def test_history_command_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
@@ -188,6 +189,7 @@ def test_history_command_bad_input(tmp_path: Path, args: list[str], message: str
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith("error: ") and message in done.stderr, done.stderr
     assert (tmp_path / "history").is_dir() and not list(tmp_path.glob("no"))
+    assert not list(tmp_path.glob("*.tmp"))
 
 
 @pytest.mark.e2e  # linkspider history as a process
@@ -197,3 +199,15 @@ def test_history_default_folder_is_output_history(tmp_path: Path) -> None:
     shown = history(TARGETS, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "1 run(s)" in shown.stdout
+
+
+def test_runs_of_one_day_are_told_apart_by_time() -> None:
+    from linkspider.reports.report_trends import _labels
+
+    runs = trend_rows(
+        [(1, "2026-03-01T09:05:00Z", "/a", 1, 1, 0, 0, 0),
+         (2, "2026-03-01T17:40:00Z", "/b", 1, 0, 0, 0, 0),
+         (3, "2026-03-02T08:00:00Z", "/c", 1, 0, 0, 0, 0)], [], [],
+    )  # fmt: skip
+    assert _labels(runs) == ["03-01 09:05", "03-01 17:40", "03-02 08:00"]
+    assert _labels([runs[0], runs[2]]) == ["2026-03-01", "2026-03-02"]

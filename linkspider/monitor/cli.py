@@ -125,10 +125,14 @@ def run(args: argparse.Namespace) -> int:
     if args.csv == "-":
         write_csv(runs, sys.stdout)
         return 0
-    try:
-        with open(args.csv, "w", encoding="utf-8", newline="") as handle:
+    target = Path(args.csv)
+    tmp = target.with_name(target.name + ".tmp")
+    try:  # written whole or not at all
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
             write_csv(runs, handle)
+        tmp.replace(target)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         return _error(f"{args.csv}: {exc.strerror or exc}")
     print(f"{len(runs)} run(s) -> {args.csv}", file=sys.stderr)
     return 0

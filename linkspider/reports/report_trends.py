@@ -42,8 +42,13 @@ def _store(folder: Path) -> Path | None:
     return Path(store)
 
 
-def _label(trend: RunTrend) -> str:
-    return trend.started_at[:10] or f"run {trend.run}"
+def _labels(runs: list[RunTrend]) -> list[str]:
+    """The runs' dates; with their times ("03-01 12:35") when two runs share a day."""
+    days = [t.started_at[:10] for t in runs]
+    if len(set(days)) < len(days):
+        return [f"{t.started_at[5:10]} {t.started_at[11:16]}".strip() or f"run {t.run}"
+                for t in runs]  # fmt: skip
+    return [day or f"run {t.run}" for day, t in zip(days, runs, strict=True)]
 
 
 def trends_section(folder: Path, top_n: int) -> str:
@@ -72,7 +77,7 @@ def trends_section(folder: Path, top_n: int) -> str:
             f"second run.</p>{listing}"
         )
     shown = runs[-CHART_RUNS:]
-    labels = [_label(t) for t in shown]
+    labels = _labels(shown)
     which = f"last {len(shown)} of {len(runs)} runs" if len(shown) < len(runs) else "per run"
     domains = svg.line_chart(
         labels, [("referring domains", [t.referring_domains for t in shown])],
@@ -86,8 +91,9 @@ def trends_section(folder: Path, top_n: int) -> str:
     )  # fmt: skip
     # The store's first run finds every link new: it is the baseline, not link velocity.
     moved = [t for t in shown if t is not runs[0]]
+    moved_labels = labels[len(shown) - len(moved) :]
     velocity = svg.column_chart(
-        [_label(t) for t in moved],
+        moved_labels,
         [("new", [t.new for t in moved])],
         "New and lost links per run", "links",
         down=[("lost", [t.lost for t in moved])],
@@ -95,7 +101,7 @@ def trends_section(folder: Path, top_n: int) -> str:
     )  # fmt: skip
     reasons = _reason_series(moved)
     lost_chart = svg.column_chart(
-        [_label(t) for t in moved], reasons, "Lost links by reason per run", "links",
+        moved_labels, reasons, "Lost links by reason per run", "links",
         colours=[REASON_COLOURS[name] for name, _ in reasons],
     )  # fmt: skip
     unknown = any(t.referring_domains is None for t in shown)
