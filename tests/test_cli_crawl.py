@@ -99,13 +99,19 @@ def test_flags_reach_the_spider_and_extra_scrapy_options_pass_through(
 
 
 def test_crawl_exit_code_is_scrapys(sample_web: TestWeb, tmp_path: Path) -> None:
-    # A settings problem found by the crawl command (not by the flags): Scrapy's exit 2.
-    result = linkspider(
-        tmp_path, "crawl", "-t", "acme-boots.com", "-s", "https://outdoor-blog.com/",
-        "-S", "LINKSPIDER_ALLOW_PRIVATE_NETWORKS=not-a-network",
-    )  # fmt: skip
+    # Bad settings are refused by the wrapper, before Scrapy starts: one line, exit 2.
+    for setting in ("LINKSPIDER_ALLOW_PRIVATE_NETWORKS=not-a-network",
+                    "LINKSPIDER_EXPORT_HEADERS=semrush"):  # fmt: skip
+        result = linkspider(tmp_path, "crawl", "-t", "acme-boots.com", "-s", "blog.example",
+                            "-S", setting)  # fmt: skip
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and setting.split("=")[0] in result.stderr
+    # A spider argument passed to Scrapy as it is (after --) is checked by the crawl
+    # command itself: Scrapy's usage error and exit code, and nothing crawled.
+    result = linkspider(tmp_path, "crawl", "-t", "acme-boots.com", "-s", "blog.example",
+                        "--", "-a", "max_pages=5")  # fmt: skip
     assert result.returncode == 2
-    assert "LINKSPIDER_ALLOW_PRIVATE_NETWORKS" in result.stderr
+    assert "unknown argument(s) -a max_pages" in result.stderr
     assert not (tmp_path / "output").exists()
 
 
