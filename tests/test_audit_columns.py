@@ -249,3 +249,15 @@ def test_report_counts_content_links_by_position(tmp_path: Path) -> None:
 def test_position_on_a_page_too_short_for_a_main_block() -> None:
     html = f"<html><body><p>{PROSE[:90]} {a('only')} for boots.</p></body></html>"
     assert positions(html) == {"only": ("content", "first-paragraph")}
+
+
+def test_report_reads_the_audit_columns_under_familiar_headers_with_a_bom(tmp_path: Path) -> None:
+    from linkspider.reports.headers import SpreadsheetOptions
+
+    options = ExportOptions(spreadsheet=SpreadsheetOptions(csv_bom=True, headers="ahrefs"))
+    pages = [page("blog.co.uk", 0)]
+    make_folder(tmp_path, pages, [link("blog.co.uk", 0, source_lang="en-GB")], options)
+    html = (tmp_path / "report.html").read_text("utf-8")
+    domains = html.split('<section id="domains">')[1].split("</section>")[0]
+    assert "Referring domains by TLD (.uk 1) and language (en 1)" in domains
+    assert ">100.0%<" in domains  # dofollow_ratio read back from its familiar header
