@@ -419,3 +419,23 @@ def test_small_and_plain_files_are_not_split(tmp_path: Path) -> None:
     plain_file = tmp_path / "plain.warc"
     plain_file.write_bytes(b"".join(plain(response(f"http://{h}.com/")) for h in "abcdef"))
     assert split_file(WarcInput(str(plain_file)), 100) == [WarcInput(str(plain_file))]
+
+
+def test_tasks_group_small_files_and_spread_big_ones(tmp_path: Path) -> None:
+    from linkspider.archive.job import plan_tasks
+
+    small = []
+    for number in range(10):
+        path = tmp_path / f"s{number}.warc.gz"
+        path.write_bytes(b"x" * 1000)
+        small.append(WarcInput(str(path)))
+    bins = plan_tasks(small, parallelism=2, part_bytes=1 << 20)
+    assert len(bins) == 2 and sorted(len(b) for b in bins) == [5, 5]
+    parts = [WarcInput("big", offset, 100, split=True) for offset in range(0, 800, 100)]
+    assert len(plan_tasks(parts, parallelism=2, part_bytes=100)) == 8
+    ranges = [WarcInput("http://x/f.warc.gz", n * 10, 10) for n in range(1000)]
+    assert len(plan_tasks(ranges, parallelism=2, part_bytes=200 * 64)) == 5  # 200 a task
+    assert len(plan_tasks(small, parallelism=2, part_bytes=1 << 20, tasks=7)) == 7
+    assert sorted(i.location for b in plan_tasks(small, 3, 10) for i in b) == sorted(
+        i.location for i in small
+    )  # every input once

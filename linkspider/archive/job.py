@@ -1,8 +1,9 @@
 """The archive job on Spark: WARC inputs in, Parquet tables of rows out.
 
-Partitions are the inputs: one task per whole WARC file (cc-pyspark's layout: a file is
-read sequentially, records in ``mapPartitions``), and record ranges (Common Crawl index
-rows) grouped a few hundred to a task. Each task runs
+Partitions are the inputs (cc-pyspark's layout: a file is read sequentially, records in
+``mapPartitions``): about 64 MB of WARC data a task (:func:`plan_tasks`: big local files
+in parts, small files grouped, at least one task per core), record ranges (Common Crawl
+index rows) 200 to a task. Each task runs
 :func:`linkspider.archive.process.process_inputs`, which yields ``(table, row)`` pairs;
 the pairs are persisted once and written as one Parquet table per kind under
 ``rows_path`` (``backlinks/``, ``pages/``, ``errors/``, ``records/``, ``redirects/``,
@@ -13,12 +14,14 @@ never counts twice.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import fields
 from functools import partial
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from linkspider.archive.inputs import WarcInput, split_file
+from linkspider.archive.inputs import WarcInput, local_path, split_file
 from linkspider.archive.process import TABLES, ExtractOptions, Row, process_inputs
 from linkspider.items import BacklinkItem, ErrorItem, PageItem
 
@@ -56,10 +59,10 @@ def run_job(
 
     inputs = [part for item in inputs for part in split_file(item, part_bytes)]
     context = spark.sparkContext
-    slices = tasks or _tasks(inputs)
+    bins = plan_tasks(inputs, context.defaultParallelism, part_bytes or PART_BYTES, tasks)
     pairs = (
-        context.parallelize(list(inputs), numSlices=max(1, slices))
-        .mapPartitions(lambda items: process_inputs(items, options))
+        context.parallelize(bins, numSlices=len(bins))
+        .mapPartitions(lambda found: process_inputs(chain.from_iterable(found), options))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     paths = {}
@@ -67,7 +70,9 @@ def run_job(
         for table in TABLES:
             rows = pairs.filter(partial(_table_rows, name=table)).values()
             path = f"{rows_path.rstrip('/')}/{table}"
-            spark.createDataFrame(rows, table_schema(table)).write.mode("overwrite").parquet(path)
+            # rows are built to the schema: no per-row check in Python
+            frame = spark.createDataFrame(rows, table_schema(table), verifySchema=False)
+            frame.write.mode("overwrite").parquet(path)
             paths[table] = path
     finally:
         pairs.unpersist()
@@ -78,10 +83,42 @@ def _table_rows(pair: tuple[str, Row], name: str) -> bool:
     return pair[0] == name
 
 
-def _tasks(inputs: Sequence[WarcInput]) -> int:
-    files = sum(1 for item in inputs if item.offset is None or item.split)
-    ranges = len(inputs) - files
-    return files + -(-ranges // RANGES_PER_TASK)
+def plan_tasks(
+    inputs: Sequence[WarcInput], parallelism: int, part_bytes: int, tasks: int | None = None
+) -> list[list[WarcInput]]:
+    """The inputs of each task: about ``part_bytes`` of WARC data a task (a task costs
+    Spark a few hundred milliseconds: small files are grouped), at least one task per
+    executor core while there are inputs, ``tasks`` if given. Record ranges weigh
+    ``part_bytes / RANGES_PER_TASK`` (their cost is the request, not the bytes).
+    """
+    if not inputs:
+        return [[]]
+    weighed = sorted(
+        ((_weight(item, part_bytes), number, item) for number, item in enumerate(inputs)),
+        reverse=True,
+    )
+    total = sum(weight for weight, _, _ in weighed)
+    count = tasks or max(parallelism, -(-total // part_bytes))
+    count = max(1, min(count, len(inputs)))
+    heap = [(0, number) for number in range(count)]
+    bins: list[list[WarcInput]] = [[] for _ in range(count)]
+    for weight, _, item in weighed:  # the heaviest first, into the lightest task
+        load, number = heapq.heappop(heap)
+        bins[number].append(item)
+        heapq.heappush(heap, (load + weight, number))
+    return bins
+
+
+def _weight(item: WarcInput, part_bytes: int) -> int:
+    if item.offset is not None and not item.split:
+        return max(1, part_bytes // RANGES_PER_TASK)
+    if item.split:
+        return item.length or part_bytes
+    path = local_path(item.location)
+    try:
+        return path.stat().st_size if path is not None else part_bytes
+    except OSError:
+        return 1
 
 
 def table_schema(table: str) -> StructType:
