@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from linkspider.items import BACKLINK_COLUMNS
+from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.testweb import TestWeb
 from tests.conftest import CrawlRun, run_crawl
 
@@ -77,7 +78,8 @@ def test_finds_every_target_link_and_nothing_else(sample_crawl: CrawlRun) -> Non
 
 def test_csv_columns_and_types(sample_crawl: CrawlRun) -> None:
     rows = sample_crawl.rows()
-    assert tuple(rows[0]) == BACKLINK_COLUMNS
+    assert tuple(rows[0]) == BACKLINK_COLUMNS + AUTHORITY_COLUMNS  # empty: no release
+    assert all(row[c] == "" for row in rows for c in AUTHORITY_COLUMNS)
     for row in rows:
         assert row["source_status"] == "200"
         assert row["first_seen"].endswith("Z") and row["first_seen"] == row["last_seen"]
@@ -96,7 +98,7 @@ def test_csv_columns_and_types(sample_crawl: CrawlRun) -> None:
 
 def test_parquet_and_jsonl_match_csv(sample_crawl: CrawlRun) -> None:
     frame = pd.read_parquet(sample_crawl.output_dir / "backlinks.parquet")
-    assert list(frame.columns) == list(BACKLINK_COLUMNS)
+    assert list(frame.columns) == list(BACKLINK_COLUMNS + AUTHORITY_COLUMNS)
     assert len(frame) == len(sample_crawl.rows())
     assert frame["nofollow"].dtype == bool and frame["source_status"].dtype == "int64"
     lines = (sample_crawl.output_dir / "backlinks.jsonl").read_text("utf-8").splitlines()
