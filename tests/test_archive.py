@@ -297,3 +297,37 @@ def test_rows_only_leaves_the_parquet_tables_as_the_result(
     live = jsonl(recorded.live.output_dir / "backlinks.jsonl")
     rows = pq.read_table(out / "rows" / "backlinks").to_pylist()
     assert comparable(rows) == comparable(live)  # every row once, depth and chains kept
+
+
+RENDER_SITES = Path(__file__).parent / "render_sites"
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+def test_a_rendered_crawl_gives_its_rendered_rows(
+    spark: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """render=always: the DOMs the browser built are recorded as conversion records; the
+    archive merges them with the raw HTML as the crawl did (origin, rendered_changes)."""
+    targets = str(RENDER_SITES / "targets.toml")
+    with TestWeb([RENDER_SITES]) as web:
+        live = run_crawl(
+            web, tmp_path, targets, str(RENDER_SITES / "seeds.txt"), "-a", "render=always",
+            settings={"LINKSPIDER_WARC_DIR": str(tmp_path / "warc")},
+        )  # fmt: skip
+    assert live.process.returncode == 0, live.log[-3000:]
+    live_links = jsonl(live.output_dir / "backlinks.jsonl")
+    assert {r["origin"] for r in live_links} >= {"rendered", "both"}
+    out = tmp_path / "archived"
+    code, _, err = archive(
+        capsys, "--targets", targets, "--warc", str(tmp_path / "warc"), "--out", str(out)
+    )
+    assert code == 0, err
+    assert comparable(jsonl(out / "backlinks.jsonl")) == comparable(live_links)
+    drop = FETCH_TIME | {"render_reason"}  # why the crawl rendered is not recorded
+    assert comparable(jsonl(out / "pages.jsonl"), drop) == comparable(
+        jsonl(live.output_dir / "pages.jsonl"), drop
+    )
+    reasons = {p["render_reason"] for p in jsonl(out / "pages.jsonl") if p["rendered"]}
+    assert reasons == {"recorded-dom"}
+    info = json.loads((out / "archive.json").read_text("utf-8"))
+    assert info["records"]["conversion"] > 0 and info["problems"] == 0

@@ -439,3 +439,46 @@ def test_tasks_group_small_files_and_spread_big_ones(tmp_path: Path) -> None:
     assert sorted(i.location for b in plan_tasks(small, 3, 10) for i in b) == sorted(
         i.location for i in small
     )  # every input once
+
+
+def test_a_rendered_dom_is_merged_with_its_page_and_a_stray_one_listed(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from linkspider.warc.encode import write_record
+    from linkspider.warc.record import conversion_record
+
+    recorded = linkspider_warc(3)
+    first_id = next(
+        line.split(b": ", 1)[1].strip().decode()
+        for line in gzip.decompress(recorded).split(b"\r\n")
+        if line.startswith(b"WARC-Record-ID")
+    )
+    dom = b'<html><body><p>See <a href="https://target.com/x0">target</a> and <a href="https://target.com/added">more</a>.</p></body></html>'
+    out = io.BytesIO()
+    now = datetime(2024, 5, 1, 10, 1, tzinfo=timezone.utc)
+    write_record(
+        conversion_record(
+            "http://site0.com/page", dom, "text/html", first_id, "http://site0.com/page", now
+        ),
+        out,
+    )
+    write_record(
+        conversion_record(
+            "http://gone.com/", dom, "text/html", "<urn:uuid:nope>", "http://gone.com/", now
+        ),
+        out,
+    )
+    tables = read(tmp_path, recorded + out.getvalue())
+    rows = [r for r in tables["backlinks"] if r["source_url"] == "http://site0.com/page"]
+    assert sorted((r["target_url"], r["origin"]) for r in rows) == [
+        ("https://target.com/added", "rendered"),
+        ("https://target.com/x0", "both"),
+    ]
+    page = next(p for p in tables["pages"] if p["url"] == "http://site0.com/page")
+    assert page["rendered"] is True and page["render_reason"] == "recorded-dom"
+    others = [p for p in tables["pages"] if p["url"] != "http://site0.com/page"]
+    assert others and not any(p["rendered"] for p in others)
+    assert [r["url"] for r in tables["records"] if r["kind"] == "unmatched-dom"] == [
+        "http://gone.com/"
+    ]
+    assert tables["inputs"][0]["status"] == "partial"

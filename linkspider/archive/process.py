@@ -52,6 +52,7 @@ from linkspider.extract.fetched_page import (
     extract_fetched,
     page_record,
 )
+from linkspider.extract.html import is_html
 from linkspider.extract.placement import PlacementRule
 from linkspider.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS, ErrorItem
 
@@ -74,8 +75,13 @@ TABLES: dict[str, tuple[str, ...]] = {
     "redirects": REDIRECT_COLUMNS,
     "inputs": INPUT_COLUMNS,
 }
-#: Responses kept waiting for their metadata record (written right after them).
-_PENDING = 16
+#: A page of linkspider's recording waits this many records for its rendered DOM (a
+#: ``conversion`` record, written when the browser is done) before it is read from its raw
+#: HTML alone; and at most this many bytes of bodies wait at once.
+DOM_WINDOW = 1024
+PENDING_BYTES = 64 * 1024 * 1024
+#: ``render_reason`` of a page read with its recorded DOM (the crawl's reason is not kept).
+RECORDED_DOM = "recorded-dom"
 
 Row = tuple[object, ...]
 
@@ -126,6 +132,17 @@ def process_input(item: WarcInput, options: ExtractOptions) -> Iterator[tuple[st
     yield "inputs", (*_where(item), status, reader.records, reader.problems, detail)
 
 
+@dataclass
+class _Waiting:
+    """A response waiting for its metadata record, and a page for its rendered DOM."""
+
+    record: WarcRecord
+    offset: int
+    length: int
+    fields: list[tuple[str, str]] | None = None  # None: no metadata record (yet)
+    since: int = 0  # the record count when it began to wait for a DOM
+
+
 class _InputReader:
     def __init__(self, item: WarcInput, options: ExtractOptions) -> None:
         self.item = item
@@ -134,7 +151,10 @@ class _InputReader:
         self.problems = 0
         self._offset = 0
         self._length = 0
-        self._pending: OrderedDict[str, tuple[WarcRecord, int, int]] = OrderedDict()
+        self._count = 0  # records seen, look-ahead past a part's end included
+        self._conversions = 0
+        self._pending: OrderedDict[str, _Waiting] = OrderedDict()
+        self._pending_bytes = 0
 
     def read(self, found: Iterator[Frame], end: int | None = None) -> Iterator[tuple[str, Row]]:
         """The rows of the frames (of a part: those that start before ``end``)."""
@@ -147,49 +167,93 @@ class _InputReader:
                 yield self.record_row("", "", frame.problem, frame.detail)
                 continue
             for record in parse_records(frame.data):
+                self._count += 1
                 yield from self._record(record)
+                yield from self._expire()
         while self._pending:
-            yield from self._flush(next(iter(self._pending)), [])
+            yield from self._flush(next(iter(self._pending)))
 
     def _finish_part(self, frame: Frame, found: Iterator[Frame]) -> Iterator[tuple[str, Row]]:
-        """Past the end of a part: the metadata records of its last responses (they are
-        the next part's records: read here, counted there)."""
-        for _ in range(_PENDING):
-            if not self._pending or frame.problem:
-                return
+        """Past the end of a part: the metadata records of its last responses, and the
+        rendered DOMs of its last pages if the part had any (they are the next part's
+        records: read here, counted there)."""
+        start = self._count
+        while self._pending and not frame.problem and self._count - start < DOM_WINDOW:
             for record in parse_records(frame.data):
-                if record.rec_type == "metadata" and record.concurrent_to in self._pending:
-                    yield from self._flush(record.concurrent_to, record.fields or [("", "")])
-                elif record.rec_type not in ("request", "metadata"):
-                    return  # the next exchange: the pending responses have no metadata
+                self._count += 1
+                key = record.concurrent_to or record.refers_to
+                if key in self._pending and record.rec_type in ("metadata", "conversion"):
+                    yield from self._record(record, counted=False)
+                elif record.rec_type == "response":
+                    yield from self._no_metadata()
+                    if not (self._conversions and self._pending):
+                        return
+                yield from self._expire()
             frame = next(found, Frame(0, 0, problem="end"))
 
     def _shift(self, offset: int) -> int:
         return offset if self.item.split else offset + (self.item.offset or 0)
 
-    def _record(self, record: WarcRecord) -> Iterator[tuple[str, Row]]:
+    def _record(self, record: WarcRecord, counted: bool = True) -> Iterator[tuple[str, Row]]:
         if record.problem:
             yield self.record_row(record.rec_type, record.uri, record.problem, record.detail)
             return
-        self.records += 1
-        if record.rec_type == "response":
+        self.records += counted
+        kind = record.rec_type
+        if kind == "response":
+            yield from self._no_metadata()  # the records of an exchange are written together
             key = record.record_id or f"#{self._offset}"
-            self._pending[key] = (record, self._offset, self._length)
-            while len(self._pending) > _PENDING:
-                yield from self._flush(next(iter(self._pending)), [])
+            self._pending[key] = _Waiting(record, self._offset, self._length)
+            self._pending_bytes += len(record.body)
             return
-        if record.rec_type == "metadata" and record.concurrent_to in self._pending:
-            yield self.record_row("metadata", record.uri, "metadata", "", record.date)
-            yield from self._flush(record.concurrent_to, record.fields or [("", "")])
-            return
-        yield self.record_row(record.rec_type, record.uri, record.rec_type, "", record.date)
+        if kind == "metadata" and record.concurrent_to in self._pending:
+            waiting = self._pending[record.concurrent_to]
+            waiting.fields, waiting.since = record.fields or [("", "")], self._count
+            if not self._may_be_rendered(waiting.record):
+                yield from self._flush(record.concurrent_to)
+        elif kind == "conversion":
+            self._conversions += 1
+            if record.refers_to in self._pending:
+                dom = (record.body, record.uri, record.content_type)
+                yield from self._flush(record.refers_to, dom)
+            elif counted and not (self.item.split and self._count <= DOM_WINDOW):
+                # (a part's first records may be the DOMs of the part before's last pages)
+                detail = f"its response {record.refers_to} was not waiting in this input"
+                yield self.record_row(kind, record.uri, "unmatched-dom", detail, record.date)
+                return
+        if counted:
+            yield self.record_row(kind, record.uri, kind, "", record.date)
 
-    def _flush(self, key: str, fields: list[tuple[str, str]]) -> Iterator[tuple[str, Row]]:
-        record, offset, length = self._pending.pop(key)
+    def _may_be_rendered(self, record: WarcRecord) -> bool:
+        """A 2xx HTML page of linkspider's recording: a rendered DOM may follow."""
+        return 200 <= record.status < 300 and is_html(record.header("Content-Type"), record.body)
+
+    def _no_metadata(self) -> Iterator[tuple[str, Row]]:
+        """Flush the responses that got no metadata record (another crawler's WARC)."""
+        for key in [k for k, w in self._pending.items() if w.fields is None]:
+            yield from self._flush(key)
+
+    def _expire(self) -> Iterator[tuple[str, Row]]:
+        """Pages whose DOM did not come within the window are read from their raw HTML."""
+        while self._pending:
+            key, oldest = next(iter(self._pending.items()))
+            if oldest.fields is None:  # its metadata comes next
+                return
+            waited = self._count - oldest.since
+            if waited <= DOM_WINDOW and self._pending_bytes <= PENDING_BYTES:
+                return
+            yield from self._flush(key)
+
+    def _flush(
+        self, key: str, dom: tuple[bytes, str, str] | None = None
+    ) -> Iterator[tuple[str, Row]]:
+        waiting = self._pending.pop(key)
+        self._pending_bytes -= len(waiting.record.body)
+        record, fields = waiting.record, waiting.fields or []
         here = (self._offset, self._length)
-        self._offset, self._length = offset, length
+        self._offset, self._length = waiting.offset, waiting.length
         try:  # a page's rows all or none: its pages row says they are all out
-            rows = list(self._response(record, fields))
+            rows = list(self._response(record, fields, dom))
         except Exception as exc:  # a bug on one page costs that page, never the run
             detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
             rows = [self.record_row("response", record.uri, "extract-error", detail, record.date)]
@@ -197,7 +261,10 @@ class _InputReader:
         self._offset, self._length = here
 
     def _response(
-        self, record: WarcRecord, fields: list[tuple[str, str]]
+        self,
+        record: WarcRecord,
+        fields: list[tuple[str, str]],
+        dom: tuple[bytes, str, str] | None = None,
     ) -> Iterator[tuple[str, Row]]:
         values = dict(fields)
         kind = response_kind(record, robots=values.get(FIELD_ROBOTS) == "true")
@@ -244,8 +311,9 @@ class _InputReader:
             yield self.record_row("response", record.uri, kind, error, record.date)
             return
         result = extract_fetched(
-            fetched, self.options.targets, self.options.rules, self.options.max_bytes
-        )
+            fetched, self.options.targets, self.options.rules, self.options.max_bytes,
+            dom=dom, rendered=dom is not None, render_reason=RECORDED_DOM if dom else "",
+        )  # fmt: skip
         for row in result.rows:
             yield "backlinks", astuple(row)
         yield "pages", (*astuple(result.record), chain)

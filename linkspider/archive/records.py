@@ -56,6 +56,7 @@ PROBLEM_KINDS = frozenset(
         "unreadable",  # the input could not be opened or downloaded
         "range-error",  # a byte range not answered as asked (200, 416, short body...)
         "extract-error",  # extraction failed on one response (a bug: that page's rows lost)
+        "unmatched-dom",  # a rendered DOM whose page was no longer waiting: its rows are raw
     }
 )
 #: Scrapy's RedirectMiddleware follows these statuses (with a Location header).
@@ -78,6 +79,8 @@ class WarcRecord:
     uri: str = ""
     date: str = ""  # WARC-Date as the crawl writes times: 2026-01-31T12:00:00Z
     concurrent_to: str = ""
+    refers_to: str = ""  # WARC-Refers-To (a conversion record: the response it was made of)
+    content_type: str = ""  # the record's own Content-Type (WARC header)
     truncated: str = ""  # WARC-Truncated
     status: int = 0
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -125,6 +128,8 @@ def _read(record: object) -> WarcRecord:
         uri=(headers.get_header("WARC-Target-URI") or "").strip("<>"),
         date=warc_time(headers.get_header("WARC-Date") or ""),
         concurrent_to=headers.get_header("WARC-Concurrent-To") or "",
+        refers_to=headers.get_header("WARC-Refers-To") or "",
+        content_type=headers.get_header("Content-Type") or "",
         truncated=headers.get_header("WARC-Truncated") or "",
     )
     http = record.http_headers  # type: ignore[attr-defined]
@@ -138,6 +143,8 @@ def _read(record: object) -> WarcRecord:
             found.body = record.content_stream().read()  # type: ignore[attr-defined]
         except Exception as exc:  # a content coding that does not decode
             found.problem, found.detail = "bad-body", _one_line(exc)
+    elif rec_type == "conversion":  # the DOM a browser rendered (linkspider's recorder)
+        found.body = record.content_stream().read()  # type: ignore[attr-defined]
     elif rec_type == "metadata":
         text = record.content_stream().read().decode("utf-8", "replace")  # type: ignore[attr-defined]
         for line in text.splitlines():
