@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import gzip
 import re
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -170,7 +171,7 @@ class IndexQuery:
             raise CCIndexError("no domain to select")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SelectedRecord:
     """One capture to read: where its WARC record is and what the index says of it."""
 
@@ -370,7 +371,7 @@ def _keep(
             fetch_time=iso_utc(row["fetch_time"]),
             fetch_status=int(row["fetch_status"]),
             mime_type=detected if detected in query.mime_types else declared,
-            warc_filename=str(row["warc_filename"]),
+            warc_filename=sys.intern(str(row["warc_filename"])),  # shared by many records
             offset=int(row["warc_record_offset"]),
             length=int(row["warc_record_length"]),
             charset=str(row.get("content_charset") or ""),
