@@ -331,3 +331,43 @@ def test_a_rendered_crawl_gives_its_rendered_rows(
     assert reasons == {"recorded-dom"}
     info = json.loads((out / "archive.json").read_text("utf-8"))
     assert info["records"]["conversion"] > 0 and info["problems"] == 0
+
+
+def shift_dates(source: Path, target: Path, day: str) -> None:
+    """A later capture of the same pages: the WARC file with its WARC-Dates on ``day``."""
+    with source.open("rb") as handle, target.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for record in ArchiveIterator(handle, no_record_parse=True):
+            body = record.raw_stream.read()
+            date = record.rec_headers.get_header("WARC-Date")
+            if date:
+                record.rec_headers.replace_header("WARC-Date", day + date[10:])
+            copy = writer.create_warc_record(
+                record.rec_headers.get_header("WARC-Target-URI") or "", record.rec_type,
+                payload=io.BytesIO(body), warc_headers=record.rec_headers, length=len(body),
+            )  # fmt: skip
+            writer.write_record(copy)
+
+
+def test_two_captures_of_the_same_pages_give_one_row_each_first_and_last_seen(
+    recorded: Recorded, spark: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    later = tmp_path / "later"
+    later.mkdir()
+    for path in recorded.warc_dir.glob("*.warc.gz"):
+        shift_dates(path, later / path.name, "2031-01-02")
+    out = tmp_path / "out"
+    code, _, err = archive(
+        capsys, "--targets", SAMPLE_TARGETS, "--warc", str(recorded.warc_dir), str(later),
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    live = csv_rows(recorded.live.output_dir / "backlinks.csv")
+    rows = csv_rows(out / "backlinks.csv")
+    assert len(rows) == len(live)  # one row per link element, not per capture
+    assert {r["last_seen"][:10] for r in rows} == {"2031-01-02"}
+    captured = {r["first_seen"] for r in jsonl(out / "backlinks.jsonl")}
+    assert len(captured) >= 1 and all(not c.startswith("2031") for c in captured)
+    assert len(jsonl(out / "pages.jsonl")) == 2 * len(
+        jsonl(recorded.live.output_dir / "pages.jsonl")
+    )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from linkspider.extensions.run_report import write_run_json
 from linkspider.extract.indexability import format_redirects
 from linkspider.items import redirected_page
 from linkspider.output import FINISHED, utc_now
-from linkspider.reports.exports import ExportSummary, build_exports
+from linkspider.reports.exports import BACKLINK_KEY, PAGE_KEY, ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.spreadsheet import safe_cell
 
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 PARTIAL = "partial"
+#: Column added to the streamed rows: the capture time of the row's own page.
+CAPTURED = "_captured"
 ARCHIVE_JSON = "archive.json"
 RECORDS_CSV = "archive_records.csv"
 #: Record kinds not listed in archive_records.csv (the pages and their companions).
@@ -67,6 +69,27 @@ def table_rows(spark: SparkSession, path: str) -> Iterator[dict[str, Any]]:
     """The rows of one Parquet table, streamed partition by partition to the driver."""
     for row in spark.read.parquet(path).toLocalIterator():
         yield row.asDict()
+
+
+def captures_in_order(
+    spark: SparkSession, path: str, key: Sequence[str], at: str
+) -> Iterator[dict[str, Any]]:
+    """Rows of a table, captures of the same row (a page archived twice) oldest first.
+
+    The exports keep the last row of each key (as for a resumed crawl): the newest
+    capture. Backlink rows get ``first_seen`` the oldest capture of their key and
+    ``last_seen`` the newest.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as f
+
+    frame = spark.read.parquet(path).withColumn(CAPTURED, f.col(at))
+    if at == "first_seen":
+        same = Window.partitionBy(*key)
+        frame = frame.withColumn("first_seen", f.min("first_seen").over(same))
+        frame = frame.withColumn("last_seen", f.max("last_seen").over(same))
+    for row in frame.orderBy(CAPTURED).toLocalIterator():
+        yield row.asDict()  # with CAPTURED: when this row's page was captured
 
 
 def summarise(spark: SparkSession, tables: dict[str, str]) -> dict[str, Any]:
@@ -97,7 +120,9 @@ def summarise(spark: SparkSession, tables: dict[str, str]) -> dict[str, Any]:
     complete = problem_count == 0 and set(by_status) <= {"read"}
     return {
         "status": FINISHED if complete else PARTIAL,
-        "inputs": inputs.select("input").distinct().count(),
+        # a file read in parts is one input; a record range is one
+        "inputs": inputs.where(~f.col("part")).count()
+        + inputs.where(f.col("part")).select("input").distinct().count(),
         "input_parts": sum(by_status.values()),  # files read in parts count each part
         "inputs_by_status": dict(sorted(by_status.items())),
         "records": dict(sorted(kinds.items())),
@@ -125,9 +150,12 @@ def build_run_folder(
     exports = ExportSummary()
     if not rows_only:
         hops = [_hop(row) for row in table_rows(spark, tables["redirects"])]
-        rebuilt = _write_pages(table_rows(spark, tables["pages"]), folder / "pages.jsonl", hops)
+        pages = captures_in_order(spark, tables["pages"], PAGE_KEY, "fetched_at")
+        rebuilt = _write_pages(pages, folder / "pages.jsonl", hops)
         _write_backlinks(
-            table_rows(spark, tables["backlinks"]), folder / "backlinks.jsonl", rebuilt
+            captures_in_order(spark, tables["backlinks"], BACKLINK_KEY, "first_seen"),
+            folder / "backlinks.jsonl",
+            rebuilt,
         )
         _write_jsonl(table_rows(spark, tables["errors"]), folder / "errors.jsonl", TABLES["errors"])
         _write_records(_listed_records(spark, tables["records"]), folder / RECORDS_CSV)
@@ -216,7 +244,7 @@ def _write_backlinks(
     columns = TABLES["backlinks"]
     with _atomic(path) as out:
         for row in rows:
-            chain = rebuilt.get((row["source_url"], row["first_seen"]))
+            chain = rebuilt.get((row["source_url"], row[CAPTURED]))
             if chain is not None:
                 row["source_redirects"] = chain
             out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")

@@ -38,7 +38,13 @@ _ITEMS: dict[str, type] = {"backlinks": BacklinkItem, "pages": PageItem, "errors
 _TYPES = {
     "records": {"offset": "int", "length": "int"},
     "redirects": {"depth": "int"},  # status: 301... or "meta refresh"
-    "inputs": {"offset": "int", "length": "int", "records": "int", "problems": "int"},
+    "inputs": {
+        "offset": "int",
+        "length": "int",
+        "part": "bool",
+        "records": "int",
+        "problems": "int",
+    },
 }
 
 

@@ -63,7 +63,10 @@ RECORD_COLUMNS = ("input", "offset", "length", "record_type", "url", "kind", "de
 #: metadata records; null when the WARC does not say).
 REDIRECT_COLUMNS = ("url", "location", "status", "fetched_at", "depth", "chain")
 #: ``inputs`` columns: one row per input, ``status`` ``read`` or the problem that stopped it.
-INPUT_COLUMNS = ("input", "offset", "length", "status", "records", "problems", "detail")
+#: ``part``: a part of a big file read in parallel (offset/length: the part's bytes).
+INPUT_COLUMNS = (
+    "input", "offset", "length", "part", "status", "records", "problems", "detail",
+)  # fmt: skip
 #: Extra ``pages`` columns (dropped from the exports): the redirect URLs before the page,
 #: JSON (the crawl's, from linkspider's metadata records), or null when the WARC does not say.
 PAGE_EXTRA = ("chain",)
@@ -333,8 +336,8 @@ class _InputReader:
         return "records", (*where, rec_type, url, kind, detail, date)
 
 
-def _where(item: WarcInput) -> tuple[str, int | None, int | None]:
-    return item.location, item.offset, item.length
+def _where(item: WarcInput) -> tuple[str, int | None, int | None, bool]:
+    return item.location, item.offset, item.length, item.split
 
 
 def _int(value: str | None) -> int:
