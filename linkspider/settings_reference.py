@@ -391,6 +391,12 @@ SETTINGS: Final[tuple[SettingDoc, ...]] = (
         "Environment variable: the list of web-graph releases.",
     ),
     SettingDoc(
+        "LINKSPIDER_DISCOVER_WORKERS", "Environment variables", None,
+        "Environment variable: processes scanning web-graph edge files at once (one file "
+        "each; only for 64 MB of edge files or more).",
+        default_note="the CPU count",
+    ),
+    SettingDoc(
         "LINKSPIDER_GZIP", "Environment variables", None,
         "Environment variable: `zlib` decompresses in-process instead of with `pigz` or "
         "`gzip`.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -213,6 +214,40 @@ def test_edge_scan_matches_a_plain_reading(
         expected = np.unique(edges[edges[:, 1] == target, 0])
         assert np.array_equal(scan.sources[target], expected)
     assert scan.edges == len(edges)
+
+
+def test_parallel_scan_gives_the_sequential_answer(
+    noisy: tuple[Path, list[tuple[str, str]]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = open_release(noisy[0]).files("host").edges
+    assert len(files) > 1
+    edges = np.array([list(map(int, line.split("\t"))) for f in files for line in lines(f)])
+    popular = np.argsort(-np.bincount(edges[:, 1]))[: FIND_LIMIT + 3].tolist()
+    monkeypatch.setattr(edges_module, "PARALLEL_MIN_BYTES", 0)
+    done: list[tuple[Path, int]] = []
+
+    def progress(path: Path) -> Callable[[int], None]:
+        return lambda read: done.append((path, read))
+
+    one = scan_edges(files, popular, workers=1)
+    two = scan_edges(files, popular, progress, workers=2)
+    assert one.edges == two.edges == len(edges)
+    assert {t: v.tolist() for t, v in one.sources.items()} == {
+        t: v.tolist() for t, v in two.sources.items()
+    }
+    assert sorted(done) == sorted((f, f.stat().st_size) for f in files)  # one report a file
+    broken = tmp_path / files[1].name
+    broken.write_bytes(files[1].read_bytes()[:-40])
+    with pytest.raises(CorruptFileError, match=broken.name):
+        scan_edges([files[0], broken], popular, workers=2)
+
+
+def test_scan_workers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKSPIDER_DISCOVER_WORKERS", "3")
+    assert edges_module.scan_workers() == 3
+    monkeypatch.setenv("LINKSPIDER_DISCOVER_WORKERS", "many")
+    with pytest.raises(ValueError, match="LINKSPIDER_DISCOVER_WORKERS"):
+        edges_module.scan_workers()
 
 
 @pytest.mark.parametrize("inflate", ["program", "zlib"])

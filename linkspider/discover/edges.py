@@ -8,8 +8,11 @@ numpy and tests them against the sorted targets.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,29 +47,106 @@ def scan_edges(
     files: Sequence[Path],
     target_ids: Collection[int],
     progress: Callable[[Path], ReadProgress | None] | None = None,
+    workers: int | None = None,
 ) -> EdgeScan:
-    """Sources of every edge into ``target_ids`` in ``files`` (all read; self-loops kept)."""
+    """Sources of every edge into ``target_ids`` in ``files`` (all read; self-loops kept).
+
+    With ``workers`` > 1 (default: :func:`scan_workers`) and at least
+    ``PARALLEL_MIN_BYTES`` of edge files in more than one file, the files are scanned by
+    that many processes at once, one file each (each with its own decompressor); progress
+    is then reported per file, when it is done.
+    """
     started = time.perf_counter()
     targets = np.unique(np.fromiter(target_ids, dtype=np.int64))
     found: dict[int, list[IdArray]] = {int(t): [] for t in targets}
     scan = EdgeScan()
-    patterns = [(int(t), b"\t%d\n" % t) for t in targets]
-    for path in files:
-        scan.files.append(path)
-        scan.bytes_compressed += path.stat().st_size
-        for block in line_blocks(path, progress(path) if progress else None):
-            scan.edges += block.count(b"\n")
-            scan.bytes_text += len(block)
-            try:
-                searched = len(patterns) <= FIND_LIMIT and _find_block(block, patterns, found)
-            except ValueError:
-                raise CorruptFileError(f"{path}: a line is not <from id> TAB <to id>") from None
-            if not searched:
-                _numpy_block(block, targets, found, path)
+    scan.files = list(files)
+    scan.bytes_compressed = sum(path.stat().st_size for path in files)
+    workers = scan_workers() if workers is None else workers
+    parallel = workers > 1 and len(files) > 1 and scan.bytes_compressed >= PARALLEL_MIN_BYTES
+    if parallel:
+        results = _scan_parallel(files, targets, progress, min(workers, len(files)))
+    else:
+        results = (
+            _scan_file(path, targets, progress(path) if progress else None) for path in files
+        )
+    for part in results:
+        scan.edges += part.edges
+        scan.bytes_text += part.bytes_text
+        for target, sources in part.found.items():
+            found[target].extend(sources)
     for target, parts in found.items():
         scan.sources[target] = np.unique(np.concatenate(parts)) if parts else _EMPTY
     scan.seconds = time.perf_counter() - started
     return scan
+
+
+#: Below this many compressed bytes of edge files, one process scans them all (starting
+#: worker processes costs more than it saves).
+PARALLEL_MIN_BYTES = 64 << 20
+
+
+def scan_workers() -> int:
+    """Processes for an edge scan: ``$LINKSPIDER_DISCOVER_WORKERS``, else the CPU count."""
+    value = os.environ.get("LINKSPIDER_DISCOVER_WORKERS")
+    if value is not None and value.strip():
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(
+                f"LINKSPIDER_DISCOVER_WORKERS must be a whole number, not {value!r}"
+            ) from None
+    return os.cpu_count() or 1
+
+
+@dataclass
+class _FileScan:
+    edges: int = 0
+    bytes_text: int = 0
+    found: dict[int, list[IdArray]] = field(default_factory=dict)
+
+
+def _scan_file(path: Path, targets: IdArray, progress: ReadProgress | None = None) -> _FileScan:
+    """One edge file (a top-level function: worker processes run it)."""
+    part = _FileScan(found={int(t): [] for t in targets})
+    patterns = [(int(t), b"\t%d\n" % t) for t in targets]
+    for block in line_blocks(path, progress):
+        part.edges += block.count(b"\n")
+        part.bytes_text += len(block)
+        if not len(targets):
+            continue
+        try:
+            searched = len(patterns) <= FIND_LIMIT and _find_block(block, patterns, part.found)
+        except ValueError:
+            raise CorruptFileError(f"{path}: a line is not <from id> TAB <to id>") from None
+        if not searched:
+            _numpy_block(block, targets, part.found, path)
+    part.found = {t: v for t, v in part.found.items() if v}
+    return part
+
+
+def _scan_parallel(
+    files: Sequence[Path],
+    targets: IdArray,
+    progress: Callable[[Path], ReadProgress | None] | None,
+    workers: int,
+) -> Iterator[_FileScan]:
+    # spawn, not fork: discover also runs inside a crawl, whose process has threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_scan_file, path, targets): path for path in files}
+        try:
+            for future in as_completed(futures):
+                part = future.result()
+                path = futures[future]
+                report = progress(path) if progress else None
+                if report is not None:
+                    report(path.stat().st_size)
+                yield part
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 _EMPTY: IdArray = np.zeros(0, dtype=np.int64)
