@@ -120,22 +120,27 @@ def test_archive_of_a_recorded_crawl_gives_the_live_crawls_rows(
     assert str(table.schema.field("link_index").type) == "int64"
 
 
-def strip_metadata(source: Path, target: Path) -> None:
-    """The WARC file without linkspider's metadata records: as another crawler's."""
+def rewrite_warc(source: Path, target: Path, metadata: bool = True, day: str = "") -> None:
+    """The WARC file without linkspider's metadata records (as another crawler's), or
+    captured on another ``day`` (its WARC-Dates moved)."""
     with source.open("rb") as handle, target.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
         for record in ArchiveIterator(handle, no_record_parse=True):
-            if record.rec_type == "metadata":
+            if record.rec_type == "metadata" and not metadata:
                 continue
             body = record.raw_stream.read()
+            date = record.rec_headers.get_header("WARC-Date")
+            if day and date:
+                record.rec_headers.replace_header("WARC-Date", day + date[10:])
             copy = writer.create_warc_record(
-                record.rec_headers.get_header("WARC-Target-URI") or "",
-                record.rec_type,
-                payload=io.BytesIO(body),
-                warc_headers=record.rec_headers,
-                length=len(body),
-            )
+                record.rec_headers.get_header("WARC-Target-URI") or "", record.rec_type,
+                payload=io.BytesIO(body), warc_headers=record.rec_headers, length=len(body),
+            )  # fmt: skip
             writer.write_record(copy)
+
+
+def strip_metadata(source: Path, target: Path) -> None:
+    rewrite_warc(source, target, metadata=False)
 
 
 def test_a_warc_of_another_crawler_gives_the_same_rows_but_depth(
@@ -333,29 +338,13 @@ def test_a_rendered_crawl_gives_its_rendered_rows(
     assert info["records"]["conversion"] > 0 and info["problems"] == 0
 
 
-def shift_dates(source: Path, target: Path, day: str) -> None:
-    """A later capture of the same pages: the WARC file with its WARC-Dates on ``day``."""
-    with source.open("rb") as handle, target.open("wb") as out:
-        writer = WARCWriter(out, gzip=True)
-        for record in ArchiveIterator(handle, no_record_parse=True):
-            body = record.raw_stream.read()
-            date = record.rec_headers.get_header("WARC-Date")
-            if date:
-                record.rec_headers.replace_header("WARC-Date", day + date[10:])
-            copy = writer.create_warc_record(
-                record.rec_headers.get_header("WARC-Target-URI") or "", record.rec_type,
-                payload=io.BytesIO(body), warc_headers=record.rec_headers, length=len(body),
-            )  # fmt: skip
-            writer.write_record(copy)
-
-
 def test_two_captures_of_the_same_pages_give_one_row_each_first_and_last_seen(
     recorded: Recorded, spark: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     later = tmp_path / "later"
     later.mkdir()
     for path in recorded.warc_dir.glob("*.warc.gz"):
-        shift_dates(path, later / path.name, "2031-01-02")
+        rewrite_warc(path, later / path.name, day="2031-01-02")
     out = tmp_path / "out"
     code, _, err = archive(
         capsys, "--targets", SAMPLE_TARGETS, "--warc", str(recorded.warc_dir), str(later),
