@@ -49,6 +49,8 @@ def pending_pages() -> list[str]:
     """The feature pages the lead adds to the nav: commented ``# - Title: page.md`` lines
     under the ``FEATURE PAGES`` comment of mkdocs.yml."""
     text = (ROOT / "mkdocs.yml").read_text("utf-8")
+    if "# FEATURE PAGES" not in text:
+        return []
     block = text.split("# FEATURE PAGES", 1)[1].split("\n  - ", 1)[0]
     return re.findall(r"#\s*- [^:\n]+:\s*(\S+\.md)", block)
 
