@@ -6,6 +6,7 @@ folder, the backlink columns, the test count) are checked against it."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import subprocess
@@ -154,3 +155,26 @@ def test_docs_command_serves_the_site(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait()
+
+
+def test_readme_discover_blocks_run_as_written(tmp_path: Path) -> None:
+    """The README's Discover blocks, verbatim, from a folder laid out like the clone's root
+    (its ``linkspider/`` package folder is the clone's): the candidates and the statuses
+    the README quotes."""
+    (tmp_path / "linkspider").symlink_to(ROOT / "linkspider")
+    env = {**user_env(), "LINKSPIDER_CACHE_DIR": str(tmp_path / "cache")}
+    discover, verify = [code for code in blocks(README, "bash") if "discover" in code]
+    for code in (discover, verify):
+        done = subprocess.run(["bash", "-c", code], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+    out = tmp_path / "output" / "discover-cc-main-2026-sample-domain"
+    with (out / "referring_candidates.csv").open(encoding="utf-8-sig") as f:
+        assert len(list(csv.DictReader(f))) == 12
+    assert len((out / "seeds.txt").read_text("utf-8").split()) == 5
+    status = json.loads((tmp_path / "output" / "latest" / "run.json").read_text("utf-8"))
+    counts = status["candidates_status"]["counts"]
+    assert (counts["verified"], counts["unreachable"]) == (10, 2)
+    text = README.read_text("utf-8")
+    assert "`referring_candidates.csv` (12 domains)" in text
+    assert "10 verified, 2\nunreachable" in text
