@@ -28,7 +28,9 @@ def _pandas_load(parquet_path: Path) -> pd.DataFrame:
     frame = pd.read_parquet(parquet_path, columns=aggregates.AGGREGATE_COLUMNS)
     image = frame["link_type"] == "image"
     frame["anchor"] = frame["anchor_text"].where(~image, frame["image_alt"])
-    frame["anchor_key"] = frame["anchor"].str.lower()
+    # pandas' Arrow-backed strings lower-case like the exports (İ -> i); the default string
+    # dtype is Arrow-backed only from pandas 3, so ask for it (the minimum-versions run).
+    frame["anchor_key"] = frame["anchor"].astype("string[pyarrow]").str.lower()
     return frame
 
 
