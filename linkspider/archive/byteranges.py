@@ -326,8 +326,27 @@ class RangeReader:
 
 
 def _request_message(exc: requests.RequestException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"cannot connect: {text[:200]}"
+    """Why a request got no answer, in a few words (urllib3's own text is a paragraph)."""
+    text = str(exc)
+    for marker, reason in _CONNECT_REASONS:
+        if marker in text:
+            return f"cannot connect: {reason}"
+    if isinstance(exc, requests.Timeout):
+        return "cannot connect: timed out"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"cannot connect: {first[:160]}"
+
+
+#: Markers of urllib3's messages, and what they mean.
+_CONNECT_REASONS = (
+    ("NameResolutionError", "the host name does not resolve (no network, or a wrong URL?)"),
+    ("Failed to resolve", "the host name does not resolve (no network, or a wrong URL?)"),
+    ("Connection refused", "connection refused"),
+    ("timed out", "timed out"),
+    ("Connection reset", "connection reset"),
+    ("SSLError", "TLS handshake failed"),
+    ("CERTIFICATE_VERIFY_FAILED", "the server's certificate is not trusted"),
+)
 
 
 def _os_message(exc: OSError) -> str:
