@@ -91,7 +91,8 @@ def cc_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CCWeb]:
     shutil.copy(mirror / first, mirror / "bad" / "cut.warc.gz")
     (mirror / "_site.toml").write_text(
         '[[route]]\npath = "/bad/no-ranges.warc.gz"\nranges = false\n\n'
-        '[[route]]\npath = "/bad/cut.warc.gz"\ntruncate_at = 100\n',
+        '[[route]]\npath = "/bad/cut.warc.gz"\ntruncate_at = 100\n\n'
+        '[[route]]\npath = "/bad/busy.warc.gz"\nstatus = 503\n',
         encoding="utf-8",
     )
     # a bigger index of made-up domains: pruning shows in the bytes transferred
@@ -302,6 +303,15 @@ def test_a_body_cut_short_is_refused(cc_web: CCWeb) -> None:
     with pytest.raises(RangeError, match="100 of 500 bytes arrived") as failure:
         RangeReader().read(cc_web.base + "bad/cut.warc.gz", 0, 500)
     assert failure.value.kind == "short-body"
+
+
+def test_a_busy_server_is_asked_again_then_the_record_is_listed(cc_web: CCWeb) -> None:
+    pauses: list[float] = []
+    reader = RangeReader(sleep=pauses.append)
+    with pytest.raises(RangeError, match=r"bytes 0-99: HTTP 503") as failure:
+        reader.read(cc_web.base + "bad/busy.warc.gz", 0, 100)
+    assert failure.value.kind == "http-error"
+    assert pauses == [1.0, 2.0, 4.0]  # 3 retries, each pause twice the one before
 
 
 def test_a_missing_file_and_a_refused_connection(cc_web: CCWeb) -> None:
