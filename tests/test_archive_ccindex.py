@@ -125,6 +125,8 @@ def write_bad_crawl(mirror: Path, crawl: CCCrawl) -> None:
         bad("/runs-past-the-end", warc_record_offset=size - 10, warc_record_length=500),
         bad("/answered-200", warc_filename="bad/no-ranges.warc.gz"),
         bad("/cut-short", warc_filename="bad/cut.warc.gz", warc_record_offset=0),
+        # inside the file, but one byte into a record: no gzip member starts there
+        bad("/misaligned", warc_record_offset=first["warc_record_offset"] + 1),
     ]
     names = write_index(mirror, BAD_CRAWL, "warc", rows, row_group_rows=100, parts=1)
     write_listing(mirror / listing_path(BAD_CRAWL), names)
@@ -420,7 +422,7 @@ def test_archive_command_with_unreadable_records_is_partial(cc_web: CCWeb, tmp_p
     assert run.returncode == 3, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     partial = [line for line in run.stderr.splitlines() if line.startswith("partial:")]
-    assert len(partial) == 1 and "4 problem(s)" in partial[0]
+    assert len(partial) == 1 and "5 problem(s)" in partial[0]
     info = json.loads((tmp_path / "out" / "archive.json").read_text())
     assert info["status"] == "partial"
     listed = csv_rows(tmp_path / "out" / "archive_records.csv")
@@ -429,6 +431,8 @@ def test_archive_command_with_unreadable_records_is_partial(cc_web: CCWeb, tmp_p
     text = " | ".join(details)
     for kind in ("(past-end)", "(range-ignored)", "(short-body)"):
         assert kind in text
+    # the misaligned range was read, and its bytes are not a record: listed too
+    assert [r for r in listed if r["kind"] in ("broken-gzip", "not-warc", "garbage")]
     # the readable records still gave their rows
     assert csv_rows(tmp_path / "out" / "backlinks.csv")
 
