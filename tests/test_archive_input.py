@@ -482,3 +482,11 @@ def test_a_rendered_dom_is_merged_with_its_page_and_a_stray_one_listed(tmp_path:
         "http://gone.com/"
     ]
     assert tables["inputs"][0]["status"] == "partial"
+
+
+def test_a_record_id_met_twice_loses_no_page(tmp_path: Path) -> None:
+    """Files joined together repeat their record IDs: each capture is still read."""
+    once = linkspider_warc(4)
+    tables = read(tmp_path, once + once + once)
+    assert len(tables["pages"]) == 12 and len(tables["backlinks"]) == 12
+    assert tables["inputs"][0]["status"] == "read"

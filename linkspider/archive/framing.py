@@ -34,6 +34,7 @@ from typing import Protocol
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/"
 _CHUNK = 1 << 20
+_FIRST_CHUNK = 16 << 10
 _CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
 #: A plain record starts with its version line, "WARC/1.0" or "WARC/1.1", at a line start.
 _VERSION = re.compile(rb"WARC/\d\.\d+\r?\n")
@@ -141,12 +142,14 @@ def _inflate(buf: Buffer, pos: int) -> tuple[bytes, int, str]:
     out: list[bytes] = []
     fed = 0
     size = len(buf)
+    step = _FIRST_CHUNK  # most records are a few KB: never copy a megabyte for one
     try:
         while not inflater.eof:
             if pos + fed >= size:
                 return b"", 0, "truncated"
-            chunk = buf[pos + fed : pos + fed + _CHUNK]
+            chunk = buf[pos + fed : pos + fed + step]
             fed += len(chunk)
+            step = min(step * 2, _CHUNK)
             out.append(inflater.decompress(chunk))
     except zlib.error as exc:
         return b"", 0, f"gzip: {exc}"
@@ -157,8 +160,7 @@ def _plain_frames(buf: Buffer, pos: int) -> Iterator[Frame]:
     size = len(buf)
     while pos < size:
         if buf[pos : pos + 5] != WARC_MAGIC:
-            rest = buf[pos:size]
-            if not rest.strip(b"\r\n"):
+            if size - pos <= 4096 and not buf[pos:size].strip(b"\r\n"):
                 return  # trailing blank lines
             found = _next_plain(buf, pos + 1)
             yield Frame(pos, found - pos, problem=GARBAGE, detail=f"{found - pos} bytes skipped")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from dataclasses import fields
-from functools import partial
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -66,27 +65,42 @@ def run_job(
     inputs = [part for item in inputs for part in split_file(item, part_bytes)]
     context = spark.sparkContext
     bins = plan_tasks(inputs, context.defaultParallelism, part_bytes or PART_BYTES, tasks)
-    pairs = (
-        context.parallelize(bins, numSlices=len(bins))
-        .mapPartitions(lambda found: process_inputs(chain.from_iterable(found), options))
-        .persist(StorageLevel.MEMORY_AND_DISK)
+    names = list(TABLES)
+    rows = context.parallelize(bins, numSlices=len(bins)).mapPartitions(
+        lambda found: (
+            _in_union(pair, names) for pair in process_inputs(chain.from_iterable(found), options)
+        )
     )
+    # One pass in Python: each row goes to the JVM once, in the struct column of its
+    # table; the tables are then split off and written by Spark (no per-row check in Python)
+    union = spark.createDataFrame(rows, union_schema(), verifySchema=False)
+    union = union.persist(StorageLevel.MEMORY_AND_DISK)
     paths = {}
     try:
         for table in TABLES:
-            rows = pairs.filter(partial(_table_rows, name=table)).values()
             path = f"{rows_path.rstrip('/')}/{table}"
-            # rows are built to the schema: no per-row check in Python
-            frame = spark.createDataFrame(rows, table_schema(table), verifySchema=False)
+            frame = union.where(union["table"] == table).select(f"{table}.*")
             frame.write.mode("overwrite").parquet(path)
             paths[table] = path
     finally:
-        pairs.unpersist()
+        union.unpersist()
     return paths
 
 
-def _table_rows(pair: tuple[str, Row], name: str) -> bool:
-    return pair[0] == name
+def _in_union(pair: tuple[str, Row], names: list[str]) -> tuple[object, ...]:
+    """``(table, None, ..., row, ..., None)``: a row of :func:`union_schema`."""
+    table, row = pair
+    values: list[object] = [None] * len(names)
+    values[names.index(table)] = row
+    return (table, *values)
+
+
+def union_schema() -> StructType:
+    """Every table in one: its name, then one struct column per table."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    columns = [StructField(name, table_schema(name), True) for name in TABLES]
+    return StructType([StructField("table", StringType(), False), *columns])
 
 
 def plan_tasks(

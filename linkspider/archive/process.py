@@ -157,6 +157,7 @@ class _InputReader:
         self._count = 0  # records seen, look-ahead past a part's end included
         self._conversions = 0
         self._pending: OrderedDict[str, _Waiting] = OrderedDict()
+        self._unannotated: set[str] = set()  # pending responses without metadata (yet)
         self._pending_bytes = 0
 
     def read(self, found: Iterator[Frame], end: int | None = None) -> Iterator[tuple[str, Row]]:
@@ -206,12 +207,16 @@ class _InputReader:
         if kind == "response":
             yield from self._no_metadata()  # the records of an exchange are written together
             key = record.record_id or f"#{self._offset}"
+            if key in self._pending:  # a record ID met twice (files joined together)
+                yield from self._flush(key)
             self._pending[key] = _Waiting(record, self._offset, self._length)
+            self._unannotated.add(key)
             self._pending_bytes += len(record.body)
             return
         if kind == "metadata" and record.concurrent_to in self._pending:
             waiting = self._pending[record.concurrent_to]
             waiting.fields, waiting.since = record.fields or [("", "")], self._count
+            self._unannotated.discard(record.concurrent_to)
             if not self._may_be_rendered(waiting.record):
                 yield from self._flush(record.concurrent_to)
         elif kind == "conversion":
@@ -233,8 +238,10 @@ class _InputReader:
 
     def _no_metadata(self) -> Iterator[tuple[str, Row]]:
         """Flush the responses that got no metadata record (another crawler's WARC)."""
-        for key in [k for k, w in self._pending.items() if w.fields is None]:
-            yield from self._flush(key)
+        for key in list(self._unannotated):
+            if key in self._pending:
+                yield from self._flush(key)
+        self._unannotated.clear()
 
     def _expire(self) -> Iterator[tuple[str, Row]]:
         """Pages whose DOM did not come within the window are read from their raw HTML."""
