@@ -221,6 +221,11 @@ def test_a_warc_served_over_http(
     for index, path in enumerate(sorted(recorded.warc_dir.glob("*.warc.gz"))):
         shutil.copy(path, site / f"crawl-{index}.warc.gz")
     (site / "page.warc.gz").write_bytes(gzip.compress(b"<html>not a warc</html>"))
+    (site / "_site.toml").write_text(
+        '[[route]]\npath = "/cut.warc.gz"\nfile = "crawl-0.warc.gz"\ntruncate_at = 30000\n'
+        '[[route]]\npath = "/cut-early.warc.gz"\nfile = "crawl-0.warc.gz"\ntruncate_at = 1000\n',
+        "utf-8",
+    )
     with TestWeb([tmp_path / "sites"]) as web:
         base = f"http://localhost:{web.http_port}"
         urls = [f"{base}/{p.name}" for p in sorted(site.glob("crawl-*.warc.gz"))]
@@ -231,6 +236,32 @@ def test_a_warc_served_over_http(
         assert code == 0, err
         bad = archive(capsys, "--targets", SAMPLE_TARGETS, "--warc", f"{base}/page.warc.gz")
         missing = archive(capsys, "--targets", SAMPLE_TARGETS, "--warc", f"{base}/nope.warc.gz")
+        early = archive(capsys, "--targets", SAMPLE_TARGETS, "--warc", f"{base}/cut-early.warc.gz")
+        cut_out = tmp_path / "cut"
+        cut = archive(
+            capsys, "--targets", SAMPLE_TARGETS, "--warc", f"{base}/cut.warc.gz",
+            "--out", str(cut_out),
+        )  # fmt: skip
+    # a download cut short: what arrived is read, the cut is listed, the run is partial
+    assert cut[0] == 3 and "partial" in cut[2]
+    info = json.loads((cut_out / "archive.json").read_text("utf-8"))
+    assert info["status"] == "partial" and info["records"]["unreadable"] == 1
+    assert "download cut short after 30000 bytes" in str(info["problems_listed"])
+    reference = tmp_path / "first-bytes"
+    reference.mkdir()
+    (reference / "w.warc.gz").write_bytes((site / "crawl-0.warc.gz").read_bytes()[:30000])
+    ref_out = tmp_path / "ref"
+    assert (
+        archive(
+            capsys, "--targets", SAMPLE_TARGETS, "--warc", str(reference), "--out", str(ref_out)
+        )[0]
+        == 3
+    )
+    assert comparable(jsonl(cut_out / "backlinks.jsonl")) == comparable(
+        jsonl(ref_out / "backlinks.jsonl")
+    )
+    assert jsonl(cut_out / "backlinks.jsonl")  # the records before the cut
+    assert early[0] == 3 and "partial" in early[2]  # cut inside its first records
     assert comparable(jsonl(out / "backlinks.jsonl")) == comparable(
         jsonl(recorded.live.output_dir / "backlinks.jsonl")
     )

@@ -160,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     out = prepare_output_dir(out_arg, str(settings.get("LINKSPIDER_OUTPUT_ROOT")), "archive")
     info: dict[str, Any] = {
-        "command": ["linkspider", *sys.argv[1:]] if sys.argv else [],
+        "command": ["linkspider", "archive", *_arguments(sys.argv[1:])],
         "targets": targets.describe(),
         "started_at": utc_now(),
         "output_dir": str(out),
@@ -214,6 +214,11 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def _arguments(argv: list[str]) -> list[str]:
+    """This command's arguments (after ``archive``, or all of them under spark-submit)."""
+    return argv[argv.index("archive") + 1 :] if "archive" in argv else argv
 
 
 def _cc_hint(cc: Any) -> str:
@@ -275,6 +280,7 @@ def _check_head(name: str, head: bytes) -> None:
 
 
 def _url_head(url: str) -> bytes:
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -289,8 +295,8 @@ def _url_head(url: str) -> bytes:
             return head
     except urllib.error.HTTPError as exc:
         raise InputError("unreadable", f"{url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise InputError("unreadable", f"{url}: {getattr(exc, 'reason', exc)}") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        raise InputError("unreadable", f"{url}: {getattr(exc, 'reason', exc)!s}") from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -18,6 +18,7 @@ and a one-line message. No Spark and no Scrapy here.
 
 from __future__ import annotations
 
+import http.client
 import mmap
 import os
 import shutil
@@ -81,8 +82,12 @@ def local_path(location: str) -> Path | None:
 
 
 @contextmanager
-def open_input(item: WarcInput) -> Iterator[Buffer]:
-    """The bytes of ``item`` as a buffer (``bytes`` or an ``mmap``; a part: the file's)."""
+def open_input(item: WarcInput, cut: list[str] | None = None) -> Iterator[Buffer]:
+    """The bytes of ``item`` as a buffer (``bytes`` or an ``mmap``; a part: the file's).
+
+    A download cut short yields the bytes that arrived, and appends why to ``cut``.
+    """
+    cut = [] if cut is None else cut
     if item.offset is not None and not item.split:
         yield read_range(item.location, item.offset, item.length or 0)
         return
@@ -94,10 +99,22 @@ def open_input(item: WarcInput) -> Iterator[Buffer]:
     with tempfile.TemporaryDirectory(prefix="linkspider-warc-") as tmp:
         spool = Path(tmp) / "input.warc"
         with spool.open("wb") as out, _open_remote(item.location) as source:
+            # A cut download (an error, or fewer bytes than Content-Length: urllib returns a
+            # short body without a word): what arrived is read, its last record listed as
+            # truncated, and the cut is a problem of its own: never silently complete.
+            announced = _content_length(source)
             try:
                 shutil.copyfileobj(source, out, _CHUNK)
-            except OSError as exc:
-                raise InputError("unreadable", f"{item.location}: download failed: {exc}") from None
+            except (OSError, http.client.HTTPException) as exc:
+                cut.append(
+                    f"{item.location}: download cut short after {out.tell()} bytes ({exc!r})"
+                )
+            else:
+                if announced is not None and out.tell() != announced:
+                    cut.append(
+                        f"{item.location}: download cut short after {out.tell()} bytes "
+                        f"of {announced}"
+                    )
         with _mapped(spool, item.location) as buf:
             yield buf
 
@@ -183,7 +200,7 @@ def _open_remote(location: str) -> Iterator[IO[bytes]]:
             answer = urllib.request.urlopen(request, timeout=TIMEOUT)
         except urllib.error.HTTPError as exc:
             raise InputError("unreadable", f"{location}: HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             raise InputError("unreadable", f"{location}: {_os_message(exc)}") from None
         with answer:
             yield answer
@@ -202,6 +219,12 @@ def _open_remote(location: str) -> Iterator[IO[bytes]]:
         raise InputError("unreadable", f"{location}: {exc}") from None
     with opened:
         yield opened
+
+
+def _content_length(source: IO[bytes]) -> int | None:
+    headers = getattr(source, "headers", None)
+    value = headers.get("Content-Length") if headers is not None else None
+    return int(value) if value and str(value).isdigit() else None
 
 
 def _os_message(exc: BaseException) -> str:

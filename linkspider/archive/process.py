@@ -112,8 +112,11 @@ def process_inputs(
 def process_input(item: WarcInput, options: ExtractOptions) -> Iterator[tuple[str, Row]]:
     """Every table row of one input, ending with its ``inputs`` row."""
     reader = _InputReader(item, options)
+    cut: list[str] = []
     try:
-        with open_input(item) as buf:
+        with open_input(item, cut) as buf:
+            for why in cut:
+                yield reader.record_row("", "", "unreadable", why)
             if item.split:  # a part of a big file: the records that start in it
                 start, end = item.offset or 0, (item.offset or 0) + (item.length or 0)
                 yield from reader.read(frames(buf, start), end)
