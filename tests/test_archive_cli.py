@@ -108,3 +108,18 @@ def test_java_missing_is_one_line(tmp_path: Path) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "has no bin/java" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_the_archive_extra_missing_is_one_line(tmp_path: Path) -> None:
+    """Without pyspark (a plain `pip install -e .`; simulated: this environment has it,
+    and the test cannot uninstall it from a shared one): one line naming the extra."""
+    good = good_warc(tmp_path / "good.warc.gz")
+    command = [sys.executable, "-c",
+               "import sys, importlib.util as u; real = u.find_spec; "
+               "u.find_spec = lambda n, *a: None if n == 'pyspark' else real(n, *a); "
+               "from linkspider.cli import main; sys.exit(main(sys.argv[1:]))",
+               "archive", "--targets", "a.com", "--warc", str(good)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "needs pyspark: pip install 'linkspider[archive]'" in result.stderr

@@ -109,10 +109,23 @@ def _common_crawl() -> Any:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        _check_extra()
         return _run(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _check_extra() -> None:
+    """The archive extra's packages, named in one line when one is missing."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("pyspark", "warcio") if find_spec(name) is None]
+    if missing:
+        raise UsageError(
+            f"linkspider archive needs {' and '.join(missing)}: pip install 'linkspider[archive]'"
+            " (from a clone: pip install -e '.[archive]')"
+        )
 
 
 def _run(args: argparse.Namespace) -> int:
