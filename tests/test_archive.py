@@ -391,3 +391,19 @@ def test_two_captures_of_the_same_pages_give_one_row_each_first_and_last_seen(
     assert len(jsonl(out / "pages.jsonl")) == 2 * len(
         jsonl(recorded.live.output_dir / "pages.jsonl")
     )
+
+
+def test_a_failed_spark_job_is_one_line_and_a_failed_run(
+    recorded: Recorded, spark: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = tmp_path / "out"
+    code, _, err = archive(
+        capsys, "--targets", SAMPLE_TARGETS, "--warc", str(recorded.warc_dir), "--out", str(out),
+        "--rows", str(blocker / "rows"),  # Spark cannot write there
+    )  # fmt: skip
+    assert code == 3
+    assert err.count("\n") == 1 and err.startswith("error: the Spark job failed")
+    assert json.loads((out / "run.json").read_text("utf-8"))["status"] == "failed"
+    assert not (out / "backlinks.csv").exists()

@@ -205,8 +205,20 @@ def _run(args: argparse.Namespace) -> int:
         meta_refresh_ignore_tags=tuple(settings.getlist("METAREFRESH_IGNORE_TAGS")),
     )  # fmt: skip
     part_bytes = PART_BYTES if args.part_bytes is None else args.part_bytes
-    tables = run_job(spark, inputs, options, rows_path, args.tasks, part_bytes)
-    summary = build_run_folder(spark, tables, out, export_options, info, args.rows_only)
+    try:
+        tables = run_job(spark, inputs, options, rows_path, args.tasks, part_bytes)
+        summary = build_run_folder(spark, tables, out, export_options, info, args.rows_only)
+    except Exception as exc:
+        if not _from_spark(exc):
+            raise
+        # a cluster's failure (executors lost, a path Spark cannot write): one line, and a
+        # run.json that says the run failed, never a folder that looks complete
+        from linkspider.extensions.run_report import write_run_json
+
+        reason = " ".join(str(exc).split())[:300]
+        write_run_json(out, {**info, "spider": "archive", "status": "failed", "error": reason})
+        print(f"error: the Spark job failed, nothing was exported: {reason}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     elapsed = time.monotonic() - started
     exports = summary.exports
     found = (
@@ -227,6 +239,11 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def _from_spark(exc: BaseException) -> bool:
+    """An error raised by Spark (through py4j or pyspark), not by linkspider's code."""
+    return type(exc).__module__.split(".")[0] in ("py4j", "pyspark")
 
 
 def _arguments(argv: list[str]) -> list[str]:
