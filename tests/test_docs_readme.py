@@ -163,7 +163,9 @@ def test_readme_discover_blocks_run_as_written(tmp_path: Path) -> None:
     the README quotes."""
     (tmp_path / "linkspider").symlink_to(ROOT / "linkspider")
     env = {**user_env(), "LINKSPIDER_CACHE_DIR": str(tmp_path / "cache")}
-    discover, verify = [code for code in blocks(README, "bash") if "discover" in code]
+    discover, verify = [
+        code for code in blocks(README, "bash") if "discover" in code and "--cc-base-url" not in code
+    ]
     for code in (discover, verify):
         done = subprocess.run(["bash", "-c", code], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=600)  # fmt: skip
@@ -184,7 +186,9 @@ def test_readme_archive_block_runs_as_written(tmp_path: Path) -> None:
     """The README's Archives block, verbatim but for its ``pip install`` line (the CI's
     install step installed the extras): the archive gives the live crawl's rows."""
     (tmp_path / "linkspider").symlink_to(ROOT / "linkspider")
-    (code,) = [code for code in blocks(README, "bash") if "linkspider archive" in code]
+    (code,) = [
+        code for code in blocks(README, "bash") if "linkspider archive" in code and "--warc" in code
+    ]
     lines = code.strip().splitlines()
     assert lines[0] == "pip install -e '.[archive]'"
     done = subprocess.run(["bash", "-ec", "\n".join(lines[1:])], cwd=tmp_path, env=user_env(),
