@@ -463,7 +463,7 @@ def report(
         "  calling comments content whenever the best text block sits in a comments region",
         "  (blog comment sections became content: dev articles 0.851 -> 0.842), and any link in",
         "  a `p` inside markup-content (dev 0.815 -> 0.809). A learned scorer and trafilatura",
-        "  are compared in `placement_learned.md` and `placement_baselines.md`.",
+        "  are compared in `docs/placement-models.md`.",
         "- Label noise. *Suspect labels* are (a) content labels that rest only on anchor text",
         "  (`with`-snippet or long anchor found in the main text) for links inside a page-level",
         "  `nav`/`header`/`footer`/`aside` or landmark role, e.g. a menu item named like an",

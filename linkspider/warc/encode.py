@@ -5,7 +5,7 @@ a kill loses at most its last record), with ``Content-Length``, ``WARC-Block-Dig
 for records with an HTTP or document payload, ``WARC-Payload-Digest`` (SHA-1, base32, as
 Common Crawl and warcio write them).
 
-FastWARC was chosen by measurement (``benchmarks/warc_libraries.py``): on real pages it
+FastWARC was chosen by measurement (``docs/warc-libraries.md``): on real pages it
 writes 1.7x faster than warcio at the same gzip level and reads 2.4x faster, and it ships
 type stubs. Level 6 (gzip's default) costs a third less CPU than level 9 for files 1%
 bigger.
