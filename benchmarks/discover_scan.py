@@ -34,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "discover.md"
@@ -82,9 +84,16 @@ def ceiling(files: list[Path], processes: int = 1) -> tuple[float, int]:
     return time.perf_counter() - started, sum(int(n) for n in done.stdout.split())
 
 
+@dataclass
+class DiscoverRun:
+    wall: float  # seconds
+    rss_mb: float  # peak, the process and its workers
+    summary: dict[str, Any]  # discover.json
+
+
 def discover(
     graph: Path, level: str, targets: list[str], out: Path, cache: Path, workers: int = 0
-) -> dict:
+) -> DiscoverRun:
     command = [
         "/usr/bin/time", "-v", sys.executable, "-m", "linkspider.cli", "discover",
         ",".join(targets), "--graph", str(graph), "--level", level, "--out", str(out),
@@ -103,9 +112,12 @@ def discover(
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"discover failed ({process.returncode}):\n{stderr[-2000:]}")
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)[1])
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    if found is None:
+        raise SystemExit(f"no peak memory in /usr/bin/time's output:\n{stderr[-2000:]}")
+    rss_kb = int(found[1])
     summary = json.loads((out / "discover.json").read_text("utf-8"))
-    return {"wall": wall, "rss_mb": max(rss_kb * 1024, peak_tree) / 2**20, "summary": summary}
+    return DiscoverRun(wall, max(rss_kb * 1024, peak_tree) / 2**20, summary)
 
 
 def tree_rss(root: int) -> int:
@@ -151,12 +163,12 @@ def main() -> int:
     second = discover(args.graph, args.level, targets, work / "second", cache)
     single = discover(args.graph, args.level, targets, work / "single", work / "cache1", 1)
     load_after = load()
-    s = first["summary"]
+    s = first.summary
     edges = int(_find(s, "edges_scanned") or lines)
-    scan_s = float(_find(s, "edge_scan_seconds") or first["wall"])
+    scan_s = float(_find(s, "edge_scan_seconds") or first.wall)
     rate, ceiling_rate = edges / scan_s, lines / ceiling_s
     ceiling_par_rate = lines / ceiling_par_s
-    single_s = float(_find(single["summary"], "edge_scan_seconds") or single["wall"])
+    single_s = float(_find(single.summary, "edge_scan_seconds") or single.wall)
     single_rate = edges / single_s
     name, nodes, total_edges = PUBLISHED[args.level]
     project_1 = total_edges / rate
@@ -177,17 +189,17 @@ def main() -> int:
         f"| {ceiling_rate:,.0f} | - |",
         f"| ceiling, {cores} processes: {cores} files at a time | {ceiling_par_s:.1f} | "
         f"{ceiling_par_rate:,.0f} | - |",
-        f"| `linkspider discover`, first run (scan {scan_s:.1f} s) | {first['wall']:.1f} | "
-        f"{rate:,.0f} | {first['rss_mb']:.0f} |",
-        f"| `linkspider discover`, again (local index) | {second['wall']:.1f} | - | "
-        f"{second['rss_mb']:.0f} |",
+        f"| `linkspider discover`, first run (scan {scan_s:.1f} s) | {first.wall:.1f} | "
+        f"{rate:,.0f} | {first.rss_mb:.0f} |",
+        f"| `linkspider discover`, again (local index) | {second.wall:.1f} | - | "
+        f"{second.rss_mb:.0f} |",
         f"| `linkspider discover`, one process (`LINKSPIDER_DISCOVER_WORKERS=1`, scan "
-        f"{single_s:.1f} s) | {single['wall']:.1f} | {single_rate:,.0f} | "
-        f"{single['rss_mb']:.0f} |",
+        f"{single_s:.1f} s) | {single.wall:.1f} | {single_rate:,.0f} | "
+        f"{single.rss_mb:.0f} |",
         "",
         f"Scan rate / ceiling: **{rate / ceiling_par_rate:.2f}x** of the {cores}-process "
         f"ceiling, {rate / ceiling_rate:.2f}x of one `gzip` (goal >= 0.7x); peak RSS "
-        f"**{first['rss_mb']:.0f} MB** (goal <= 500 MB). Candidates found: "
+        f"**{first.rss_mb:.0f} MB** (goal <= 500 MB). Candidates found: "
         f"{_find(s, 'candidates')}. One process: {single_rate / ceiling_rate:.2f}x of one "
         "`gzip`.",
         "",
@@ -213,7 +225,7 @@ def main() -> int:
     return 0
 
 
-def _find(summary: dict, key: str) -> object:
+def _find(summary: dict[str, Any], key: str) -> Any:
     """A key anywhere in discover.json (it nests counts by section)."""
     if key in summary:
         return summary[key]
