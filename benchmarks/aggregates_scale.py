@@ -16,6 +16,11 @@ export step in its own process and reports wall time, CPU time and peak RSS
 * ``sitewide+aggregates``: both in one process, as ``build_exports`` runs them;
 * ``tables``: ``export_jsonl`` on a JSON Lines file of ``--jsonl-rows`` rows (with the
   de-duplication pass), the per-crawl JSONL -> CSV + Parquet step.
+
+``--exports-pages 5000,50000`` instead measures the whole ``build_exports`` (history on, as
+a crawl runs it) on the JSON Lines files a crawl of that many pages writes (250 hosts,
+about 1.8 link rows per page, a resumed crawl's repeated lines, a few failed URLs), each
+in its own process; RSS is also sampled every 5 ms to name the step where the peak is.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -164,6 +171,110 @@ def write_jsonl(folder: Path, rows: int) -> Path:
     return path
 
 
+def write_run(folder: Path, pages: int, seed: int = 5) -> None:
+    """The ``*.jsonl`` files of a crawl of ``pages`` pages (as the crawl writes them)."""
+    from linkspider.core.jsonl import JsonlWriter
+    from linkspider.items import BacklinkItem, ErrorItem, PageItem
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    hosts = [f"blog{i}.example{('com', 'de', 'org')[i % 3]}" for i in range(250)]
+    targets = ["acme-boots.com", "globex.co.uk"]
+    anchors = ["Acme", "Acme boots", "hiking boots", "click here", "Globex", "Wanderbücher",
+               "https://acme-boots.com/", "best boots", ""]  # fmt: skip
+    placements = ["content", "navigation", "footer", "sidebar", "comments"]
+    at = "2026-12-01T00:00:00Z"
+    with (
+        JsonlWriter(folder / "pages.jsonl", flush_each=False) as page_out,
+        JsonlWriter(folder / "backlinks.jsonl", flush_each=False) as link_out,
+        JsonlWriter(folder / "errors.jsonl", flush_each=False) as error_out,
+    ):
+        for n in range(pages):
+            host = hosts[n % len(hosts)]
+            url = f"https://{host}/post/{n}"
+            if n % 500 == 7:
+                error_out.write(asdict(ErrorItem(url=url, error="timeout",
+                                                 message="timed out", depth=2, occurred_at=at)))  # fmt: skip
+                continue
+            links = int(rng.integers(0, 4)) if n % 5 else 2  # about 1.8 rows per page
+            page = PageItem(url=url, requested_url=url, status=200, host=host, domain=host,
+                            content_type="text/html", title=f"Post {n} on {host}", depth=2,
+                            parsed=True, links=40, backlinks=links, encoding="utf-8",
+                            fetched_at=at, note="", indexable=n % 10 != 0, lang="en")  # fmt: skip
+            page_out.write(asdict(page))
+            for index in range(links):
+                template = index == 0 and n % 5 == 0  # the host's footer link: sitewide
+                target = targets[0] if template else targets[int(rng.integers(0, 2))]
+                href = f"https://{target}/" if template else f"https://{target}/p/{n % 300}"
+                placement = "footer" if template else placements[int(rng.integers(0, 5))]
+                anchor = anchors[n % len(hosts) % 9] if template else anchors[n % 9]
+                row = BacklinkItem(
+                    source_url=url, source_host=host, source_domain=host,
+                    source_title=page.title, source_status=200, target_url=href, href=href,
+                    target_host=target, target_domain=target, target=target,
+                    anchor_text=anchor, link_type="text", image_alt="", rel="",
+                    nofollow=False, ugc=False, sponsored=False, link_index=10 + index,
+                    depth=2, first_seen=at, last_seen=at, placement=placement,
+                    in_content=placement == "content", xpath="/html/body/div/p/a",
+                    anchor_category="branded", follow=True, follow_reason="follow",
+                    source_lang="en", context_before="some words before the link",
+                    context_after="and some after it",
+                )  # fmt: skip
+                link_out.write(asdict(row))
+                if n % 1000 == 3:  # a resumed crawl fetched this page again
+                    link_out.write(asdict(row))
+
+
+def run_exports(folder: Path) -> dict[str, float]:
+    """``build_exports`` with the history on; peak RSS overall and per step (sampled)."""
+    import threading
+
+    from linkspider.reports import aggregates, exports
+    from linkspider.reports.options import ExportOptions
+
+    phase = ["import"]
+    peaks: dict[str, float] = {}
+    done = threading.Event()
+
+    def rss_mb() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+    def sample() -> None:
+        while not done.wait(0.005):
+            peaks[phase[0]] = max(peaks.get(phase[0], 0.0), rss_mb())
+
+    def named(name: str, function: Any) -> Any:
+        def step(*args: Any, **kwargs: Any) -> Any:
+            phase[0] = name
+            try:
+                return function(*args, **kwargs)
+            finally:
+                peaks[name] = max(peaks.get(name, 0.0), rss_mb())
+
+        return step
+
+    for name in ("export_jsonl", "update_monitoring", "history_first_seen", "apply_sitewide",
+                 "build_verification", "write_candidates_status", "write_spreadsheets",
+                 "write_reports", "finish_spreadsheet_csvs"):  # fmt: skip
+        setattr(exports, name, named(name, getattr(exports, name)))
+    aggregates.write_aggregates = named("write_aggregates", aggregates.write_aggregates)
+    sampler = threading.Thread(target=sample, daemon=True)
+    start_rss = rss_mb()
+    sampler.start()
+    wall, cpu = time.perf_counter(), time.process_time()
+    summary = exports.build_exports(folder, ExportOptions(history=True))
+    result = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
+    done.set()
+    sampler.join()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    top = max(peaks, key=lambda name: peaks[name])
+    print(f"before build_exports {start_rss:.0f} MB; per step peak MB: "
+          + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()), file=sys.stderr)  # fmt: skip
+    return {**result, "peak_rss_mb": peak_kib / 1024, "rows": summary.backlinks,
+            "pages": summary.pages, f"peak_step={top}": peaks[top]}  # fmt: skip
+
+
 def run_step(step: str, folder: Path) -> dict[str, float]:
     """Run one step in this process; returns timings and this process's peak RSS."""
     from linkspider.items import BacklinkItem
@@ -200,11 +311,42 @@ def run_step(step: str, folder: Path) -> dict[str, float]:
         )  # fmt: skip
         extra["rows"] = table.rows
         extra["duplicates"] = table.duplicates
+    elif step == "exports":
+        return run_exports(folder)
     else:
         raise SystemExit(f"unknown step {step}")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
             "peak_rss_mb": peak_kib / 1024, **extra}  # fmt: skip
+
+
+def _report(step: str, folder: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", step, "--dir", str(folder)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        print(f"| {step} | failed | | | {done.stderr.strip().splitlines()[-1:]} |")
+        return
+    if step == "exports":
+        print(done.stderr.strip().splitlines()[-1], file=sys.stderr)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    detail = ", ".join(
+        f"{k}={int(v):,}" for k, v in result.items() if k not in ("wall_s", "cpu_s", "peak_rss_mb")
+    )
+    print(f"| {step} | {result['wall_s']:.1f} | {result['cpu_s']:.1f} | "
+          f"{result['peak_rss_mb']:.0f} | {detail} |")  # fmt: skip
+
+
+def measure_exports(base: Path | None, sizes: list[str] | list[int]) -> int:
+    base = base or Path(tempfile.mkdtemp(prefix="linkspider-exports-"))
+    print("| run | wall s | CPU s | peak RSS MB | detail |\n| --- | --- | --- | --- | --- |")
+    for pages in sizes:
+        folder = base / f"run-{pages}"
+        if not (folder / "backlinks.jsonl").exists():
+            write_run(folder, int(pages))
+        _report("exports", folder)
+    return 0
 
 
 def main() -> int:
@@ -213,11 +355,14 @@ def main() -> int:
     parser.add_argument("--jsonl-rows", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="keep the generated files here")
     parser.add_argument("--steps", default="sitewide,aggregates,sitewide+aggregates,tables")
+    parser.add_argument("--exports-pages", default="", help="e.g. 5000,50000: build_exports")
     parser.add_argument("--step", help=argparse.SUPPRESS)  # internal: run one step
     args = parser.parse_args()
     if args.step:
         print(json.dumps(run_step(args.step, args.dir)))
         return 0
+    if args.exports_pages:
+        return measure_exports(args.dir, [int(n) for n in args.exports_pages.split(",")])
     folder = args.dir or Path(tempfile.mkdtemp(prefix="linkspider-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "backlinks.parquet").exists():
@@ -230,21 +375,7 @@ def main() -> int:
     print(f"{folder}: backlinks.parquet {size:.0f} MiB")
     print("| step | wall s | CPU s | peak RSS MB | detail |\n| --- | --- | --- | --- | --- |")
     for step in args.steps.split(","):
-        done = subprocess.run(
-            [sys.executable, __file__, "--step", step, "--dir", str(folder)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            print(f"| {step} | failed | | | {done.stderr.strip().splitlines()[-1:]} |")
-            continue
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        detail = ", ".join(
-            f"{k}={int(v):,}"
-            for k, v in result.items()
-            if k not in ("wall_s", "cpu_s", "peak_rss_mb")
-        )
-        print(f"| {step} | {result['wall_s']:.1f} | {result['cpu_s']:.1f} | "
-              f"{result['peak_rss_mb']:.0f} | {detail} |")  # fmt: skip
+        _report(step, folder)
     return 0
 
 

@@ -11,7 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from report_folder import link, make_folder, page
 
+from linkspider.core.jsonl import LineCounts, numbered_records
 from linkspider.items import ErrorItem
+from linkspider.reports import _duckdb
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.tables import arrow_schema, export_jsonl
 
@@ -110,3 +112,48 @@ def test_csv_text_cells_never_start_a_formula(tmp_path: Path) -> None:
     assert {json.loads(line)["title"] for line in jsonl.read_text("utf-8").splitlines()} == set(
         HOSTILE
     )
+
+
+def test_broken_lines_are_read_as_the_jsonl_reader_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB reads the JSON Lines with linkspider.core.jsonl's tolerance (same rows, same
+    count of bad lines): blank, garbled, non-object, invalid UTF-8, long, over-long, cut."""
+    monkeypatch.setattr(_duckdb, "MAX_LINE_BYTES", 1 << 20)  # over-long: past 1 MB here
+    monkeypatch.setattr(_duckdb, "_LONG_LINE_BYTES", 64 << 10)
+    lines = [
+        _row("https://a/1", "timeout").encode(),
+        b"   ",
+        b"garbage {",
+        b"[1, 2]",
+        b'"a string"',
+        _row("https://a/2\xff", "bad-byte").encode().replace(b"\\u00ff", b"\xff"),
+        _row("https://a/3", "x" * (200 << 10)).encode(),  # long, read with a larger limit
+        _row("https://a/4", "y" * (2 << 20)).encode(),  # over-long: skipped, counted
+        _row("https://a/5", "after").encode(),
+        b'{"url": "https://a/6", "err',  # cut by a kill
+    ]
+    path = tmp_path / "e.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    counts = LineCounts()
+    expected = [r["url"] for _, r in numbered_records(path, counts, max_line_bytes=1 << 20)]
+    result = export_jsonl(path, SCHEMA, tmp_path / "e.csv", tmp_path / "e.parquet", ("url",))
+    parquet, from_csv = _tables(tmp_path)
+    assert [r["url"] for r in parquet] == expected
+    assert expected == ["https://a/1", "https://a/2\ufffd", "https://a/3", "https://a/5"]
+    assert (result.rows, result.bad_lines) == (4, counts.bad_lines) == (4, 5)
+    assert [r["url"] for r in from_csv] == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "e.jsonl", "e.parquet"]
+
+
+def test_values_are_cast_to_the_column_types(tmp_path: Path) -> None:
+    """A value of another JSON type is cast (a number as text, "7" as 7); missing fields and
+    values that do not cast are empty."""
+    lines = ['{"url": 5, "error": true, "depth": "7"}', '{"url": "u", "depth": "deep"}']
+    (tmp_path / "e.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    result = export_jsonl(tmp_path / "e.jsonl", SCHEMA, None, tmp_path / "e.parquet")
+    assert result.rows == 2
+    assert pq.read_table(tmp_path / "e.parquet").to_pylist() == [
+        {"url": "5", "error": "true", "message": None, "depth": 7, "occurred_at": None},
+        {"url": "u", "error": None, "message": None, "depth": None, "occurred_at": None},
+    ]

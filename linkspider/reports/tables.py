@@ -8,9 +8,9 @@ text cells that a spreadsheet would run as a formula get a ``'`` in front
 Rows can be de-duplicated by a key (for backlinks: page URL, link position, href and
 anchor): the last row with a key wins. A resumed crawl (``JOBDIR``) fetches again the pages
 that were in flight when it stopped, so their rows are in the JSON Lines twice (or once
-partly); the exports hold each row once. The JSON is parsed once; de-duplication keeps a
-16-byte hash per row (10 million rows: 160 MB, about 0.5 GB while sorting) and, when a key
-repeats, filters the staged rows with Arrow.
+partly); the exports hold each row once. :func:`export_jsonl` does it in DuckDB, in a
+bounded amount of memory whatever the size of the file (docs/decisions.md, "Data
+engines"); :func:`read_jsonl_batches` and :func:`last_rows` read small files in Python.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect, load_jsonl
 from linkspider.reports.spreadsheet import safe_table
 
 _ARROW_TYPES: dict[Any, pa.DataType] = {
@@ -165,8 +166,9 @@ def read_jsonl_batches(
         result.rows += count
 
 
-#: Rows per Parquet row group (and CSV write) in :func:`export_jsonl`.
-ROW_GROUP_ROWS = 100_000
+#: Rows per Parquet row group (and CSV write) in :func:`export_jsonl`: the batch that is
+#: in Python's memory at once, whatever the size of the crawl.
+ROW_GROUP_ROWS = 20_000
 
 
 def export_jsonl(
@@ -178,56 +180,30 @@ def export_jsonl(
 ) -> TableResult:
     """Write ``csv_path`` and/or ``parquet_path`` from ``jsonl``; empty files get headers.
 
-    With a ``key``, only the last row of each key is written. The JSON is parsed once:
-    rows go to a staging Parquet file while their keys are hashed (16 bytes per row); if
-    a key repeats, the staged rows are filtered with Arrow on the way to the outputs.
+    With a ``key``, only the last row of each key is written, in file order. DuckDB reads
+    the JSON Lines (:func:`linkspider.reports._duckdb.load_jsonl`: the tolerance of
+    :mod:`linkspider.core.jsonl`), de-duplicates in its bounded memory (spilling to a
+    folder beside the outputs) and hands the rows over in batches of ``ROW_GROUP_ROWS``.
     """
     result = TableResult()
     first = parquet_path if parquet_path is not None else csv_path
     if first is None:
         return result
-    staged = Path(str(first) + ".rows.tmp")
-    digests = bytearray()
-    with pq.ParquetWriter(str(staged), schema) as writer:
-        # Parsed JSON is bulky (a Python object per value): it is turned into Arrow every
-        # 10,000 rows, and written in row groups of ROW_GROUP_ROWS.
-        pending: list[pa.RecordBatch] = []
-        rows = 0
-        for batch in read_jsonl_batches(jsonl, schema, result):
-            if key:
-                for values in zip(*(batch.column(name).to_pylist() for name in key), strict=True):
-                    digests += _key_digest(values)
-            pending.append(batch)
-            rows += batch.num_rows
-            if rows >= ROW_GROUP_ROWS:
-                writer.write_table(pa.Table.from_batches(pending, schema=schema))
-                pending, rows = [], 0
-        if pending:
-            writer.write_table(pa.Table.from_batches(pending, schema=schema))
-    keep: np.ndarray | None = None
-    if key and digests:
-        last = _last_of_each(digests, np.arange(len(digests) // 16, dtype=np.int64))
-        if last is not None:
-            keep = np.zeros(len(digests) // 16, np.bool_)
-            keep[last] = True
-            result.duplicates = len(keep) - len(last)
-            result.rows -= result.duplicates
-    if keep is None and csv_path is None and parquet_path is not None:
-        staged.replace(parquet_path)
-        return result
-    _copy_rows(staged, schema, csv_path, parquet_path, keep)
-    staged.unlink()
+    with connect(first.parent, TABLES_MEMORY_LIMIT, keep_order=True) as db:
+        loaded = load_jsonl(db, jsonl, schema, "rows", key)
+        result = TableResult(loaded.rows, loaded.bad_lines, loaded.duplicates)
+        batches = db.sql("SELECT * FROM rows").to_arrow_reader(ROW_GROUP_ROWS)
+        _write_rows(batches, schema, csv_path, parquet_path)
     return result
 
 
-def _copy_rows(
-    staged: Path,
+def _write_rows(
+    batches: pa.RecordBatchReader,
     schema: pa.Schema,
     csv_path: Path | None,
     parquet_path: Path | None,
-    keep: np.ndarray | None,
 ) -> None:
-    """Write the staged rows (those ``keep`` marks, or all) to the CSV and Parquet files."""
+    """Write the rows to the CSV and Parquet files (``NAME.tmp``, renamed when done)."""
     options = pa_csv.WriteOptions(quoting_style="needed")
     outputs = [path for path in (csv_path, parquet_path) if path is not None]
     with ExitStack() as stack:
@@ -238,12 +214,8 @@ def _copy_rows(
         if parquet_path is not None:
             tmp = str(parquet_path) + ".tmp"
             parquet_writer = stack.enter_context(pq.ParquetWriter(tmp, schema))
-        done = 0
-        for batch in pq.ParquetFile(staged).iter_batches(batch_size=ROW_GROUP_ROWS):
-            table = pa.Table.from_batches([batch], schema=schema)
-            if keep is not None:
-                table = table.filter(pa.array(keep[done : done + table.num_rows]))
-            done += batch.num_rows
+        for batch in batches:
+            table = pa.Table.from_batches([batch]).cast(schema)
             if parquet_writer is not None:
                 parquet_writer.write_table(table)
             if csv_writer is not None:  # text that would run as a formula is quoted
