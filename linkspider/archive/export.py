@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from linkspider.archive.process import PAGE_EXTRA, RECORD_COLUMNS, TABLES
 from linkspider.archive.records import PROBLEM_KINDS, redirect_reason
 from linkspider.archive.redirects import Hop, RedirectIndex
+from linkspider.core.jsonl import JsonlWriter, write_jsonl
 from linkspider.extensions.run_report import write_run_json
 from linkspider.extract.indexability import format_redirects
 from linkspider.items import redirected_page
@@ -211,7 +212,7 @@ def _write_pages(
     followed: set[str] = set()  # URLs of the redirects that led to a page
     fetched: set[str] = {hop.url for hop in hops}
     columns = [c for c in TABLES["pages"] if c not in PAGE_EXTRA]
-    with _atomic(path) as out:
+    with JsonlWriter(path, atomic=True, flush_each=False) as out:
         for row in rows:
             fetched.add(row["url"])
             if row["chain"] is not None:
@@ -223,7 +224,7 @@ def _write_pages(
                     row["requested_url"] = urls[0]
                     key = (row["url"], row["fetched_at"])
                     rebuilt[key] = format_redirects(urls, statuses, row["url"])  # type: ignore[arg-type]
-            out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
+            out.write({c: row[c] for c in columns})
         for hop in hops:
             if hop.url in followed or hop.location not in fetched:
                 continue
@@ -234,7 +235,7 @@ def _write_pages(
             page = redirected_page(
                 hop.location, [*urls, hop.url], [*reasons, hop.status], hop.depth, hop.fetched_at
             )
-            out.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
+            out.write(asdict(page))
     return rebuilt
 
 
@@ -242,18 +243,16 @@ def _write_backlinks(
     rows: Iterator[dict[str, Any]], path: Path, rebuilt: dict[tuple[str, str], str]
 ) -> None:
     columns = TABLES["backlinks"]
-    with _atomic(path) as out:
+    with JsonlWriter(path, atomic=True, flush_each=False) as out:
         for row in rows:
             chain = rebuilt.get((row["source_url"], row[CAPTURED]))
             if chain is not None:
                 row["source_redirects"] = chain
-            out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
+            out.write({c: row[c] for c in columns})
 
 
 def _write_jsonl(rows: Iterator[dict[str, Any]], path: Path, columns: tuple[str, ...]) -> None:
-    with _atomic(path) as out:
-        for row in rows:
-            out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
+    write_jsonl(path, ({c: row[c] for c in columns} for row in rows))
 
 
 def _write_records(rows: Iterator[dict[str, Any]], path: Path) -> None:
@@ -266,7 +265,7 @@ def _write_records(rows: Iterator[dict[str, Any]], path: Path) -> None:
 
 
 class _atomic:
-    """A text file written as ``*.tmp`` and renamed when complete."""
+    """A CSV file written as ``*.tmp`` and renamed when complete."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -17,17 +17,17 @@ Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from linkspider.core.jsonl import JsonlWriter, read_jsonl
 from linkspider.extract.urls import split_host
 from linkspider.output import WRITE_FAILED, write_failed
 from linkspider.reports.tables import arrow_schema, export_jsonl
@@ -73,7 +73,7 @@ class BlockedPagesExtension:
     def __init__(self, output_dir: Path, crawler: Crawler | None = None) -> None:
         self.output_dir = output_dir
         self.crawler = crawler
-        self.handle: IO[str] | None = None
+        self.handle: JsonlWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockedPagesExtension:
@@ -89,14 +89,13 @@ class BlockedPagesExtension:
     def spider_opened(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         # Append: a resumed crawl (JOBDIR) keeps the lines of its earlier part.
-        self.handle = (self.output_dir / JSONL_NAME).open("a", encoding="utf-8")
+        self.handle = JsonlWriter(self.output_dir / JSONL_NAME)
 
     def page_blocked(self, page: BlockedPage) -> None:
         if self.handle is None:
             return
         try:
-            self.handle.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
-            self.handle.flush()
+            self.handle.write(asdict(page))
         except OSError as exc:  # disk full, read-only: the stream pipeline stops the crawl
             handle, self.handle = self.handle, None
             with contextlib.suppress(OSError):
@@ -140,15 +139,9 @@ def ssrf_note(summary: dict[str, Any], shown: int = 5) -> str:
 def blocked_summary(output_dir: Path) -> dict[str, Any]:
     """Counts for ``run.json``: per reason, robots per host, SSRF and trap totals."""
     last: dict[str, tuple[str, str]] = {}
-    path = output_dir / JSONL_NAME
-    if path.exists():
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    record = json.loads(line)
-                    last[str(record["url"])] = (str(record["host"]), str(record["reason"]))
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line cut by a kill
+    for record in read_jsonl(output_dir / JSONL_NAME):
+        if "url" in record and "host" in record and "reason" in record:
+            last[str(record["url"])] = (str(record["host"]), str(record["reason"]))
     by_reason = Counter(reason for _, reason in last.values())
     ssrf_hosts = sorted({host for host, reason in last.values() if reason == SSRF_BLOCKED})
     robots_by_host: dict[str, dict[str, int]] = {}

@@ -36,12 +36,11 @@ Settings: ``JOBDIR`` (without it the extension is off), ``LINKSPIDER_OUTPUT_DIR`
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -49,6 +48,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 
+from linkspider.core.jsonl import JsonlWriter, read_jsonl
 from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
 from linkspider.render.page import META_RAW as META_RENDER_RAW
 
@@ -90,7 +90,7 @@ def done_keys(output_dir: Path) -> set[str]:
         (BLOCKED_JSONL, "url", False),
         (BLOCKED_JSONL, "requested_url", False),
     ):
-        for record in _read_jsonl(output_dir / name):
+        for record in read_jsonl(output_dir / name):
             url = record.get(field)
             if not isinstance(url, str):
                 continue
@@ -98,21 +98,6 @@ def done_keys(output_dir: Path) -> set[str]:
                 continue  # done when its page row is written (it comes last)
             done.add(page_key(url))
     return done
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    if not path.exists():
-        return records
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut by a kill
-            if isinstance(record, dict):
-                records.append(record)
-    return records
 
 
 def _is_page_request(request: Request) -> bool:
@@ -137,7 +122,7 @@ class CrawlJournalExtension:
         self.output_dir = output_dir
         self.crawler = crawler
         self.resuming = (self.folder / JOURNAL_NAME).exists()
-        self.handle: IO[str] | None = None
+        self.handle: JsonlWriter | None = None
         self.journaled: set[str] = set()  # keys with a "scheduled" line
         self.started: set[str] = set()  # keys with a "started" line
         self.accepted: set[str] = set()  # keys accepted in this run
@@ -168,7 +153,7 @@ class CrawlJournalExtension:
         budget: Counter[str] = Counter()
         if self.resuming:
             self.done = done_keys(self.output_dir)
-            for record in _read_jsonl(self.folder / JOURNAL_NAME):
+            for record in read_jsonl(self.folder / JOURNAL_NAME):
                 if isinstance(record.get("scheduled"), dict):
                     entry = record["scheduled"]
                     key = page_key(str(entry.get("url", "")))
@@ -179,7 +164,7 @@ class CrawlJournalExtension:
                     if key not in self.started:
                         self.started.add(key)
                         budget[str(record.get("site"))] += 1
-        self.handle = (self.folder / JOURNAL_NAME).open("a", encoding="utf-8")
+        self.handle = JsonlWriter(self.folder / JOURNAL_NAME)
         if not self.resuming:
             return
         self._restore_budget(budget)
@@ -254,8 +239,7 @@ class CrawlJournalExtension:
 
     def _write(self, record: dict[str, Any]) -> None:
         if self.handle is not None:
-            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self.handle.flush()
+            self.handle.write(record)
 
     @staticmethod
     def _entry(request: Request, spider: Spider) -> dict[str, Any]:

@@ -23,11 +23,10 @@ a request checks).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -36,11 +35,11 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from linkspider.core.jsonl import JsonlWriter, read_jsonl
 from linkspider.extensions.blocked_pages import BlockedPage, page_blocked
 from linkspider.failures import failure_kind
 from linkspider.items import BacklinkItem
 from linkspider.output import utc_now
-from linkspider.reports.placements import read_jsonl
 from linkspider.reports.targets import JSONL_NAME
 
 logger = logging.getLogger(__name__)
@@ -68,7 +67,7 @@ class TargetCheckMiddleware:
         self.done: set[str] = set()
         self.broken: set[str] = set()
         self.blocked: set[str] = set()
-        self.handle: IO[str] | None = None
+        self.handle: JsonlWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TargetCheckMiddleware:
@@ -87,7 +86,7 @@ class TargetCheckMiddleware:
         path = self.output_dir / JSONL_NAME
         self.done = {str(r.get("target_url")) for r in read_jsonl(path)}
         self.seen = set(self.done)
-        self.handle = path.open("a", encoding="utf-8")
+        self.handle = JsonlWriter(path)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item in start:
@@ -185,8 +184,7 @@ class TargetCheckMiddleware:
         record = {"target_url": target, "status": status, "final_url": final_url,
                   "method": method, "error": error, "blocked": blocked,
                   "checked_at": utc_now()}  # fmt: skip
-        self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.handle.flush()
+        self.handle.write(record)
 
     def spider_closed(self) -> None:
         if self.handle is not None:

@@ -20,10 +20,9 @@ Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider from ``-a output_dir``).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -31,6 +30,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 
+from linkspider.core.jsonl import JsonlWriter
 from linkspider.items import BacklinkItem, ErrorItem, PageItem, redirected_page
 from linkspider.output import WRITE_FAILED, utc_now, write_failed
 
@@ -53,7 +53,7 @@ class JsonlStreamPipeline:
         self.output_dir = output_dir
         self.stats = stats
         self.crawler = crawler
-        self.files: dict[type, IO[str]] = {}
+        self.files: dict[type, JsonlWriter] = {}
         self.failed = False
 
     @classmethod
@@ -71,7 +71,7 @@ class JsonlStreamPipeline:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         for kind, name in STREAMS.items():
             # Append: a resumed crawl (JOBDIR) keeps the rows of its earlier part.
-            self.files[kind] = (self.output_dir / name).open("a", encoding="utf-8")
+            self.files[kind] = JsonlWriter(self.output_dir / name)
 
     def close_spider(self) -> None:
         for handle in self.files.values():
@@ -89,8 +89,7 @@ class JsonlStreamPipeline:
         if handle is None:
             return item
         try:
-            handle.write(json.dumps(vars(item), ensure_ascii=False) + "\n")
-            handle.flush()
+            handle.write(vars(item))
         except OSError as exc:
             self.stats.inc_value("linkspider/items/not_written")
             self.write_failed(self.output_dir / STREAMS[type(item)], exc)

@@ -32,6 +32,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect, load_jsonl
+from linkspider.core.jsonl import LineCounts, numbered_records
 from linkspider.reports.spreadsheet import safe_table
 
 _ARROW_TYPES: dict[Any, pa.DataType] = {
@@ -53,20 +54,6 @@ class TableResult:
     rows: int = 0
     bad_lines: int = 0
     duplicates: int = 0  # rows left out because a later row has the same key
-
-
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """``(line number, record)`` for each non-blank line; ``None`` for unreadable lines."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                yield number, None
-                continue
-            yield number, record if isinstance(record, dict) else None
 
 
 class KeptLines(AbstractSet[int]):
@@ -97,9 +84,7 @@ def last_rows(path: Path, key: Sequence[str]) -> KeptLines | None:
         return None
     digests = bytearray()
     lines = array("q")
-    for number, record in _records(path):
-        if record is None:
-            continue
+    for number, record in numbered_records(path):
         digests += _key_digest([record.get(name) for name in key])
         lines.append(number)
     if not lines:
@@ -142,14 +127,10 @@ def read_jsonl_batches(
     ``keep``: line numbers to read (from :func:`last_rows`); other rows are duplicates.
     """
     names = schema.names
-    if not path.exists():
-        return
     columns: dict[str, list[Any]] = {name: [] for name in names}
     count = 0
-    for number, record in _records(path):
-        if record is None:
-            result.bad_lines += 1
-            continue
+    lines = LineCounts()
+    for number, record in numbered_records(path, lines):
         if keep is not None and number not in keep:
             result.duplicates += 1
             continue
@@ -161,6 +142,7 @@ def read_jsonl_batches(
             result.rows += count
             columns = {name: [] for name in names}
             count = 0
+    result.bad_lines += lines.bad_lines
     if count:
         yield pa.RecordBatch.from_pydict(columns, schema=schema)
         result.rows += count

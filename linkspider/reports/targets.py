@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from linkspider.reports.placements import csv_cell, read_jsonl
+from linkspider.core.jsonl import read_jsonl
+from linkspider.reports.placements import csv_cell
 from linkspider.reports.spreadsheet import safe_table
 
 JSONL_NAME = "target_status.jsonl"

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+
+from linkspider.core.jsonl import JsonlWriter
 
 SETTING = "LINKSPIDER_SLOT_PROBE_FILE"
 
@@ -29,7 +31,7 @@ class SlotProbe:
     def __init__(self, crawler: Crawler, path: Path) -> None:
         self.crawler = crawler
         self.path = path
-        self._file: IO[str] | None = None
+        self._file: JsonlWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SlotProbe:
@@ -51,7 +53,7 @@ class SlotProbe:
         if slot is None:
             return
         if self._file is None:
-            self._file = self.path.open("a", encoding="utf-8")
+            self._file = JsonlWriter(self.path)
         record = {
             "url": request.url,
             "host": urlsplit(request.url).hostname,
@@ -60,8 +62,7 @@ class SlotProbe:
             "jitter": float(getattr(slot, "jitter", 0.0)),
             "concurrency": slot.concurrency,
         }
-        self._file.write(json.dumps(record) + "\n")
-        self._file.flush()
+        self._file.write(record)
 
     def spider_closed(self, spider: Spider) -> None:
         if self._file is not None:
