@@ -25,9 +25,12 @@ ROBOTSTXT_USER_AGENT = "linkspider"
 # RobotsPolicyMiddleware (RFC 9309) replaces Scrapy's; ROBOTSTXT_OBEY still switches it.
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-# Scrapy 2.19 starts this many asyncio tasks for each response's output, however few items
-# it holds; 16 instead of 100 cut CPU per page by about 40% on the benchmark web.
-CONCURRENT_ITEMS = 16
+# Scrapy 2.19 starts this many asyncio tasks (and a queue) for each response's output,
+# however few items it holds. linkspider's pipelines and item handlers are synchronous, so
+# items gain nothing from running side by side: 1 task. 100 -> 16 cut CPU per page by about
+# 40% on the benchmark web, 16 -> 1 by about 7% more (benchmarks/RESULTS.md). A user's
+# asynchronous pipeline (a database write) may want more: -s CONCURRENT_ITEMS=16.
+CONCURRENT_ITEMS = 1
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
