@@ -74,12 +74,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, outputs)")
     parser.add_argument("--seed", type=int, default=8, help="generator seed (8)")
     parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting for linkspider's runs only (repeatable; to try a change)",
+    )
+    parser.add_argument(
         "--report-only",
         type=Path,
         metavar="WORK",
         help="only render the report again from a work folder kept with --keep",
     )
     args = parser.parse_args(argv)
+    bad = [item for item in args.set if "=" not in item]
+    if bad:
+        parser.error(f"--set takes NAME=VALUE, not {bad[0]!r}")
+    args.extra = dict(item.split("=", 1) for item in args.set)
     if args.quick:
         args.pages, args.reps, args.latency = min(args.pages, 2000), 1, "none"
         args.rss_pages = min(args.rss_pages, 5000)
@@ -131,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                 CACHE, work, args.rss_pages, args.rss_hosts, args.seed, timeout
             )
         if not args.no_profile:
-            comparison.profile, comparison.profile_note = profile_linkspider(web, work, timeout)
+            comparison.profile, comparison.profile_note = profile_linkspider(
+                web, work, timeout, args.extra
+            )
     except KeyboardInterrupt:
         print("interrupted: stopping every process started", file=sys.stderr)
         return 130
@@ -173,7 +186,9 @@ def run_mode(
         for rep in range(args.reps):
             turn = rep % len(contenders)
             for key in contenders[turn:] + contenders[:turn]:
-                result = run_one(key, mode, rep, web, state, work, nginx, redis, timeout)
+                result = run_one(
+                    key, mode, rep, web, state, work, nginx, redis, timeout, args.extra
+                )
                 comparison.results.append(result)
                 comparison.save(work / "results.json")
 
@@ -188,11 +203,12 @@ def run_one(
     nginx: Nginx,
     redis: Redis | None,
     timeout: float,
+    extra: dict[str, str],
 ) -> Result:
     contender = CONTENDERS[key]
     folder = work / f"{mode}-{rep}-{key}"
     folder.mkdir()
-    ctx = Context(web, state, folder, redis.url if redis else "")
+    ctx = Context(web, state, folder, redis.url if redis else "", extra)
     expected = int(web.read_manifest()["pages"])  # type: ignore[call-overload]
     result = Result(key, mode, rep, expected_pages=expected)
     try:
@@ -220,12 +236,14 @@ def run_one(
     return result
 
 
-def profile_linkspider(web: WebFiles, work: Path, timeout: float) -> tuple[list[str], str]:
+def profile_linkspider(
+    web: WebFiles, work: Path, timeout: float, extra: dict[str, str]
+) -> tuple[list[str], str]:
     """py-spy profile of one linkspider crawl of the web, no latency (not a timed run)."""
     with serving(work, "profile", web.sites, web.hosts, None) as (_, state):
         folder = work / "profile"
         folder.mkdir()
-        steps = CONTENDERS["linkspider"].steps(Context(web, state, folder))
+        steps = CONTENDERS["linkspider"].steps(Context(web, state, folder, extra=extra))
         raw = folder / "profile.txt"
         steps[0][0].argv = record_command(raw, steps[0][0].argv)
         started = time.monotonic()

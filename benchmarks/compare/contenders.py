@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.compare.measure import Command, RunFailed
@@ -57,9 +57,14 @@ class Context:
     resolver_state: Path
     work: Path  # this run's folder
     redis_url: str = ""
+    #: ``--set NAME=VALUE`` of the command line: linkspider's runs only (A/B trials)
+    extra: dict[str, str] = field(default_factory=dict)
 
     def settings(self) -> dict[str, str]:
         return {**COMMON_SETTINGS, "LINKSPIDER_TESTWEB": str(self.resolver_state)}
+
+    def linkspider_settings(self) -> dict[str, str]:
+        return {**self.settings(), **LINKSPIDER_SETTINGS, **self.extra}
 
 
 @dataclass
@@ -146,7 +151,7 @@ def linkspider_steps(ctx: Context) -> list[list[Command]]:
         f"depth={LINKSPIDER_DEPTH}",
         "-a",
         f"max_pages_per_site={PAGE_BUDGET}",
-        *_flags({**ctx.settings(), **LINKSPIDER_SETTINGS}),
+        *_flags(ctx.linkspider_settings()),
     ]
     return [[_scrapy(ctx, "linkspider", args, project_env())]]
 
@@ -178,7 +183,7 @@ def distributed_steps(ctx: Context, workers: int = 2) -> list[list[Command]]:
         PAGE_BUDGET,
         "--reset",
     ]
-    settings = {**ctx.settings(), **LINKSPIDER_SETTINGS, "LINKSPIDER_REDIS_URL": ctx.redis_url}
+    settings = {**ctx.linkspider_settings(), "LINKSPIDER_REDIS_URL": ctx.redis_url}
     worker_steps = [
         _scrapy(
             ctx,

@@ -54,7 +54,8 @@ def check(web: WebFiles, backlinks_csv: Path) -> Correctness:
         expected.setdefault((row["source_url"], row["target_url"]), []).append(row)
     result = Correctness(known=sum(len(v) for v in expected.values()))
     seen: Counter[tuple[str, str]] = Counter()
-    with backlinks_csv.open(encoding="utf-8", newline="") as rows:
+    # utf-8-sig: the run folder's CSV files may start with a BOM (Excel reads them right).
+    with backlinks_csv.open(encoding="utf-8-sig", newline="") as rows:
         for row in csv.DictReader(rows):
             key = (row["source_url"], row["target_url"])
             seen[key] += 1
