@@ -15,15 +15,22 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from report_folder import link, make_folder, page
 
 from linkspider.cli import crawl_env, main
+from linkspider.items import BacklinkItem
+from linkspider.monitor.runs import KEY, anchor_of, with_occurrence
+from linkspider.monitor.step import history_first_seen
 from linkspider.reports.options import ExportOptions
+from linkspider.reports.tables import arrow_schema
 from linkspider.testweb import TestWeb
 from tests.conftest import CrawlRun, run_crawl
 
@@ -339,3 +346,49 @@ def test_exports_show_the_history_first_seen(tmp_path: Path) -> None:
     assert domains == {"blog.example": january, "other.example": february}
     # The raw JSON Lines keep this run's fetch time (the history is recorded from them).
     assert january not in (feb / "backlinks.jsonl").read_text("utf-8")
+
+
+def _first_seen_with_pandas(parquet: Path, known: pd.DataFrame) -> list[str | None]:
+    """The previous pandas history_first_seen (whole columns in memory): the reference."""
+    frame = pq.read_table(parquet).to_pandas()
+    frame["_row"] = range(len(frame))
+    frame["anchor"] = anchor_of(frame)
+    frame = with_occurrence(frame)
+    merged = frame.merge(known.rename(columns={"first_seen": "_known"}), on=KEY, how="left")
+    merged = merged.sort_values("_row")
+    return merged["_known"].where(merged["_known"].notna(), merged["first_seen"]).tolist()
+
+
+def test_history_first_seen_matches_the_pandas_reference(tmp_path: Path) -> None:
+    """Repeated links of a page are numbered in page order, then file order; image links
+    are keyed by their alt text; links the history does not hold keep their own date."""
+
+    def row(host: str, anchor: str, seen: str, **changes: Any) -> BacklinkItem:
+        return replace(link(host, int(host == "a.com") or 2, anchor=anchor), first_seen=seen,
+                       **changes)  # fmt: skip
+
+    rows = [
+        row("a.com", "x", "R1"),
+        row("a.com", "x", "R2", link_index=0),  # first on the page
+        row("a.com", "x", "R3"),  # same position: file order
+        row("a.com", "", "R4", link_type="image", image_alt="logo"),
+        row("b.com", "y", "R5"),
+        row("a.com", "x", "R6", link_index=5),
+    ]
+    schema = arrow_schema(BacklinkItem)
+    parquet = tmp_path / "backlinks.parquet"
+    pq.write_table(pa.Table.from_pylist([asdict(r) for r in rows], schema=schema), parquet)
+    url, target = "https://a.com/p1", "https://acme-boots.com/"
+    known = pd.DataFrame(
+        {
+            "source_url": [url, url, url, "https://b.com/p2"],
+            "target_url": [target] * 4,
+            "anchor": ["x", "x", "logo", "other"],
+            "occurrence": [1, 3, 1, 1],
+            "first_seen": ["H-first", "H-third", "H-logo", "H-unused"],
+        }
+    )
+    got = history_first_seen(parquet, known)
+    assert got is not None
+    assert got.to_pylist() == _first_seen_with_pandas(parquet, known)
+    assert got.to_pylist() == ["R1", "H-first", "H-third", "H-logo", "R5", "R6"]

@@ -21,18 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from linkspider.monitor.compare import Comparison, compare, write_comparison
 from linkspider.monitor.history import HistoryError, HistoryStore, history_path
-from linkspider.monitor.runs import KEY, NotARunFolder, anchor_of, load_run, with_occurrence
-
-#: The backlink columns :func:`history_first_seen` reads.
-_FIRST_SEEN_COLUMNS = ["source_url", "target_url", "link_type", "anchor_text", "image_alt",
-                       "link_index", "first_seen"]  # fmt: skip
+from linkspider.monitor.runs import KEY, NotARunFolder, load_run
+from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect
 
 logger = logging.getLogger(__name__)
 
@@ -106,17 +101,36 @@ def update_monitoring(
 def history_first_seen(parquet: Path, known: pd.DataFrame | None) -> pa.Array | None:
     """``first_seen`` of every row of ``parquet``, in file order: the history's date for the
     links it holds (their first sighting in any run of these targets), the row's own (this
-    run's fetch time) for the others; None when the history gave nothing."""
+    run's fetch time) for the others; None when the history gave nothing.
+
+    DuckDB numbers the rows as :func:`~linkspider.monitor.runs.with_occurrence` does (the
+    anchor of :func:`~linkspider.monitor.runs.anchor_of`; page order, then file order) and
+    joins the history's dates, out of core: the table is never loaded whole.
+    """
     if known is None or known.empty:
         return None
-    frame = pq.read_table(parquet, columns=_FIRST_SEEN_COLUMNS).to_pandas()
-    frame["_row"] = np.arange(len(frame), dtype=np.int64)
-    frame["anchor"] = anchor_of(frame)
-    frame = with_occurrence(frame)  # numbered as the history numbers a page's links
-    dates = known.rename(columns={"first_seen": "_known"})
-    merged = frame.merge(dates, on=KEY, how="left").sort_values("_row")
-    values = merged["_known"].where(merged["_known"].notna(), merged["first_seen"])
-    return pa.array(values.tolist(), pa.string())
+    dates = pa.Table.from_pandas(known[[*KEY, "first_seen"]], preserve_index=False)
+    same = " AND ".join(f"n.{name} IS NOT DISTINCT FROM k.{name}" for name in KEY)
+    with connect(parquet.parent, TABLES_MEMORY_LIMIT) as db:
+        db.register("known", dates)
+        result = db.sql(
+            f"""WITH links AS (
+                  SELECT file_row_number AS _row, source_url, target_url, link_index,
+                         first_seen,
+                         coalesce(CASE WHEN link_type = 'image' THEN image_alt
+                                       ELSE anchor_text END, '') AS anchor
+                  FROM read_parquet($parquet, file_row_number = true)),
+                numbered AS (
+                  SELECT *, row_number() OVER (PARTITION BY source_url, target_url, anchor
+                                               ORDER BY link_index NULLS LAST, _row)
+                            AS occurrence
+                  FROM links)
+                SELECT coalesce(k.first_seen, n.first_seen) AS first_seen
+                FROM numbered n LEFT JOIN known k ON {same}
+                ORDER BY n._row""",
+            params={"parquet": str(parquet)},
+        ).to_arrow_table()
+    return result.column("first_seen").combine_chunks().cast(pa.string())
 
 
 def diff_folders(old: Path, new: Path, out: Path) -> Comparison:

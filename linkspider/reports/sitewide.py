@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from linkspider.reports._duckdb import connect
 from linkspider.reports._encoded import encode
 from linkspider.reports.spreadsheet import safe_table
+from linkspider.reports.tables import ROW_GROUP_ROWS
 
 GROUP_KEYS = ["source_host", "target_url", "anchor_text", "placement"]
 
@@ -163,7 +164,7 @@ def apply_sitewide(
         ThreadPoolExecutor(max_workers=1) as csv_thread,  # Arrow writes without the GIL
     ):
         pending: Future[None] | None = None
-        for batch in source.iter_batches(batch_size=100_000):
+        for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
             table = pa.Table.from_batches([batch], schema=schema)
             end = done + table.num_rows
             table = table.set_column(sitewide_at, "sitewide", pa.array(flags[done:end]))
