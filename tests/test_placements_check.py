@@ -20,7 +20,7 @@ import pytest
 
 from linkspider.cli import DEMO_SETTINGS, crawl_env
 from linkspider.config.args import CrawlConfig
-from linkspider.config.placements import Placement, load_placements
+from linkspider.config.placements import ExpectedLink, load_placements
 from linkspider.config.sources import ConfigError
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement_check import (
@@ -54,7 +54,7 @@ def test_loader_keeps_every_row_in_order(tmp_path: Path) -> None:
         "http://x.example/a;acme.com;;nofollow;Bob\n",
         encoding="utf-8",
     )
-    placements = load_placements(spec).placements
+    placements = load_placements(spec).links
     assert [(p.row, p.line) for p in placements] == [(1, 2), (2, 4), (3, 5)]
     first = placements[0]
     assert (first.source_url, first.fallback_url) == (
@@ -68,7 +68,7 @@ def test_loader_keeps_every_row_in_order(tmp_path: Path) -> None:
 
 def test_inline_csv_text_for_scrapyd_jobs() -> None:
     placements = load_placements("source_url,target_url\nhttp://a.example/,http://b.example/x\n")
-    assert placements.placements[0].target_url == "http://b.example/x"
+    assert placements.links[0].target_url == "http://b.example/x"
 
 
 @pytest.mark.parametrize(
@@ -121,8 +121,8 @@ def test_expect_arguments(tmp_path: Path) -> None:
 
 
 # -- the decision, as a table ---------------------------------------------------------
-def expect(anchor: str | None = "Acme Boots", follow: bool | None = True) -> Placement:
-    return Placement(row=1, line=2, source_url="http://blog.example/post", target_url=TARGET,
+def expect(anchor: str | None = "Acme Boots", follow: bool | None = True) -> ExpectedLink:
+    return ExpectedLink(row=1, line=2, source_url="http://blog.example/post", target_url=TARGET,
                      anchor=anchor, follow=follow)  # fmt: skip
 
 
@@ -144,9 +144,9 @@ CASES = [
     ("robots.txt disallows", expect(),
      PageOutcome("http://blog.example/post", blocked="robots-disallowed"), "robots-blocked", ""),
     ("robots.txt unavailable", expect(),
-     PageOutcome("http://blog.example/post", blocked="robots-unavailable"), "robots-blocked", ""),
+     PageOutcome("http://blog.example/post", blocked="robots-unavailable"), "page-error", ""),
     ("SSRF guard", expect(),
-     PageOutcome("http://blog.example/post", blocked="ssrf-blocked"), "page-error", ""),
+     PageOutcome("http://blog.example/post", blocked="ssrf-blocked"), "not-checked", ""),
     ("timeout", expect(), PageOutcome("http://blog.example/post", error="timeout"),
      "page-error", ""),
     ("HTTP 404", expect(), PageOutcome("http://blog.example/post", "http://blog.example/post",
@@ -203,7 +203,7 @@ CASES = [
     ids=[case[0] for case in CASES],
 )
 def test_status_table(
-    expected: Placement, outcome: PageOutcome | None, status: str, link_check: str
+    expected: ExpectedLink, outcome: PageOutcome | None, status: str, link_check: str
 ) -> None:
     verdict = check_placement(expected, outcome)
     assert (verdict.status, verdict.link_check) == (status, link_check)
@@ -259,7 +259,7 @@ E2E = [
     ("http://pl-blog.test/report.pdf", "", "", "page-error", "", "not-html"),
     ("http://pl-blog.test/private/page.html", "", "", "robots-blocked", "",
      "robots-disallowed"),
-    ("http://pl-robots500.test/", "", "", "robots-blocked", "", "robots-unavailable"),
+    ("http://pl-robots500.test/", "", "", "page-error", "", "robots-unavailable"),
     ("http://pl-refused.test/a.html", "", "", "page-error", "", "connection-refused"),
     ("http://pl-hang.test/a.html", "", "", "page-error", "", "timeout"),
     ("http://pl-blog.test/ok.html", "acme boots", "true", "ok", "ok", ""),  # a duplicate row

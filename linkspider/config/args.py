@@ -12,7 +12,7 @@ from linkspider.config.discover_seeds import (
     discover_seeds,
     with_discovered,
 )
-from linkspider.config.placements import PlacementList, load_placements
+from linkspider.config.placements import ExpectedLinks, load_placements
 from linkspider.config.seeds import Seed, SeedList, load_seeds
 from linkspider.config.sources import ConfigError
 from linkspider.config.targets import TargetSet, load_targets
@@ -99,7 +99,7 @@ class CrawlConfig:
         args: CrawlArgs,
         targets: TargetSet,
         seeds: SeedList,
-        placements: PlacementList | None = None,
+        placements: ExpectedLinks | None = None,
         discovered: Discovered | None = None,
     ) -> None:
         self.args = args

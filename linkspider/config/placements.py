@@ -35,7 +35,7 @@ _MAX_LISTED = 5
 
 
 @dataclass(frozen=True)
-class Placement:
+class ExpectedLink:
     """One expected link (one input row)."""
 
     row: int  # 1-based position among the data rows: the key of its status
@@ -48,22 +48,20 @@ class Placement:
 
 
 @dataclass(frozen=True)
-class PlacementList:
-    placements: tuple[Placement, ...]
+class ExpectedLinks:
+    links: tuple[ExpectedLink, ...]
     source: str | None = None  # the file, if any
 
-    def source_pages(self) -> dict[str, list[Placement]]:
+    def source_pages(self) -> dict[str, list[ExpectedLink]]:
         """Distinct source URLs, in first-seen order, with their rows."""
-        pages: dict[str, list[Placement]] = {}
-        for placement in self.placements:
-            pages.setdefault(placement.source_url, []).append(placement)
+        pages: dict[str, list[ExpectedLink]] = {}
+        for link in self.links:
+            pages.setdefault(link.source_url, []).append(link)
         return pages
 
     def target_sites(self) -> list[str]:
         """Registrable domains of the expected targets, in first-seen order."""
-        return list(
-            dict.fromkeys(registrable_domain(split_host(p.target_url)) for p in self.placements)
-        )
+        return list(dict.fromkeys(registrable_domain(split_host(p.target_url)) for p in self.links))
 
 
 def parse_follow(value: str) -> bool | None:
@@ -78,7 +76,7 @@ def parse_follow(value: str) -> bool | None:
     raise ValueError(f"follow must be true/false (yes/no, 1/0, dofollow/nofollow), got {value!r}")
 
 
-def load_placements(spec: str) -> PlacementList:
+def load_placements(spec: str) -> ExpectedLinks:
     """Parse the ``expect`` argument; raise :class:`ConfigError` naming file and line."""
     if not spec or not spec.strip():
         raise ConfigError("expect is empty: give a CSV file of source_url,target_url rows")
@@ -106,7 +104,7 @@ def load_placements(spec: str) -> PlacementList:
             f"{header!r} (needed: source_url, target_url; optional: anchor, follow)"
         )
     index = {name: columns.index(name) for name in (*REQUIRED, *OPTIONAL) if name in columns}
-    placements: list[Placement] = []
+    links: list[ExpectedLink] = []
     problems: list[str] = []
     start = reader.line_num + 1
     for cells in reader:
@@ -114,15 +112,15 @@ def load_placements(spec: str) -> PlacementList:
         if not any(cell.strip() for cell in cells):
             continue
         try:
-            placements.append(_placement(len(placements) + 1, line, cells, index))
+            links.append(_expected_link(len(links) + 1, line, cells, index))
         except ValueError as exc:
             problems.append(f"{where}:{line}: {exc}")
     if problems:
         more = f" (and {len(problems) - _MAX_LISTED} more)" if len(problems) > _MAX_LISTED else ""
         raise ConfigError("; ".join(problems[:_MAX_LISTED]) + more)
-    if not placements:
+    if not links:
         raise ConfigError(f"{where} has a header but no rows")
-    return PlacementList(placements=tuple(placements), source=path)
+    return ExpectedLinks(links=tuple(links), source=path)
 
 
 def _delimiter(text: str) -> str:
@@ -132,7 +130,7 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _placement(row: int, line: int, cells: list[str], index: dict[str, int]) -> Placement:
+def _expected_link(row: int, line: int, cells: list[str], index: dict[str, int]) -> ExpectedLink:
     def cell(name: str) -> str:
         position = index.get(name)
         return cells[position].strip() if position is not None and position < len(cells) else ""
@@ -141,7 +139,7 @@ def _placement(row: int, line: int, cells: list[str], index: dict[str, int]) -> 
     target = _url(cell("target_url"), "target_url")
     anchor = cell("anchor") if "anchor" in index else ""
     follow = parse_follow(cell("follow"))
-    return Placement(
+    return ExpectedLink(
         row=row,
         line=line,
         source_url=source[0],

@@ -15,22 +15,22 @@ placements to check.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from linkspider.config.placements import Placement
+from linkspider.config.placements import ExpectedLink
+from linkspider.core.jsonl import JsonlWriter, read_jsonl
 from linkspider.extensions.blocked_pages import BlockedPage, page_blocked
 from linkspider.extract.placement_check import PageOutcome, PlacementStatus, outcome_rows
 from linkspider.output import utc_now
-from linkspider.reports.placements import JSONL_NAME, read_jsonl, write_expected
+from linkspider.reports.placements import JSONL_NAME, write_expected
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +38,15 @@ logger = logging.getLogger(__name__)
 class PlacementStatusExtension:
     """Streams ``placements.jsonl`` (see the module). Settings: ``LINKSPIDER_OUTPUT_DIR``."""
 
-    def __init__(self, output_dir: Path, placements: tuple[Placement, ...]) -> None:
+    def __init__(self, output_dir: Path, expected: tuple[ExpectedLink, ...]) -> None:
         self.output_dir = output_dir
-        self.placements = placements
-        self.by_url: dict[str, list[Placement]] = {}
-        for placement in placements:  # a scheme-less source may end up at its http fallback
-            for url in dict.fromkeys((placement.source_url, placement.fallback_url)):
+        self.expected = expected
+        self.by_url: dict[str, list[ExpectedLink]] = {}
+        for link in expected:  # a scheme-less source may end up at its http fallback
+            for url in dict.fromkeys((link.source_url, link.fallback_url)):
                 if url:
-                    self.by_url.setdefault(url, []).append(placement)
-        self.handle: IO[str] | None = None
+                    self.by_url.setdefault(url, []).append(link)
+        self.handle: JsonlWriter | None = None
         self.statuses: dict[int, str] = {}
 
     @classmethod
@@ -56,7 +56,7 @@ class PlacementStatusExtension:
         placements = getattr(config, "placements", None)
         if not output_dir or placements is None:
             raise NotConfigured("no -a expect=... placements to check")
-        ext = cls(Path(output_dir), placements.placements)
+        ext = cls(Path(output_dir), placements.links)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.page_blocked, signal=page_blocked)
@@ -65,12 +65,12 @@ class PlacementStatusExtension:
 
     def spider_opened(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        write_expected(self.output_dir, self.placements)
+        write_expected(self.output_dir, self.expected)
         for record in read_jsonl(self.output_dir / JSONL_NAME):  # a resumed crawl's earlier part
             if isinstance(record.get("row"), int):
                 self.statuses[record["row"]] = str(record.get("status"))
         # Append: a resumed crawl (JOBDIR) keeps the statuses of its earlier part.
-        self.handle = (self.output_dir / JSONL_NAME).open("a", encoding="utf-8")
+        self.handle = JsonlWriter(self.output_dir / JSONL_NAME)
 
     def item_scraped(self, item: Any) -> None:
         if isinstance(item, PlacementStatus):
@@ -95,12 +95,11 @@ class PlacementStatusExtension:
             self.handle.close()
             self.handle = None
         counts = Counter(self.statuses.values())
-        counts["not-checked"] += len(self.placements) - len(self.statuses)
+        counts["not-checked"] += len(self.expected) - len(self.statuses)
         summary = ", ".join(f"{n} {status}" for status, n in counts.most_common() if n)
-        logger.info(f"placements: {len(self.placements)} expected link(s): {summary}")
+        logger.info(f"placements: {len(self.expected)} expected link(s): {summary}")
 
     def _write(self, row: PlacementStatus) -> None:
         self.statuses[row.row] = row.status
         if self.handle is not None:
-            self.handle.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
-            self.handle.flush()
+            self.handle.write(asdict(row))

@@ -1,16 +1,19 @@
 """Is a placed link where it should be? One status per expected link, with the evidence.
 
-:func:`check_placement` takes an expected link (:class:`~linkspider.config.placements.
-Placement`) and what fetching its source page gave (:class:`PageOutcome`) and returns the
-status. Page-level statuses come first, because without the page there is no link to
-judge; then the link checks, on the page the URL leads to:
+:func:`check_placement` takes an expected link
+(:class:`~linkspider.config.placements.ExpectedLink`) and what fetching its source page
+gave (:class:`PageOutcome`) and returns the status. Page-level statuses come first,
+because without the page there is no link to judge; they are the outcome ladder's
+(:mod:`linkspider.extract.outcome_ladder`, shared with the monitor's lost reasons), its
+``not-fetched`` named ``not-checked`` here:
 
-1. ``not-checked``: the page was never fetched (the crawl stopped before it);
-2. ``robots-blocked``: robots.txt disallows the page, or never answered;
-3. ``page-error``: no usable answer: network failures (``timeout``, ``dns-error``,
-   ``connection-refused``, ``tls-error``...), HTTP statuses other than 2xx, 404 and 410,
-   pages that are not HTML, pages refused by the SSRF guard or the trap rules;
-4. ``page-not-found``: HTTP 404 or 410 (after redirects);
+1. ``not-checked``: the page was never fetched (the crawl stopped before it), or the
+   crawler's own guards refused it (SSRF guard, trap rules; ``note`` names the guard);
+2. ``robots-blocked``: robots.txt disallows the page;
+3. ``page-not-found``: HTTP 404 or 410 (after redirects);
+4. ``page-error``: no usable answer: network failures (``timeout``, ``dns-error``,
+   ``connection-refused``, ``tls-error``...), a robots.txt that never answered, HTTP
+   statuses other than 2xx, 404 and 410, pages that are not HTML;
 5. ``page-redirected``: the URL redirects to another page. Redirects that only change the
    scheme, a ``www.`` prefix or a trailing slash do not count (``note`` names them);
 6. ``noindex``: the page asks search engines not to index it (meta robots or
@@ -34,10 +37,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from linkspider.config.placements import Placement
+from linkspider.config.placements import ExpectedLink
 from linkspider.extract.anchors import collapse
 from linkspider.extract.domains import registrable_domain
 from linkspider.extract.indexability import PageFacts, format_redirects
+from linkspider.extract.outcome_ladder import (
+    NOINDEX,
+    NOT_CANONICAL,
+    NOT_FETCHED,
+    PAGE_OK,
+    SourcePage,
+    loose_url,
+    page_verdict,
+)
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, classify_placements
 from linkspider.extract.urls import normalise_url, split_host
@@ -48,9 +60,8 @@ STATUSES = (
     "noindex", "not-canonical", "link-not-found", "wrong-target", "wrong-anchor",
     "wrong-rel", "nofollow-page", "ok",
 )  # fmt: skip
-NOT_FOUND_STATUSES = frozenset({404, 410})
-ROBOTS_REASONS = frozenset({"robots-disallowed", "robots-unavailable"})
-_NOINDEX = frozenset({"noindex-meta", "noindex-header"})
+#: The page verdicts of the outcome ladder that placements name otherwise.
+_STATUS_OF = {NOT_FETCHED: "not-checked"}
 _NO_VALUE_RELS = ("nofollow", "ugc", "sponsored")
 
 
@@ -123,16 +134,6 @@ class PlacementStatus:
     checked_at: str
 
 
-def loose_url(url: str) -> str:
-    """``url`` without scheme, ``www.`` and trailing slash: redirects between these forms
-    are routine and do not make another page."""
-    rest = url.split("://", 1)[-1]
-    if rest.startswith("www."):
-        rest = rest[4:]
-    path, sep, query = rest.partition("?")
-    return path.rstrip("/") + sep + query
-
-
 def rel_blocks_value(rel: str) -> bool:
     tokens = rel.lower().split()
     return any(token in tokens for token in _NO_VALUE_RELS)
@@ -142,41 +143,50 @@ def same_anchor(expected: str, found: str) -> bool:
     return collapse(expected).casefold() == collapse(found).casefold()
 
 
-def check_placement(expected: Placement, outcome: PageOutcome | None) -> Verdict:
+def check_placement(expected: ExpectedLink, outcome: PageOutcome | None) -> Verdict:
     """The status of one expected link (precedence in the module docstring)."""
     if outcome is None:
         return Verdict("not-checked", note="the page was not fetched (crawl stopped before it)")
-    if outcome.blocked:
-        status = "robots-blocked" if outcome.blocked in ROBOTS_REASONS else "page-error"
-        return Verdict(status, note=_join(outcome.blocked, outcome.detail))
-    if outcome.error and not outcome.http_status:
-        return Verdict("page-error", note=_join(outcome.error, outcome.detail))
-    if outcome.http_status in NOT_FOUND_STATUSES:
-        return Verdict("page-not-found", note=f"HTTP {outcome.http_status}")
-    if not 200 <= outcome.http_status < 300:
-        return Verdict("page-error", note=f"HTTP {outcome.http_status}")
-    if not outcome.parsed:
-        return Verdict("page-error", note=outcome.error or "not parsed")
-    links = link_verdict(expected, outcome)
     redirected = outcome.final_url and outcome.final_url != expected.source_url
     moved = redirected and loose_url(outcome.final_url) != loose_url(expected.source_url)
+    page = page_verdict(
+        SourcePage(
+            url=outcome.final_url or outcome.requested_url,
+            http_status=outcome.http_status,
+            error=outcome.error,
+            blocked=outcome.blocked,
+            parsed=outcome.parsed,
+            moved_to=outcome.final_url if moved else "",
+            index_reason=outcome.index_reason,
+            canonical=outcome.canonical,
+        )
+    )
+    if not page.rule.page_read:
+        return Verdict(_STATUS_OF.get(page.verdict, page.verdict), note=_page_note(outcome))
+    links = link_verdict(expected, outcome)
     notes = [f"redirected to {outcome.final_url}"] if redirected else []
-    if moved:
-        page_status = "page-redirected"
-    elif outcome.index_reason in _NOINDEX:
-        page_status = "noindex"
+    if page.verdict == NOINDEX:
         notes.append(outcome.index_reason)
-    elif outcome.canonical and loose_url(outcome.canonical) != loose_url(outcome.final_url):
-        page_status = "not-canonical"
+    elif page.verdict == NOT_CANONICAL:
         notes.append(f"canonical: {outcome.canonical}")
-    else:
-        page_status = links.status
+    page_status = links.status if page.verdict == PAGE_OK else page.verdict
     if links.note:
         notes.append(links.note)
     return Verdict(page_status, links.status, links.link, links.links_to_target, _join(*notes))
 
 
-def link_verdict(expected: Placement, outcome: PageOutcome) -> Verdict:
+def _page_note(outcome: PageOutcome) -> str:
+    """Why a page's links could not be judged."""
+    if outcome.blocked:
+        return _join(outcome.blocked, outcome.detail)
+    if not outcome.http_status:
+        return _join(outcome.error, outcome.detail)
+    if not 200 <= outcome.http_status < 300:
+        return f"HTTP {outcome.http_status}"
+    return outcome.error or "not parsed"
+
+
+def link_verdict(expected: ExpectedLink, outcome: PageOutcome) -> Verdict:
     """Step 8 of the module docstring: the links of a parsed page against the expectation."""
     target = expected.target_url
     exact = [link for link in outcome.links if link.url == target]
@@ -198,11 +208,11 @@ def link_verdict(expected: Placement, outcome: PageOutcome) -> Verdict:
     return Verdict("link-not-found", "link-not-found", None, 0, f"{len(outcome.links)} links")
 
 
-def _anchor_ok(expected: Placement, link: FoundLink) -> bool:
+def _anchor_ok(expected: ExpectedLink, link: FoundLink) -> bool:
     return expected.anchor is None or same_anchor(expected.anchor, link.anchor)
 
 
-def _rel_ok(expected: Placement, outcome: PageOutcome, link: FoundLink) -> bool:
+def _rel_ok(expected: ExpectedLink, outcome: PageOutcome, link: FoundLink) -> bool:
     if expected.follow is None:
         return True
     blocked = rel_blocks_value(link.rel)
@@ -211,7 +221,7 @@ def _rel_ok(expected: Placement, outcome: PageOutcome, link: FoundLink) -> bool:
     return blocked or bool(outcome.page_nofollow)
 
 
-def _link_status(expected: Placement, outcome: PageOutcome, link: FoundLink) -> str:
+def _link_status(expected: ExpectedLink, outcome: PageOutcome, link: FoundLink) -> str:
     if not _anchor_ok(expected, link):
         return "wrong-anchor"
     if not _rel_ok(expected, outcome, link):
@@ -221,7 +231,7 @@ def _link_status(expected: Placement, outcome: PageOutcome, link: FoundLink) -> 
     return "ok"
 
 
-def _problems(expected: Placement, outcome: PageOutcome, link: FoundLink) -> tuple[int, int]:
+def _problems(expected: ExpectedLink, outcome: PageOutcome, link: FoundLink) -> tuple[int, int]:
     """Sort key: the link closest to ``ok`` first, then the first on the page."""
     return STATUSES.index("ok") - STATUSES.index(_link_status(expected, outcome, link)), link.index
 
@@ -290,23 +300,23 @@ def page_outcome(
 
 
 def outcome_rows(
-    expected: Sequence[Placement],
+    expected: Sequence[ExpectedLink],
     outcome: PageOutcome | None,
     page: LinkPage | None = None,
     rules: Sequence[PlacementRule] = (),
 ) -> list[PlacementStatus]:
     """The status rows of every expected link of one source page."""
     rows = []
-    for placement in expected:
-        verdict = check_placement(placement, outcome)
+    for link in expected:
+        verdict = check_placement(link, outcome)
         if verdict.link is not None and page is not None:
             verdict = replace(verdict, link=with_placement(page, verdict.link, rules))
-        rows.append(status_row(placement, outcome, verdict))
+        rows.append(status_row(link, outcome, verdict))
     return rows
 
 
 def status_row(
-    expected: Placement, outcome: PageOutcome | None, verdict: Verdict
+    expected: ExpectedLink, outcome: PageOutcome | None, verdict: Verdict
 ) -> PlacementStatus:
     """The ``placements_status.csv`` row of ``expected``."""
     link = verdict.link

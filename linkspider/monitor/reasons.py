@@ -1,44 +1,45 @@
 """Why a link that counted before does not count now: ``lost_reason``, from the new run's
-view of the link's source page, decided in this order (first match wins):
+view of the link's source page.
 
-==================  =====================================================================
-``link-removed``    the page was fetched (2xx) and is indexable, but the link is not on it
-                    (also: the page is no longer HTML; ``lost_detail`` says ``not-html``)
-``noindex``         fetched, but noindex (meta robots or ``X-Robots-Tag``): its links no
-                    longer count, present or not
-``not-canonical``   fetched, but its canonical URL points elsewhere
-``page-not-found``  the page answers 404 or 410
-``page-error``      another HTTP error (5xx, 403...), a network error (DNS, timeout,
-                    refused, TLS...), or its robots.txt never answered
-``page-redirected`` the page now redirects to another URL (``lost_detail``: where)
-``robots-blocked``  robots.txt now disallows the page
-``not-crawled``     the page was not fetched in this run (outside its budget, depth or
-                    seeds; or refused as a trap / by the SSRF guard): **not a claimed
-                    loss** (``lost`` is false) and the link stays active in the history
-==================  =====================================================================
+The precedence is the outcome ladder's (:mod:`linkspider.extract.outcome_ladder`, shared
+with the placement check), first match wins: ``not-crawled`` (nothing known, or refused by
+the crawler's own guards: SSRF, trap rules), ``robots-blocked`` (robots.txt disallows),
+``page-error`` (robots.txt never answered), ``page-not-found`` (404, 410), ``page-error``
+(no answer, an answer outside 2xx, a 2xx answer that is not HTML), ``page-redirected``,
+``noindex``, ``not-canonical``, else ``link-removed`` (fetched, indexable, the link is not
+on it). ``not-crawled`` is **not a claimed loss** (``lost`` is false) and the link stays
+active in the history. ``lost_detail`` is the evidence (``http-404``, the error, the block
+reason, the redirect or canonical target, ``truncated``...).
 
-Everything is computed on whole frames (joins and ``numpy.select``), never row by row.
+The pages, errors and blocked pages are joined per source URL on whole frames; the ladder
+is then applied once per source URL (not per link).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from linkspider.extract.outcome_ladder import (
+    NOINDEX,
+    NOT_CANONICAL,
+    NOT_FETCHED,
+    PAGE_ERROR,
+    PAGE_NOT_FOUND,
+    PAGE_OK,
+    PAGE_REDIRECTED,
+    ROBOTS_BLOCKED,
+    SourcePage,
+    page_verdict,
+)
+
 LINK_REMOVED = "link-removed"
-NOINDEX = "noindex"
-NOT_CANONICAL = "not-canonical"
-PAGE_NOT_FOUND = "page-not-found"
-PAGE_ERROR = "page-error"
-PAGE_REDIRECTED = "page-redirected"
-ROBOTS_BLOCKED = "robots-blocked"
 NOT_CRAWLED = "not-crawled"
 LOST_REASONS = (
     LINK_REMOVED, NOINDEX, NOT_CANONICAL, PAGE_NOT_FOUND, PAGE_ERROR, PAGE_REDIRECTED,
     ROBOTS_BLOCKED, NOT_CRAWLED,
 )  # fmt: skip
-_GONE_STATUSES = (404, 410)
-_GONE_ERRORS = ("http-404", "http-410")
+#: The verdicts of the outcome ladder that lost reasons name otherwise.
+_REASON_OF = {NOT_FETCHED: NOT_CRAWLED, PAGE_OK: LINK_REMOVED}
 
 
 def _one_per(frame: pd.DataFrame, key: str, prefix: str) -> pd.DataFrame:
@@ -73,44 +74,46 @@ def page_outcomes(
     for part in (fetched, moved, failed, refused):
         out = out.merge(part, on="source_url", how="left")
 
-    status = out["f_status"].fillna(0).astype("int64")
-    was_fetched = out["f_status"].notna()
-    ok = was_fetched & status.between(200, 299)
-    parsed = out["f_parsed"].fillna(False).astype(bool)
-    index_reason = out["f_index_reason"].fillna("").astype(str)
-    error = out["e_error"].fillna("").astype(str)
-    block = out["b_reason"].fillna("").astype(str)
-    status_text = "http-" + status.astype(str)
-    conditions = [
-        ok & ~parsed,
-        ok & index_reason.str.startswith("noindex"),
-        ok & (index_reason == "canonical-elsewhere"),
-        ok & (index_reason == "http-status"),
-        ok,
-        was_fetched & status.isin(_GONE_STATUSES),
-        was_fetched,
-        error.isin(_GONE_ERRORS),
-        error != "",
-        out["r_url"].notna(),
-        block == "robots-disallowed",
-        block == "robots-unavailable",
-        block != "",
-    ]
-    choices = [
-        (LINK_REMOVED, out["f_note"].fillna("")),
-        (NOINDEX, index_reason),
-        (NOT_CANONICAL, out["f_canonical"].fillna("")),
-        (PAGE_ERROR, status_text),
-        (LINK_REMOVED, out["f_note"].fillna("")),  # "truncated": only the start was parsed
-        (PAGE_NOT_FOUND, status_text),
-        (PAGE_ERROR, status_text),
-        (PAGE_NOT_FOUND, error),
-        (PAGE_ERROR, error),
-        (PAGE_REDIRECTED, out["r_url"].fillna("")),
-        (ROBOTS_BLOCKED, block),
-        (PAGE_ERROR, block),
-        (NOT_CRAWLED, block),
-    ]
-    out["lost_reason"] = np.select(conditions, [c[0] for c in choices], default=NOT_CRAWLED)
-    out["lost_detail"] = np.select(conditions, [c[1] for c in choices], default="")
+    pages_seen = [
+        _source_page(*row)
+        for row in zip(
+            out["source_url"], out["f_status"], out["f_parsed"], out["f_index_reason"],
+            out["f_canonical"], out["f_note"], out["e_error"], out["b_reason"], out["r_url"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    verdicts = [page_verdict(page) for page in pages_seen]
+    out["lost_reason"] = [_REASON_OF.get(v.verdict, v.verdict) for v in verdicts]
+    out["lost_detail"] = [v.detail for v in verdicts]
     return out[["source_url", "lost_reason", "lost_detail"]]
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
+
+
+def _source_page(
+    url: str,
+    status: object,
+    parsed: object,
+    index_reason: object,
+    canonical: object,
+    note: object,
+    error: object,
+    block: object,
+    moved_to: object,
+) -> SourcePage:
+    """The ladder's facts of one source URL; a fetch at the URL itself wins over where the
+    URL redirects (the links of a redirected URL are keyed by the URL it leads to)."""
+    fetched = status is not None and not pd.isna(status)  # type: ignore[call-overload]
+    return SourcePage(
+        url=url,
+        http_status=int(status) if fetched else 0,  # type: ignore[call-overload]
+        error=_text(error),
+        blocked=_text(block),
+        parsed=bool(parsed) if fetched else False,
+        moved_to="" if fetched else _text(moved_to),
+        index_reason=_text(index_reason) if fetched else "",
+        canonical=_text(canonical) if fetched else "",
+        note=_text(note) if fetched else "",
+    )

@@ -10,14 +10,13 @@ page. ``linkspider export DIR`` rebuilds the file.
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from linkspider.config.placements import Placement
+from linkspider.config.placements import ExpectedLink
+from linkspider.core.jsonl import read_jsonl, write_jsonl
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows
 from linkspider.reports.spreadsheet import safe_cell
 
@@ -27,28 +26,9 @@ CSV_NAME = "placements_status.csv"
 COLUMNS = tuple(f.name for f in fields(PlacementStatus))
 
 
-def write_expected(output_dir: Path, placements: tuple[Placement, ...]) -> None:
+def write_expected(output_dir: Path, expected: tuple[ExpectedLink, ...]) -> None:
     """Record the input rows (replaced atomically: a resumed crawl writes the same rows)."""
-    path = output_dir / EXPECTED_NAME
-    tmp = path.with_suffix(".jsonl.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for placement in placements:
-            handle.write(json.dumps(asdict(placement), ensure_ascii=False) + "\n")
-    tmp.replace(path)
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Records of a JSON Lines file; lines cut by a kill are skipped."""
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                yield record
+    write_jsonl(output_dir / EXPECTED_NAME, (asdict(link) for link in expected))
 
 
 def write_placements_status(output_dir: Path) -> Counter[str] | None:
@@ -67,8 +47,8 @@ def write_placements_status(output_dir: Path) -> Counter[str] | None:
         writer = csv.DictWriter(handle, COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for record in read_jsonl(expected_path):
-            placement = Placement(**record)
-            row = checked.get(placement.row) or asdict(outcome_rows([placement], None)[0])
+            link = ExpectedLink(**record)
+            row = checked.get(link.row) or asdict(outcome_rows([link], None)[0])
             counts[str(row.get("status"))] += 1
             writer.writerow({name: csv_cell(row.get(name)) for name in COLUMNS})
     tmp.replace(path)

@@ -23,7 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from linkspider.config.args import CrawlConfig
-from linkspider.config.placements import Placement
+from linkspider.config.placements import ExpectedLink
 from linkspider.config.sources import ConfigError
 from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extensions.crawl_journal import resumed_output_dir
@@ -62,7 +62,7 @@ class BacklinksSpider(Spider):
     _requested: RequestedUrls
     placement_rules: list[PlacementRule]
     #: -a expect: source URL -> its expected links (empty: a normal crawl; never mutated)
-    _expected: dict[str, list[Placement]] = {}
+    _expected: dict[str, list[ExpectedLink]] = {}
 
     @classmethod
     def check_arguments(cls, kwargs: dict[str, Any]) -> None:
