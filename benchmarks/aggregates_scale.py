@@ -57,7 +57,7 @@ def _strings(values: list[str]) -> pa.Array:
 
 def generate(folder: Path, rows: int, seed: int = 8) -> None:
     """Write ``backlinks.parquet`` (``rows`` rows) and ``pages.csv`` into ``folder``."""
-    from linkspider.items import BacklinkItem
+    from linkspider.core.items import BacklinkItem
     from linkspider.reports.tables import arrow_schema
 
     rng = np.random.default_rng(seed)
@@ -174,7 +174,7 @@ def write_jsonl(folder: Path, rows: int) -> Path:
 def write_run(folder: Path, pages: int, seed: int = 5) -> None:
     """The ``*.jsonl`` files of a crawl of ``pages`` pages (as the crawl writes them)."""
     from linkspider.core.jsonl import JsonlWriter
-    from linkspider.items import BacklinkItem, ErrorItem, PageItem
+    from linkspider.core.items import BacklinkItem, ErrorItem, PageItem
 
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -277,7 +277,7 @@ def run_exports(folder: Path) -> dict[str, float]:
 
 def run_step(step: str, folder: Path) -> dict[str, float]:
     """Run one step in this process; returns timings and this process's peak RSS."""
-    from linkspider.items import BacklinkItem
+    from linkspider.core.items import BacklinkItem
     from linkspider.reports import aggregates
     from linkspider.reports.sitewide import SitewideRule, apply_sitewide
     from linkspider.reports.tables import arrow_schema, export_jsonl

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from linkspider.items import BacklinkItem, PageItem
+from linkspider.core.items import BacklinkItem, PageItem
 from linkspider.reports.exports import ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions
 

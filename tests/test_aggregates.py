@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from linkspider.extract.anchor_category import CATEGORIES
-from linkspider.items import BacklinkItem
+from linkspider.core.items import BacklinkItem
 from linkspider.reports import aggregates
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.reports.tables import arrow_schema

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from report_folder import link, make_folder, page
 
-from linkspider.items import BacklinkItem
+from linkspider.core.items import BacklinkItem
 from linkspider.reports.exports import build_exports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.url_groups import top_level_domain, url_folder, url_group

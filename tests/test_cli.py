@@ -59,7 +59,7 @@ def test_readable_strips_markup_whoever_writes_it() -> None:
     parser = cli.Parser(prog="linkspider")
     sub = parser.add_subparsers()
     later = sub.add_parser("later", help="runs ``scrapy`` (:mod:`x`)", description="``a``")
-    later.add_argument("--flag", help="see :class:`linkspider.items.PageItem`")
+    later.add_argument("--flag", help="see :class:`linkspider.core.items.PageItem`")
     assert isinstance(later, cli.Parser)
     assert not RST.search(parser.format_help() + later.format_help())
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkspider.items import BACKLINK_COLUMNS
+from linkspider.core.items import BACKLINK_COLUMNS
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.testweb import TestWeb
 from tests.conftest import CrawlRun, run_crawl

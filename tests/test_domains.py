@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkspider.config.targets import load_targets
-from linkspider.extract.domains import registrable_domain
+from linkspider.core.domains import registrable_domain
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from report_folder import link
 
 from linkspider.extensions.feeds import SpreadsheetCsvItemExporter
-from linkspider.items import BACKLINK_COLUMNS, PAGE_COLUMNS
+from linkspider.core.items import BACKLINK_COLUMNS, PAGE_COLUMNS
 from linkspider.testweb import TestWeb
 from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, run_crawl
 
@@ -28,7 +28,7 @@ def test_feed_defaults_to_backlink_rows_and_honours_item_classes(
     feed = tmp_path / "links.csv"
     pages_feed = tmp_path / "pages.jsonl"
     feeds = {
-        str(pages_feed): {"format": "jsonlines", "item_classes": ["linkspider.items.PageItem"]}
+        str(pages_feed): {"format": "jsonlines", "item_classes": ["linkspider.core.items.PageItem"]}
     }
     run = run_crawl(
         sample_web, tmp_path, SAMPLE_TARGETS, SAMPLE_SEEDS, "-O", str(feed),

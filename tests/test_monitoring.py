@@ -26,7 +26,7 @@ import pytest
 from report_folder import link, make_folder, page
 
 from linkspider.cli import crawl_env, main
-from linkspider.items import BacklinkItem
+from linkspider.core.items import BacklinkItem
 from linkspider.monitor.runs import KEY, anchor_of, with_occurrence
 from linkspider.monitor.step import history_first_seen
 from linkspider.reports.options import ExportOptions

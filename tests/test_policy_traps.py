@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from linkspider.extract.urls import crawl_url
+from linkspider.core.urls import crawl_url
 from linkspider.policy.traps import (
     CALENDAR,
     LONG_URL,

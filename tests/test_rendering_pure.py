@@ -20,7 +20,7 @@ from scrapy.utils.test import get_crawler
 from linkspider.extract.client_rendered import client_rendered
 from linkspider.extract.page import LinkPage
 from linkspider.extract.rendered import merge_rendered, rendered_link_count
-from linkspider.items import BacklinkItem
+from linkspider.core.items import BacklinkItem
 from linkspider.policy.addresses import AddressPolicy, parse_allow_setting
 from linkspider.render.browser import (
     DEFAULT_ARGS,

@@ -12,7 +12,7 @@ from test_report_html import CHARTS_JS, open_report
 from test_report_html import browser as browser  # the Chromium fixture, re-exported
 from test_trends import three_runs
 
-from linkspider.items import BacklinkItem, PageItem
+from linkspider.core.items import BacklinkItem, PageItem
 from linkspider.reports.exports import build_exports
 from linkspider.reports.options import ExportOptions
 

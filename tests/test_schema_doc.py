@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linkspider.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS
+from linkspider.core.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")

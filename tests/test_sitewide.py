@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkspider.items import BacklinkItem, PageItem
+from linkspider.core.items import BacklinkItem, PageItem
 from linkspider.reports.exports import build_exports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import SitewideRule

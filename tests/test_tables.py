@@ -12,7 +12,7 @@ import pytest
 from report_folder import link, make_folder, page
 
 from linkspider.core.jsonl import LineCounts, numbered_records
-from linkspider.items import ErrorItem
+from linkspider.core.items import ErrorItem
 from linkspider.reports import _duckdb
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.tables import arrow_schema, export_jsonl

@@ -17,7 +17,7 @@ import pytest
 from report_folder import link, make_folder, page
 
 from linkspider.cli import crawl_env
-from linkspider.items import PageItem
+from linkspider.core.items import PageItem
 from linkspider.monitor.trends import csv_columns, read_trends, trend_row, trend_rows
 from linkspider.reports.options import ExportOptions
 

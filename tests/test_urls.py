@@ -7,7 +7,7 @@ import pytest
 from linkspider.config.targets import load_targets
 from linkspider.extract.backlinks import FetchContext, backlink_rows
 from linkspider.extract.page import LinkPage
-from linkspider.extract.urls import canonical_host, normalise_url, resolve_href, split_host
+from linkspider.core.urls import canonical_host, normalise_url, resolve_href, split_host
 
 BASE = "https://outdoor-blog.com/reviews/page.html"
 

@@ -20,8 +20,8 @@ import tldextract
 
 from linkspider.archive.ccindex import DomainChoice
 from linkspider.config.sources import ConfigError, read_source
-from linkspider.extract.domains import is_public_suffix
-from linkspider.extract.urls import canonical_host, split_host
+from linkspider.core.domains import is_public_suffix
+from linkspider.core.urls import canonical_host, split_host
 
 #: ICANN suffixes only: the index's ``url_host_registered_domain`` is one level below the
 #: registry suffix (``blogspot.com`` for ``x.blogspot.com``). Bundled snapshot, no fetch.

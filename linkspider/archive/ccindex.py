@@ -49,7 +49,7 @@ from linkspider.archive.byteranges import (
     is_http,
     join_location,
 )
-from linkspider.extract.domains import host_matches
+from linkspider.core.domains import host_matches
 
 #: Common Crawl's public HTTPS endpoint for every file (index, listings, WARCs).
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"

@@ -34,7 +34,7 @@ from linkspider.archive.redirects import Hop, RedirectIndex
 from linkspider.core.jsonl import JsonlWriter, write_jsonl
 from linkspider.extensions.run_report import write_run_json
 from linkspider.extract.indexability import format_redirects
-from linkspider.items import redirected_page
+from linkspider.core.items import redirected_page
 from linkspider.output import FINISHED, utc_now
 from linkspider.reports.exports import BACKLINK_KEY, PAGE_KEY, ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkspider.archive.inputs import WarcInput, local_path, split_file
 from linkspider.archive.process import TABLES, ExtractOptions, Row, process_inputs
-from linkspider.items import BacklinkItem, ErrorItem, PageItem
+from linkspider.core.items import BacklinkItem, ErrorItem, PageItem
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -54,7 +54,7 @@ from linkspider.extract.fetched_page import (
 )
 from linkspider.extract.html import is_html
 from linkspider.extract.placement import PlacementRule
-from linkspider.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS, ErrorItem
+from linkspider.core.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS, ErrorItem
 
 #: ``records`` columns: one row per record read (and per problem met).
 RECORD_COLUMNS = ("input", "offset", "length", "record_type", "url", "kind", "detail", "date")

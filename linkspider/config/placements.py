@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from linkspider.config.seeds import parse_seed
 from linkspider.config.sources import ConfigError, read_source
-from linkspider.extract.domains import registrable_domain
-from linkspider.extract.urls import normalise_url, split_host
+from linkspider.core.domains import registrable_domain
+from linkspider.core.urls import normalise_url, split_host
 
 REQUIRED = ("source_url", "target_url")
 OPTIONAL = ("anchor", "follow")

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from linkspider.config.sources import ConfigError, read_source
-from linkspider.extract.domains import host_matches, is_public_suffix
-from linkspider.extract.urls import canonical_host, split_host
+from linkspider.core.domains import host_matches, is_public_suffix
+from linkspider.core.urls import canonical_host, split_host
 
 if sys.version_info >= (3, 11):
     import tomllib

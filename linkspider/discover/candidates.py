@@ -24,7 +24,7 @@ from linkspider.discover.layout import Release
 from linkspider.discover.names import display_name, graph_name, reverse_name
 from linkspider.discover.ranks import Rank, read_ranks
 from linkspider.discover.vertices import find_vertices, names_for_ids
-from linkspider.extract.domains import host_matches, registrable_domain
+from linkspider.core.domains import host_matches, registrable_domain
 
 #: ``progress(what, path)`` -> a per-file byte callback (or None): stages report here.
 StageProgress = Callable[[str, Path], "ReadProgress | None"]

@@ -9,8 +9,8 @@ lexicographically (byte order) by the reversed name.
 
 from __future__ import annotations
 
-from linkspider.extract.domains import registrable_domain
-from linkspider.extract.urls import canonical_host
+from linkspider.core.domains import registrable_domain
+from linkspider.core.urls import canonical_host
 
 LEVELS = ("domain", "host")
 

@@ -28,7 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
-from linkspider.extract.urls import split_host
+from linkspider.core.urls import split_host
 from linkspider.output import WRITE_FAILED, write_failed
 from linkspider.reports.tables import arrow_schema, export_jsonl
 

@@ -4,7 +4,7 @@ A crawl yields three kinds of items: backlink rows, fetched pages and failed URL
 writes every item to every feed, so ``-O links.csv`` would mix the three (page and error
 rows in a CSV whose header comes from the first item: blank or shifted cells). A feed that
 names no ``item_classes`` and no ``item_filter`` gets ``item_classes =
-[linkspider.items.BacklinkItem]``; a feed that names either keeps its own choice
+[linkspider.core.items.BacklinkItem]``; a feed that names either keeps its own choice
 (``item_filter = "scrapy.extensions.feedexport.ItemFilter"`` takes every item again).
 
 CSV feeds quote text that a spreadsheet would run as a formula, like every CSV export of
@@ -21,7 +21,7 @@ from scrapy.extensions.feedexport import FeedExporter, ItemFilter
 from linkspider.reports.spreadsheet import safe_cell
 
 #: What a feed holds when it does not say (the rows of ``backlinks.csv``).
-DEFAULT_ITEM_CLASSES = ["linkspider.items.BacklinkItem"]
+DEFAULT_ITEM_CLASSES = ["linkspider.core.items.BacklinkItem"]
 
 
 class BacklinkFeedExporter(FeedExporter):

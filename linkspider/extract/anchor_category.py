@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from linkspider.extract.domains import has_public_suffix
+from linkspider.core.domains import has_public_suffix
 
 CATEGORIES = ("empty", "image", "url", "compound", "branded", "exact", "partial", "generic",
               "other")  # fmt: skip
@@ -193,7 +193,7 @@ def build_terms(
 
 
 def _domain_label(domain: str) -> str:
-    from linkspider.extract.domains import registrable_domain
+    from linkspider.core.domains import registrable_domain
 
     registrable = registrable_domain(domain)
     label = registrable.split(".", 1)[0]

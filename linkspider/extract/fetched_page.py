@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 from linkspider.config.targets import TargetSet
 from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
-from linkspider.extract.domains import registrable_domain
+from linkspider.core.domains import registrable_domain
 from linkspider.extract.html import is_html, media_type
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
 from linkspider.extract.rendered import rendered_link_count, rendered_page_rows
-from linkspider.extract.urls import split_host
-from linkspider.items import BacklinkItem, PageItem
+from linkspider.core.urls import split_host
+from linkspider.core.items import BacklinkItem, PageItem
 
 #: The headers extraction reads (robots directives, canonical link, language).
 EXTRACTION_HEADERS = ("x-robots-tag", "link", "content-language")

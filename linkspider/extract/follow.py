@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hashlib import blake2b
 
-from linkspider.extract.domains import registrable_domain
+from linkspider.core.domains import registrable_domain
 from linkspider.extract.page import LinkPage
-from linkspider.extract.urls import crawl_url, split_host
+from linkspider.core.urls import crawl_url, split_host
 
 #: Path endings that are never HTML pages: not worth a request from the site budget.
 SKIPPED_EXTENSIONS = frozenset(

@@ -18,7 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from linkspider.extract.anchors import Anchor, collapse, read_anchor
 from linkspider.extract.href_filter import HrefFilter
 from linkspider.extract.html import decode_html
-from linkspider.extract.urls import resolve_link, split_host
+from linkspider.core.urls import resolve_link, split_host
 
 LINK_SELECTOR = "a[href], area[href]"
 #: One Lexbor pass collects the link elements and everything else the page facts read:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 
 from linkspider.config.placements import ExpectedLink
 from linkspider.extract.anchors import collapse
-from linkspider.extract.domains import registrable_domain
+from linkspider.core.domains import registrable_domain
 from linkspider.extract.indexability import PageFacts, format_redirects
 from linkspider.extract.outcome_ladder import (
     NOINDEX,
@@ -52,7 +52,7 @@ from linkspider.extract.outcome_ladder import (
 )
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, classify_placements
-from linkspider.extract.urls import normalise_url, split_host
+from linkspider.core.urls import normalise_url, split_host
 
 #: Every status, most fundamental first.
 STATUSES = (

@@ -36,8 +36,8 @@ from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
-from linkspider.extract.urls import split_host
-from linkspider.items import BacklinkItem
+from linkspider.core.urls import split_host
+from linkspider.core.items import BacklinkItem
 
 RAW = "raw"
 RENDERED = "rendered"

@@ -4,7 +4,7 @@ Scrapy refuses a body whose Content-Length is over ``DOWNLOAD_MAXSIZE`` with a m
 saying so, but one without Content-Length is cut off while it arrives, as a bare
 cancellation: ``errors.csv`` would say ``cancelled`` with no message. This middleware
 counts the bytes received per request (the ``bytes_received`` signal) and turns that
-cancellation into :class:`~linkspider.failures.BodyTooLargeError` (``too-large``, with the
+cancellation into :class:`~linkspider.core.failures.BodyTooLargeError` (``too-large``, with the
 limit in the message). It sits next to the download handler (950), so the middlewares
 before it see the named error.
 
@@ -18,7 +18,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, NotConfigured
 
-from linkspider.failures import BodyTooLargeError
+from linkspider.core.failures import BodyTooLargeError
 
 _META_RECEIVED = "linkspider_bytes_received"
 

@@ -62,7 +62,7 @@ from linkspider.extensions.blocked_pages import (
     ROBOTS_UNAVAILABLE,
     report_blocked,
 )
-from linkspider.failures import PolicyDrop, failure_kind
+from linkspider.core.failures import PolicyDrop, failure_kind
 from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
 from linkspider.policy.robots import (
     DEFAULT_MAX_BYTES,
@@ -83,11 +83,11 @@ logger = logging.getLogger(__name__)
 
 META_HELD = "linkspider_robots_held"
 _META_DONT_FILTER = "linkspider_robots_dont_filter"  # a held request's own dont_filter
-#: Failure kinds that mean "the host did not answer" (see linkspider.failures).
+#: Failure kinds that mean "the host did not answer" (see linkspider.core.failures).
 NETWORK_KINDS = frozenset(
     {"timeout", "dns-error", "connection-refused", "tls-error", "connection-lost"}
 )
-#: Of those, the ones after which a bare-domain seed tries http (linkspider.failures).
+#: Of those, the ones after which a bare-domain seed tries http (linkspider.core.failures).
 FALLBACK_KINDS = NETWORK_KINDS - {"dns-error"}
 META_FALLBACK = "linkspider_fallback"  # the spider's http URL for a bare-domain https seed
 _META_RECEIVED = "linkspider_robots_bytes"  # bytes of a robots.txt body received so far

@@ -27,7 +27,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from linkspider.failures import PolicyDrop
+from linkspider.core.failures import PolicyDrop
 
 logger = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IRes
 from zope.interface import implementer
 
 from linkspider.extensions.blocked_pages import SSRF_BLOCKED, report_blocked
-from linkspider.failures import PolicyDrop
+from linkspider.core.failures import PolicyDrop
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
 logger = logging.getLogger(__name__)

@@ -37,8 +37,8 @@ from twisted.python.failure import Failure
 
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
 from linkspider.extensions.blocked_pages import BlockedPage, page_blocked
-from linkspider.failures import failure_kind
-from linkspider.items import BacklinkItem
+from linkspider.core.failures import failure_kind
+from linkspider.core.items import BacklinkItem
 from linkspider.output import utc_now
 from linkspider.reports.targets import JSONL_NAME
 

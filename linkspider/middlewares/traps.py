@@ -11,7 +11,7 @@ Runs before the page budget, so trap URLs never use it up:
 
 Redirect hops are checked too. Refused requests are listed in ``blocked_pages.csv``,
 counted in ``linkspider/traps/<reason>`` and logged once per host and reason. Session ids
-are removed from followed URLs before de-duplication (``linkspider.extract.urls.crawl_url``).
+are removed from followed URLs before de-duplication (``linkspider.core.urls.crawl_url``).
 
 Settings: ``LINKSPIDER_MAX_URL_LENGTH`` (2048), ``LINKSPIDER_TRAP_SEGMENT_REPEATS`` (3),
 ``LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN`` (50); each 0 disables its rule, all three 0
@@ -30,7 +30,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
 from linkspider.extensions.blocked_pages import report_blocked
-from linkspider.failures import PolicyDrop
+from linkspider.core.failures import PolicyDrop
 from linkspider.policy.traps import PatternBudget, TrapLimits, url_trap
 
 logger = logging.getLogger(__name__)

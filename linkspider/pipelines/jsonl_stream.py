@@ -12,7 +12,7 @@ once with the reason ``write-failed``, logged in one line and recorded in the st
 
 A redirect to a URL the crawl had already requested is dropped by the duplicate filter
 (``request_dropped``); the URL that redirected was fetched all the same and gets its
-``pages.jsonl`` line (:func:`~linkspider.items.redirected_page`).
+``pages.jsonl`` line (:func:`~linkspider.core.items.redirected_page`).
 
 Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider from ``-a output_dir``).
 """
@@ -31,7 +31,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 
 from linkspider.core.jsonl import JsonlWriter
-from linkspider.items import BacklinkItem, ErrorItem, PageItem, redirected_page
+from linkspider.core.items import BacklinkItem, ErrorItem, PageItem, redirected_page
 from linkspider.output import WRITE_FAILED, utc_now, write_failed
 
 logger = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import brotli  # type: ignore[import-untyped]  # a Scrapy dependency
 
 MAX_REDIRECTS = 5
-REFUSED = "connection-refused"  # the failure kind (linkspider.failures)
+REFUSED = "connection-refused"  # the failure kind (linkspider.core.failures)
 DEFAULT_MAX_BYTES = 500 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_PORTS = {"http": 80, "https": 443}

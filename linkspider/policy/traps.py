@@ -9,7 +9,7 @@
   page numbers taken out) is crawled per site.
 
 Session ids are another trap (every visit a new URL); they are removed from followed URLs
-by :func:`linkspider.extract.urls.crawl_url` before de-duplication.
+by :func:`linkspider.core.urls.crawl_url` before de-duplication.
 """
 
 from __future__ import annotations

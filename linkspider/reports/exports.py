@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linkspider.items import BacklinkItem, ErrorItem, PageItem
+from linkspider.core.items import BacklinkItem, ErrorItem, PageItem
 from linkspider.monitor import history_first_seen, update_monitoring
 from linkspider.reports import aggregates
 from linkspider.reports.authority import AuthorityColumns

@@ -1,6 +1,6 @@
 """Pure keys that put variants of a URL together, for the audit tables.
 
-``target_url`` is already normalised (:func:`linkspider.extract.urls.normalise_url`: lower
+``target_url`` is already normalised (:func:`linkspider.core.urls.normalise_url`: lower
 case scheme and host, no fragment, no tracking parameters, no default port). What is left
 to tell apart addresses most sites serve as one page is put together here:
 

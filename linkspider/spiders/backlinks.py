@@ -27,16 +27,16 @@ from linkspider.config.placements import ExpectedLink
 from linkspider.config.sources import ConfigError
 from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extensions.crawl_journal import resumed_output_dir
-from linkspider.extract.domains import registrable_domain
+from linkspider.core.domains import registrable_domain
 from linkspider.extract.fetched_page import FetchedResponse, extract_fetched, page_record
 from linkspider.extract.follow import RequestedUrls, same_site_links
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, parse_rules
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
-from linkspider.extract.urls import split_host
-from linkspider.failures import can_fall_back, failure_kind, is_policy_drop
-from linkspider.items import ErrorItem, PageItem
+from linkspider.core.urls import split_host
+from linkspider.core.failures import can_fall_back, failure_kind, is_policy_drop
+from linkspider.core.items import ErrorItem, PageItem
 from linkspider.middlewares.render import META_DOM, META_REASON, rendered_dom
 from linkspider.output import prepare_output_dir, utc_now
 from linkspider.render.browser import RenderConfigError, configure_rendering

@@ -47,8 +47,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from linkspider.extract.domains import registrable_domain
-from linkspider.extract.urls import canonical_host
+from linkspider.core.domains import registrable_domain
+from linkspider.core.urls import canonical_host
 
 Ints = npt.NDArray[np.int64]
 SAMPLE_RELEASE = "cc-main-2026-sample"
