@@ -70,11 +70,6 @@ FAILED = "failed"
 #: The crawl's close reason when writing its rows failed (it stops at once).
 WRITE_FAILED = "write-failed"
 
-#: Signal a component sends when writing to the run folder failed (disk full, read-only):
-#: arguments ``path`` (the file) and ``error`` (the ``OSError``). The run report stops the
-#: crawl; the sender writes nothing more to that file.
-write_failed = object()
-
 #: Exit codes of ``scrapy crawl backlinks`` and ``linkspider export``: 0 exports complete,
 #: 1 the crawl could not run (Scrapy's own), 2 bad arguments or an unusable output folder,
 #: 3 the exports are missing or incomplete (``run.json`` says why).

@@ -549,7 +549,7 @@ def test_underscore_arguments_stay_allowed_for_scrapyd() -> None:
 def test_blocked_pages_columns_are_documented_in_order() -> None:
     from dataclasses import fields
 
-    from linkspider.extensions.blocked_pages import BlockedPage
+    from linkspider.core.signals import BlockedPage
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text("utf-8")
     body = doc.split("## blocked_pages", 1)[1].split("\n## ", 1)[0]

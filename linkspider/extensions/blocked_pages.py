@@ -1,15 +1,14 @@
 """``blocked_pages.jsonl`` / ``.csv``: the pages the crawl chose not to fetch, and why.
 
 Components that refuse a page request (robots.txt, the SSRF guard, the trap rules) call
-:func:`report_blocked`, which sends the :data:`page_blocked` signal. This extension writes
+:func:`linkspider.core.signals.report_blocked`, which sends the
+:data:`~linkspider.core.signals.page_blocked` signal. This extension writes
 one JSON line per blocked URL as it happens, flushed at once (a killed crawl keeps them),
 and turns the file into ``blocked_pages.csv`` when the crawl ends (last line per URL wins,
 so a resumed crawl lists a URL once). ``run.json`` gets the counts per reason and per host
 from :func:`blocked_summary`.
 
-Reasons: ``robots-disallowed``, ``robots-unavailable`` (robots.txt answered 429/5xx or not
-at all, even after retries), ``ssrf-blocked``, ``trap-repeated-path``, ``trap-long-url``,
-``trap-calendar``, ``trap-pagination``.
+Reasons: :mod:`linkspider.core.signals`.
 
 Settings: ``LINKSPIDER_OUTPUT_DIR`` (set by the spider).
 """
@@ -19,52 +18,30 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from scrapy import Request, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
-from linkspider.core.urls import split_host
-from linkspider.output import WRITE_FAILED, write_failed
+from linkspider.core.signals import (
+    ROBOTS_DISALLOWED,
+    ROBOTS_UNAVAILABLE,
+    SSRF_BLOCKED,
+    BlockedPage,
+    page_blocked,
+    write_failed,
+)
+from linkspider.output import WRITE_FAILED
 from linkspider.reports.tables import arrow_schema, export_jsonl
 
 logger = logging.getLogger(__name__)
 
-#: Signal sent for each page request that is refused; argument ``page`` (a BlockedPage).
-page_blocked = object()
-
 JSONL_NAME = "blocked_pages.jsonl"
 CSV_NAME = "blocked_pages.csv"
-ROBOTS_DISALLOWED = "robots-disallowed"
-ROBOTS_UNAVAILABLE = "robots-unavailable"
-SSRF_BLOCKED = "ssrf-blocked"
-
-
-@dataclass
-class BlockedPage:
-    """A URL that was not fetched on purpose (columns of ``blocked_pages.csv``)."""
-
-    url: str
-    host: str
-    reason: str
-    detail: str
-    requested_url: str  # the page first requested, when ``url`` is a redirect target
-
-
-def report_blocked(crawler: Crawler, request: Request, reason: str, detail: str = "") -> None:
-    """Tell the crawl that ``request`` is not made, and why."""
-    url = request.url
-    try:
-        host = split_host(url)
-    except ValueError:
-        host = ""
-    redirects = request.meta.get("redirect_urls") or [url]
-    page = BlockedPage(url, host, reason, detail, requested_url=str(redirects[0]))
-    crawler.signals.send_catch_log(signal=page_blocked, page=page)
 
 
 class BlockedPagesExtension:

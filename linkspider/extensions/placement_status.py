@@ -27,7 +27,7 @@ from scrapy.exceptions import NotConfigured
 
 from linkspider.config.placements import ExpectedLink
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
-from linkspider.extensions.blocked_pages import BlockedPage, page_blocked
+from linkspider.core.signals import BlockedPage, page_blocked
 from linkspider.extract.placement_check import PageOutcome, PlacementStatus, outcome_rows
 from linkspider.output import utc_now
 from linkspider.reports.placements import JSONL_NAME, write_expected

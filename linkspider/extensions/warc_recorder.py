@@ -10,7 +10,7 @@ DOM the spider read, pointing at the raw response (``WARC-Refers-To``). Records 
 in :mod:`linkspider.warc.record` and files written by :mod:`linkspider.warc.writer`.
 
 A failed write (disk full, a folder that cannot be written) stops the crawl with one line
-and exit code 3, like the run folder's writers (the :data:`~linkspider.output.write_failed`
+and exit code 3, like the run folder's writers (the :data:`~linkspider.core.signals.write_failed`
 signal); the files written so far hold whole records only.
 
 Settings: ``LINKSPIDER_WARC_DIR`` (unset: off), ``LINKSPIDER_WARC_MAX_BYTES`` (rotation
@@ -41,9 +41,9 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from linkspider import __version__
+from linkspider.core.signals import write_failed
 from linkspider.middlewares.render import rendered_dom
 from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
-from linkspider.output import write_failed
 from linkspider.warc.record import (
     FIELD_DEPTH,
     FIELD_FETCH_TIME_MS,

@@ -42,10 +42,10 @@ from scrapy.statscollectors import StatsCollector
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from linkspider.core.failures import failure_kind
 from linkspider.extract.client_rendered import client_rendered
 from linkspider.extract.html import is_html
 from linkspider.extract.rendered import same_host
-from linkspider.core.failures import failure_kind
 from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
 from linkspider.render.browser import CONTEXT_NAME, CONTEXT_OPTIONS, HANDLER, RenderOptions
 from linkspider.render.page import META_RAW, META_SERVED_RAW, settle_page

@@ -57,12 +57,12 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from linkspider.extensions.blocked_pages import (
+from linkspider.core.failures import PolicyDrop, failure_kind
+from linkspider.core.signals import (
     ROBOTS_DISALLOWED,
     ROBOTS_UNAVAILABLE,
     report_blocked,
 )
-from linkspider.core.failures import PolicyDrop, failure_kind
 from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
 from linkspider.policy.robots import (
     DEFAULT_MAX_BYTES,

@@ -49,8 +49,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IResolutionReceiver
 from zope.interface import implementer
 
-from linkspider.extensions.blocked_pages import SSRF_BLOCKED, report_blocked
 from linkspider.core.failures import PolicyDrop
+from linkspider.core.signals import SSRF_BLOCKED, report_blocked
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
 logger = logging.getLogger(__name__)

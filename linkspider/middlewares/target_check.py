@@ -35,10 +35,10 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from linkspider.core.jsonl import JsonlWriter, read_jsonl
-from linkspider.extensions.blocked_pages import BlockedPage, page_blocked
 from linkspider.core.failures import failure_kind
 from linkspider.core.items import BacklinkItem
+from linkspider.core.jsonl import JsonlWriter, read_jsonl
+from linkspider.core.signals import BlockedPage, page_blocked
 from linkspider.output import utc_now
 from linkspider.reports.targets import JSONL_NAME
 

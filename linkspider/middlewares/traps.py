@@ -29,8 +29,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
-from linkspider.extensions.blocked_pages import report_blocked
 from linkspider.core.failures import PolicyDrop
+from linkspider.core.signals import report_blocked
 from linkspider.policy.traps import PatternBudget, TrapLimits, url_trap
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ line per item, flushed at once: a crawl that is killed keeps everything it found
 ``linkspider export DIR`` builds the final exports from these files.
 
 A write into the run folder that fails (disk full, a folder turned read-only), here or in
-another component (the :data:`~linkspider.output.write_failed` signal), stops the crawl at
+another component (the :data:`~linkspider.core.signals.write_failed` signal), stops the crawl at
 once with the reason ``write-failed``, logged in one line and recorded in the stats
 (``linkspider/write_failed``). Items after it are not written, only counted
 (``linkspider/items/not_written``): each would otherwise log its own traceback.
@@ -30,9 +30,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 
-from linkspider.core.jsonl import JsonlWriter
 from linkspider.core.items import BacklinkItem, ErrorItem, PageItem, redirected_page
-from linkspider.output import WRITE_FAILED, utc_now, write_failed
+from linkspider.core.jsonl import JsonlWriter
+from linkspider.core.signals import write_failed
+from linkspider.output import WRITE_FAILED, utc_now
 
 logger = logging.getLogger(__name__)
 
