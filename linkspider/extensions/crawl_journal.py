@@ -49,6 +49,7 @@ from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
+from linkspider.core.signals import budget_used
 from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
 from linkspider.render.page import META_RAW as META_RENDER_RAW
 
@@ -167,7 +168,8 @@ class CrawlJournalExtension:
         self.handle = JsonlWriter(self.folder / JOURNAL_NAME)
         if not self.resuming:
             return
-        self._restore_budget(budget)
+        # The page budget middleware takes these pages again (before anything is scheduled).
+        self.crawler.signals.send_catch_log(signal=budget_used, used=budget)
         todo = {k: e for k, e in pending.items() if not self._entry_done(k, e)}
         logger.info(
             f"resuming from {self.folder}: {len(self.done)} page request(s) done, "
@@ -186,17 +188,6 @@ class CrawlJournalExtension:
             return True
         fallback = entry.get("meta", {}).get(META_FALLBACK)
         return isinstance(fallback, str) and page_key(fallback) in self.done
-
-    def _restore_budget(self, used: Counter[str]) -> None:
-        """Give the page budget back the pages the first part of the crawl took."""
-        from linkspider.middlewares.site_budget import SiteBudgetMiddleware
-
-        assert self.crawler.engine is not None
-        for mw in self.crawler.engine.downloader.middleware.middlewares:
-            if isinstance(mw, SiteBudgetMiddleware):
-                for site, count in used.items():
-                    for _ in range(count):
-                        mw.counter.take(site, mw.max_pages)
 
     @staticmethod
     def _request(entry: dict[str, Any], spider: Spider) -> Request:

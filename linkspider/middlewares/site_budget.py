@@ -7,7 +7,9 @@ retries and robots.txt fetches do not count. Requests over budget are dropped wi
 once per site.
 
 The pages taken per site are kept by a counter: in this process's memory by default, or
-shared by all the workers of a distributed crawl (``RedisBudgetCounter``).
+shared by all the workers of a distributed crawl (``RedisBudgetCounter``). A resumed
+crawl gets back what its first part took from the crawl journal's
+:data:`~linkspider.core.signals.budget_used` signal.
 
 Settings: ``LINKSPIDER_MAX_PAGES_PER_SITE`` (int, default 500; 0 disables the budget),
 ``LINKSPIDER_BUDGET_COUNTER`` (import path of the counter class, default
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from typing import Protocol
 
 from scrapy import Request
@@ -28,6 +31,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from linkspider.core.failures import PolicyDrop
+from linkspider.core.signals import budget_used
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +74,15 @@ class SiteBudgetMiddleware:
         counter_cls = load_object(
             crawler.settings.get("LINKSPIDER_BUDGET_COUNTER") or DEFAULT_COUNTER
         )
-        return cls(max_pages, crawler.stats, build_from_crawler(counter_cls, crawler))
+        mw = cls(max_pages, crawler.stats, build_from_crawler(counter_cls, crawler))
+        crawler.signals.connect(mw.budget_used, signal=budget_used)
+        return mw
+
+    def budget_used(self, used: Mapping[str, int]) -> None:
+        """Take again the pages each site took before a resume."""
+        for site, count in used.items():
+            for _ in range(count):
+                self.counter.take(site, self.max_pages)
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
