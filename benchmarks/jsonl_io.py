@@ -31,14 +31,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from linkspider.core.jsonl import JsonlWriter, read_jsonl  # noqa: E402
+from linkspider.core.jsonl import JsonlWriter, read_jsonl
 
 
 def row(i: int) -> dict[str, Any]:
     host = f"site-{i % 5000}.example"
     return {
         "source_url": f"https://{host}/blog/{i}/a-long-enough-slug-for-a-post",
-        "source_host": host, "source_domain": host, "source_title": f"Post {i} – Wanderbücher",
+        "source_host": host, "source_domain": host, "source_title": f"Post {i} \u2013 Wanderbücher",
         "source_status": 200, "target_url": "https://acme-boots.com/boots/hiking",
         "href": "/boots/hiking", "target_host": "acme-boots.com",
         "target_domain": "acme-boots.com", "target": "acme-boots.com",

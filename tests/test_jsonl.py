@@ -13,6 +13,7 @@ import pytest
 from linkspider.core.jsonl import (
     JsonlWriter,
     LineCounts,
+    concatenate,
     numbered_records,
     read_jsonl,
     write_jsonl,
@@ -132,3 +133,15 @@ def test_line_numbers_count_every_line(tmp_path: Path) -> None:
     path = tmp_path / "rows.jsonl"
     path.write_bytes(b'{"a": 0}\n\nbroken\n{"a": 3}\n')
     assert list(numbered_records(path)) == [(0, {"a": 0}), (3, {"a": 3})]
+
+
+def test_concatenate_keeps_each_part_s_lines(tmp_path: Path) -> None:
+    """Worker parts merged: a killed worker's half line stays one bad line."""
+    (tmp_path / "a.jsonl").write_bytes(b'{"x": 1}\n{"x": 2')
+    (tmp_path / "b.jsonl").write_bytes(b'{"x": 3}\n')
+    concatenate([tmp_path / "a.jsonl", tmp_path / "gone.jsonl", tmp_path / "b.jsonl"],
+                tmp_path / "all.jsonl")  # fmt: skip
+    records, counts = _read(tmp_path / "all.jsonl")
+    assert records == [{"x": 1}, {"x": 3}]
+    assert counts == LineCounts(records=2, bad_lines=1)
+    assert not (tmp_path / "all.jsonl.tmp").exists()

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 #: Longest line read (a link row is a few KB; a longer line is a broken file).
 MAX_LINE_BYTES = 64 << 20
-_SKIP_CHUNK = 1 << 20
+_SKIP_CHUNK = 1 << 20  # bytes read at once when skipping or copying
 
 
 def dumps_line(record: Mapping[str, Any]) -> str:
@@ -113,6 +113,29 @@ def _ends_a_line(path: Path) -> bool:
             return True
         handle.seek(-1, 2)
         return handle.read(1) == b"\n"
+
+
+def concatenate(sources: Iterable[Path], target: Path) -> None:
+    """Stream the lines of ``sources`` (missing ones skipped) into ``target``, atomically
+    replaced, bytes as they are: a source's half last line is ended, so it stays one bad
+    line and does not swallow the next source's first."""
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        with tmp.open("wb") as out:
+            for source in sources:
+                if not source.exists():
+                    continue
+                last = b"\n"
+                with source.open("rb") as handle:
+                    while chunk := handle.read(_SKIP_CHUNK):
+                        out.write(chunk)
+                        last = chunk[-1:]
+                if last != b"\n":
+                    out.write(b"\n")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(target)
 
 
 def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> int:

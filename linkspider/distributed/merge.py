@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from linkspider.config.sources import ConfigError
+from linkspider.core.jsonl import concatenate
 from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
 from linkspider.extensions.blocked_pages import blocked_summary, write_blocked_csv
 from linkspider.output import utc_now
@@ -29,7 +30,6 @@ STREAMS = ("backlinks.jsonl", "pages.jsonl", "errors.jsonl", BLOCKED_JSONL)
 WORKER_FILE = "worker.json"
 _WORKER_KEYS = ("worker", "status", "finish_reason", "started_at", "finished_at", "pages",
                 "backlinks", "errors")  # fmt: skip
-_CHUNK = 1 << 20
 
 
 @dataclass
@@ -47,23 +47,6 @@ def find_parts(folder: Path) -> list[Path]:
     return sorted(
         p for p in parts_dir.iterdir() if p.is_dir() and any((p / n).exists() for n in STREAMS)
     )
-
-
-def concatenate(sources: list[Path], target: Path) -> None:
-    """Stream ``sources`` into ``target`` (atomically replaced); every part ends a line."""
-    tmp = target.with_name(target.name + ".tmp")
-    with tmp.open("wb") as out:
-        for source in sources:
-            if not source.exists():
-                continue
-            last = b"\n"
-            with source.open("rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    out.write(chunk)
-                    last = chunk[-1:]
-            if last != b"\n":
-                out.write(b"\n")  # a killed worker's half line must not swallow the next
-    tmp.replace(target)
 
 
 def merge_parts(folder: Path, options: ExportOptions | None = None) -> MergeResult:
