@@ -90,16 +90,20 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def project_settings() -> Settings:
-    """The user's project settings if there are any, else linkspider's own."""
+    """The user's project settings if there are any, else linkspider's own, with the
+    defaults of their add-ons (linkspider's: :mod:`linkspider.addon`)."""
+    from scrapy.addons import AddonManager
     from scrapy.settings import Settings
     from scrapy.utils.project import get_project_settings
 
     # Never by setting SCRAPY_SETTINGS_MODULE here: that would leak into every process
     # started afterwards.
     if os.environ.get("SCRAPY_SETTINGS_MODULE"):
-        return get_project_settings()
-    settings = Settings()
-    settings.setmodule("linkspider.settings", priority="project")
+        settings = get_project_settings()
+    else:
+        settings = Settings()
+        settings.setmodule("linkspider.settings", priority="project")
+    AddonManager.load_pre_crawler_settings(settings)
     return settings
 
 

@@ -124,9 +124,9 @@ def _required_text(name: str) -> str:
 
 
 def _project_setting(setting: str) -> Any:
-    import linkspider.settings as project
+    from linkspider.settings_reference import by_name
 
-    return getattr(project, setting, None)
+    return by_name()[setting].default
 
 
 def crawl(args: argparse.Namespace) -> int:
@@ -211,6 +211,7 @@ def _settings(pairs: Sequence[str]) -> list[tuple[str, str]]:
 
 def _check_settings(pairs: Sequence[tuple[str, str]]) -> None:
     """Settings that would otherwise stop the crawl at its start or end (exports)."""
+    from scrapy.addons import AddonManager
     from scrapy.settings import Settings
 
     from linkspider.middlewares.ssrf import allow_setting
@@ -218,6 +219,7 @@ def _check_settings(pairs: Sequence[tuple[str, str]]) -> None:
 
     settings = Settings()
     settings.setmodule(os.environ.get("SCRAPY_SETTINGS_MODULE") or "linkspider.settings")
+    AddonManager.load_pre_crawler_settings(settings)  # linkspider's add-on: its defaults
     for name, value in pairs:
         settings.set(name, value, priority="cmdline")
     try:

@@ -14,7 +14,9 @@ Pure code: no Scrapy import.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
+
+_T = TypeVar("_T")
 
 #: Sections of the settings page, in order.
 SECTIONS: Final = (
@@ -32,6 +34,10 @@ SECTIONS: Final = (
     "Environment variables",
     "Testing",
 )
+
+#: Sections whose settings have no project default: set during a run, environment variables,
+#: test hooks (the add-on, :mod:`linkspider.addon`, sets the defaults of all the others).
+INTERNAL_SECTIONS: Final = ("Set by linkspider during a run", "Environment variables", "Testing")
 
 #: What a default of None means on the page, unless the entry says otherwise.
 UNSET: Final = "unset"
@@ -417,10 +423,12 @@ SETTINGS: Final[tuple[SettingDoc, ...]] = (
 )
 # fmt: on
 
-#: Why linkspider sets each Scrapy setting in ``linkspider/settings.py`` (the values are read
-#: from that module when the page is generated).
+#: Why linkspider sets each Scrapy setting, in ``linkspider/settings.py`` (the project's own)
+#: or in its add-on (``linkspider/addon.py``); the values are read from there when the page is
+#: generated.
 SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
     "BOT_NAME": "the project's name",
+    "ADDONS": "linkspider's add-on: its components and the defaults below (docs/addon.md)",
     "SPIDER_MODULES": "where Scrapy finds `backlinks` and `backlinks_distributed`",
     "NEWSPIDER_MODULE": "Scrapy's `genspider` target",
     "COMMANDS_MODULE": "linkspider's own `scrapy` subcommands",
@@ -466,4 +474,18 @@ SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
 
 def by_name() -> dict[str, SettingDoc]:
     """The registry as a mapping (names are unique: checked by the tests)."""
-    return {setting.name: setting for setting in SETTINGS}
+    return _BY_NAME
+
+
+_BY_NAME: Final[dict[str, SettingDoc]] = {setting.name: setting for setting in SETTINGS}
+
+
+def default_of(name: str, kind: type[_T]) -> _T:
+    """The default of setting ``name``, typed: what components fall back to when a setting
+    is not given (the registry is the one place a default is written)."""
+    value = _BY_NAME[name].default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind):
+        raise TypeError(f"{name}: the registry's default {value!r} is not a {kind.__name__}")
+    return value

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from linkspider import settings as project_settings
+from linkspider.addon import OWN_DEFAULTS
 from linkspider.docs_gen import main as docs_gen_main
-from linkspider.docs_gen import scrapy_setting_names, settings_page
+from linkspider.docs_gen import project_scrapy_settings, settings_page
 from linkspider.settings_reference import SCRAPY_SETTINGS_WHY, SECTIONS, SETTINGS, by_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,12 +132,12 @@ def test_every_registry_entry_is_used_by_the_code() -> None:
 
 
 def test_defaults_are_the_project_settings_values() -> None:
+    """The add-on sets the registry's defaults (linkspider/settings.py sets none itself)."""
     registry = by_name()
-    project = {name: getattr(project_settings, name) for name in vars(project_settings)}
-    for name, value in project.items():
-        if name.startswith("LINKSPIDER_"):
-            assert name in registry, f"linkspider/settings.py sets {name}: describe it"
-            assert normalise(registry[name].default) == normalise(value), name
+    assert len(OWN_DEFAULTS) > 40
+    for name, value in OWN_DEFAULTS.items():
+        assert normalise(registry[name].default) == normalise(value), name
+    assert not [name for name in project_scrapy_settings() if name.startswith("LINKSPIDER_")]
 
 
 def test_defaults_are_the_fallbacks_the_code_reads_with() -> None:
@@ -155,7 +155,7 @@ def test_defaults_are_the_fallbacks_the_code_reads_with() -> None:
 
 
 def test_every_scrapy_setting_the_project_changes_is_explained() -> None:
-    names = scrapy_setting_names(project_settings)
+    names = list(project_scrapy_settings())
     assert "ROBOTSTXT_OBEY" in names and "DOWNLOAD_DELAY" in names
     assert sorted(names) == sorted(SCRAPY_SETTINGS_WHY), (
         "linkspider/settings.py and SCRAPY_SETTINGS_WHY in settings_reference.py differ"
@@ -238,7 +238,9 @@ def test_settings_tables_in_pages_show_the_registry_defaults() -> None:
 
 def test_scrapy_settings_tables_show_the_project_values() -> None:
     """Hand-written tables of Scrapy settings (crawling-responsibly.md...) show the values of
-    linkspider/settings.py: booleans, numbers (KiB/MiB read as such) and plain text."""
+    linkspider/settings.py and the add-on: booleans, numbers (KiB/MiB read as such) and plain
+    text."""
+    project = project_scrapy_settings()
     units = {"KiB": 1024, "MiB": 1024 * 1024}
     checked = 0
     for path in sorted(DOCS.glob("*.md")):
@@ -246,9 +248,9 @@ def test_scrapy_settings_tables_show_the_project_values() -> None:
             continue
         text = path.read_text("utf-8")
         for name, cell in re.findall(r"^\| `([A-Z][A-Z0-9_]+)` [^|]*\| ([^|]*) \|", text, re.M):
-            if name.startswith("LINKSPIDER_") or not hasattr(project_settings, name):
+            if name.startswith("LINKSPIDER_") or name not in project:
                 continue
-            value = getattr(project_settings, name)
+            value = project[name]
             if isinstance(value, bool):
                 assert str(value) in cell, (path.name, name, cell, value)
             elif isinstance(value, int | float):

@@ -245,7 +245,8 @@ def test_guarded_resolver_passes_only_allowed_addresses() -> None:
     first and to a private one later (DNS rebinding) never gets a private connection."""
     from twisted.internet.address import IPv4Address
 
-    from linkspider.middlewares.ssrf import GuardedResolver
+    from linkspider.core.resolver import GuardedResolver
+    from linkspider.middlewares.ssrf import address_refusal
     from linkspider.policy.addresses import parse_allow_setting
 
     answers = [["93.184.216.34"], ["10.0.0.8"], ["10.0.0.8", "93.184.216.34"]]
@@ -271,7 +272,7 @@ def test_guarded_resolver_passes_only_allowed_addresses() -> None:
             pass
 
     refused: dict[str, str] = {}
-    guarded = GuardedResolver(Inner(), parse_allow_setting(False), refused)
+    guarded = GuardedResolver(Inner(), address_refusal(parse_allow_setting(False)), refused)
     results = []
     for _ in range(3):
         receiver = Receiver()
@@ -285,10 +286,12 @@ def test_guarded_resolver_passes_only_allowed_addresses() -> None:
 
 
 def test_safe_and_polite_defaults() -> None:
+    from scrapy.addons import AddonManager
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("linkspider.settings", priority="project")
+    AddonManager.load_pre_crawler_settings(settings)  # the add-on's components and defaults
     handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
     assert {s for s in ("file", "data", "ftp", "s3") if handlers.get(s)} == set()
     assert handlers.get("http") and handlers.get("https")

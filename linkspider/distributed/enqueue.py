@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from scrapy import Request
 
-from linkspider import settings as project_settings
 from linkspider.config.args import CrawlConfig
 from linkspider.distributed.frontier import (
     CrawlDefinition,
@@ -25,6 +24,7 @@ from linkspider.distributed.frontier import (
 )
 from linkspider.distributed.scheduler import open_for_enqueue
 from linkspider.output import utc_now
+from linkspider.settings_reference import default_of
 from linkspider.spiders.backlinks_distributed import BacklinksDistributedSpider
 
 
@@ -69,11 +69,11 @@ def enqueue(
     definition = CrawlDefinition(
         crawl=crawl,
         scope=args.scope,
-        depth=args.depth if args.depth is not None else project_settings.LINKSPIDER_DEPTH,
+        depth=args.depth if args.depth is not None else default_of("LINKSPIDER_DEPTH", int),
         max_pages_per_site=(
             args.max_pages_per_site
             if args.max_pages_per_site is not None
-            else project_settings.LINKSPIDER_MAX_PAGES_PER_SITE
+            else default_of("LINKSPIDER_MAX_PAGES_PER_SITE", int)
         ),
         targets=config.targets,
         targets_spec=targets,
