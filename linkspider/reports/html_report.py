@@ -4,8 +4,10 @@ The report is one self-contained HTML file: inline CSS, inline SVG charts drawn 
 small inline script that makes tables sortable and filterable (:mod:`html_table`; the
 tables are complete without it), no font, image or stylesheet fetched at view time. It
 reads well on a laptop and a phone (wide tables scroll inside their box, with a hint;
-detail tables are collapsed) and prints. Every string from the web (anchors,
-titles, URLs) is escaped; only http(s) URLs become links.
+detail tables are collapsed) and prints. This module computes what each section shows
+(view models); the markup is in Jinja2 templates (``templates/report.html.j2`` and
+``templates/sections/``) rendered with autoescape, so every string from the web (anchors,
+titles, URLs) is escaped in text and attributes alike; only http(s) URLs become links.
 
 It is built from the files of the run folder (see :mod:`linkspider.reports.report_data`),
 so ``linkspider export DIR`` rebuilds it, and it holds top rows only: its size does not grow
@@ -23,23 +25,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from linkspider.reports import disavow, svg
 from linkspider.reports.authority_source import read_authority_info
 from linkspider.reports.html_table import (
     SCRIPT,
     SCRIPT_SOURCE,
     TABLE_CSS,
-    Cell,
     Column,
-    details,
-    esc,
-    figure,
+    Render,
+    TableView,
     num,
-    section,
-    table,
+    render,
+    table_view,
+    text,
 )
 from linkspider.reports.html_table import anchor_cell as _anchor
 from linkspider.reports.html_table import as_int as _int
+from linkspider.reports.html_table import chart as chart_markup
 from linkspider.reports.html_table import fmt_num as _num
 from linkspider.reports.html_table import pct as _pct
 from linkspider.reports.html_table import share as _share
@@ -197,131 +201,126 @@ def _title(ctx: ReportContext) -> str:
     return shown + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
+@dataclass(frozen=True)
+class Section:
+    ident: str
+    title: str
+    body: Markup
+
+
 def _page(ctx: ReportContext, now: str) -> str:
-    parts = [("summary", "Summary", _summary(ctx))]
+    parts = [Section("summary", "Summary", _summary(ctx))]
     trends = trends_section(ctx.folder, ctx.options.report.top_n)
     if trends:  # the run is in a link history
-        parts.append(("trends", "Trends", trends))
+        parts.append(Section("trends", "Trends", trends))
     parts += [
-        ("warnings", f"Warnings ({len(ctx.warnings)})", _warnings(ctx)),
-        ("anchors", "Anchor profile", _anchors(ctx)),
-        ("domains", "Referring domains", _domains(ctx)),
-        ("targets", "Target pages", _target_pages(ctx)),
-        ("placement", "Link placement", _placement(ctx)),
+        Section("warnings", f"Warnings ({len(ctx.warnings)})", _warnings(ctx)),
+        Section("anchors", "Anchor profile", _anchors(ctx)),
+        Section("domains", "Referring domains", _domains(ctx)),
+        Section("targets", "Target pages", _target_pages(ctx)),
+        Section("placement", "Link placement", _placement(ctx)),
     ]
     linked = linked_domains_section(ctx.folder, ctx.options.report.top_n)
     if linked:  # targets=*: every external link
-        parts.append(("linked-domains", "Linked domains", linked))
+        parts.append(Section("linked-domains", "Linked domains", linked))
     candidates = candidates_section(ctx.folder, ctx.options.report.top_n)
     if candidates:  # -a discover: what the crawl found on each candidate, after the domains
-        at = next(i for i, part in enumerate(parts) if part[0] == "domains") + 1
-        parts.insert(at, ("candidates", "Discovered candidates", candidates))
+        at = next(i for i, part in enumerate(parts) if part.ident == "domains") + 1
+        parts.insert(at, Section("candidates", "Discovered candidates", candidates))
     for name, title, counted, preferred, intro in OPTIONAL_SECTIONS:
         body = _optional(ctx, name, counted, preferred, intro)
         if body:
-            parts.append((name.removesuffix(".csv").replace("_", "-"), title, body))
+            parts.append(Section(name.removesuffix(".csv").replace("_", "-"), title, body))
     if any(r["target_status"] for r in ctx.links.target_status):
-        parts.append(("target-status", "Target status", _target_status(ctx)))
-    parts.append(("disavow", "Disavow candidates", _disavow(ctx)))
-    parts.append(("crawl", "Crawl", _crawl(ctx)))
-    nav = "".join(f'<a href="#{i}">{esc(t)}</a>' for i, t, _ in parts)
-    sections = "".join(section(i, t, b) for i, t, b in parts)
-    title = _title(ctx)
-    started = esc(ctx.info.get("started_at") or "")
-    meta = [f"Report generated {esc(now)}"]
-    if started:
-        meta.append(f"crawl started {started}")
-    meta.append(f"folder <code>{esc(ctx.folder.name)}</code>")
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        # No network at view time, whatever a string in the page might try.
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        f"style-src 'unsafe-inline'; img-src data:; script-src {SCRIPT_SOURCE}\">"
-        '<meta name="referrer" content="no-referrer">'
-        f"<title>Backlink report: {esc(title)}</title>"
-        f"<style>{CSS}{TABLE_CSS}</style></head><body>"
-        f'<header class="top"><div><p class="kicker">linkspider backlink report</p>'
-        f'<h1>{esc(title)}</h1><p class="muted">{" · ".join(meta)}</p></div></header>'
-        f'<nav class="toc" aria-label="Sections">{nav}</nav><main>{sections}</main>'
-        '<footer class="foot muted">Built by linkspider from the files in this folder '
-        "(backlinks.parquet and the CSV reports, which hold every row). Top "
-        f"{ctx.options.report.top_n} rows per table.</footer>"
-        f"<script>{SCRIPT}</script></body></html>"
+        parts.append(Section("target-status", "Target status", _target_status(ctx)))
+    parts.append(Section("disavow", "Disavow candidates", _disavow(ctx)))
+    parts.append(Section("crawl", "Crawl", _crawl(ctx)))
+    return str(
+        render(
+            "report.html.j2",
+            title=_title(ctx),
+            now=now,
+            started=str(ctx.info.get("started_at") or ""),
+            folder=ctx.folder.name,
+            sections=parts,
+            top_n=ctx.options.report.top_n,
+            css=Markup(CSS + TABLE_CSS),
+            script=Markup(SCRIPT),
+            script_source=SCRIPT_SOURCE,
+        )
     )
 
 
-def _card(label: str, value: str, note: str = "", tone: str = "") -> str:
-    small = f'<span class="card-note">{esc(note)}</span>' if note else ""
-    return (
-        f'<div class="card {tone}"><span class="card-label">{esc(label)}</span>'
-        f'<span class="card-value">{value}</span>{small}</div>'
-    )
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    note: str = ""
+    tone: str = ""
 
 
-def _summary(ctx: ReportContext) -> str:
+def _summary(ctx: ReportContext) -> Markup:
     links = ctx.links
     high = sum(w.level == "high" for w in ctx.warnings)
     pages, _ = count_by(ctx.folder / "pages.csv", "")
     errors, _ = count_by(ctx.folder / "errors.csv", "")
     cards = [
-        _card("Backlinks", _num(links.backlinks)),
-        _card("Referring domains", _num(ctx.referring_domains)),
-        _card("Linking pages", _num(ctx.linking_pages)),
-        _card("Followed", _pct(links.followed, links.backlinks), f"{links.followed:,} links"),
-        _card("In content", _pct(links.content, links.backlinks), f"{links.content:,} links"),
-        _card("Sitewide", _num(links.sitewide), f"links, from {ctx.sitewide_domains} domains"),
-        _card("Pages crawled", _num(pages), f"{errors:,} errors"),
-        _card(
+        Card("Backlinks", _num(links.backlinks)),
+        Card("Referring domains", _num(ctx.referring_domains)),
+        Card("Linking pages", _num(ctx.linking_pages)),
+        Card("Followed", _pct(links.followed, links.backlinks), f"{links.followed:,} links"),
+        Card("In content", _pct(links.content, links.backlinks), f"{links.content:,} links"),
+        Card("Sitewide", _num(links.sitewide), f"links, from {ctx.sitewide_domains} domains"),
+        Card("Pages crawled", _num(pages), f"{errors:,} errors"),
+        Card(
             "Warnings",
             _num(len(ctx.warnings)),
             f"{high} high" if high else "",
             "tone-bad" if high else ("tone-warn" if ctx.warnings else "tone-good"),
         ),
     ]
-    return f'<div class="cards">{"".join(cards)}</div>'
+    return render("sections/summary.html.j2", cards=cards)
 
 
-def _warnings(ctx: ReportContext) -> str:
-    if not ctx.warnings:
-        return (
-            '<p class="ok">No warnings: no rule of this report found a risk in these links '
-            "(rules and thresholds in the README).</p>"
-        )
-    blocks = []
+@dataclass(frozen=True)
+class WarningView:
+    level: str
+    title: str
+    explanation: str
+    note: str
+    evidence: TableView | None
+
+
+def _warnings(ctx: ReportContext) -> Markup:
+    shown = []
     for w in ctx.warnings:
-        evidence = ""
+        evidence = None
         if w.evidence:
             columns = [
                 Column(str(i), label, _cell_for(label), numeric=label in _NUMERIC_LABELS)
                 for i, label in enumerate(w.columns)
             ]
             rows = [{str(i): v for i, v in enumerate(row)} for row in w.evidence]
-            evidence = details(f"The {len(rows)} row(s) that show it", table(columns, rows))
-        note = f'<p class="note">{esc(w.note)}</p>' if w.note else ""
-        blocks.append(
-            f'<article class="warning level-{esc(w.level)}"><h3>'
-            f'<span class="badge">{esc(w.level)}</span> {esc(w.title)}</h3>'
-            f"<p>{esc(w.explanation)}</p>{note}{evidence}</article>"
-        )
-    return "".join(blocks)
+            evidence = table_view(columns, rows)
+        shown.append(WarningView(w.level, w.title, w.explanation, w.note, evidence))
+    return render("sections/warnings.html.j2", warnings=shown)
 
 
 _NUMERIC_LABELS = {"referring domains", "backlinks", "followed", "in content", "sitewide", "links",
                    "share"}  # fmt: skip
 
 
-def _cell_for(label: str) -> Cell:
+def _cell_for(label: str) -> Render:
     if label in ("e.g. on", "target"):
         return _url
     if label == "anchor":
         return _anchor
     if label in _NUMERIC_LABELS and label != "share":
         return _num
-    return esc
+    return text
 
 
-def _anchors(ctx: ReportContext) -> str:
+def _anchors(ctx: ReportContext) -> Markup:
     categories = ctx.top("anchor_categories.csv", [], 50)
     chart = svg.donut_chart(
         [(str(r["anchor_category"]), _int(r.get("backlinks"))) for r in categories],
@@ -329,7 +328,7 @@ def _anchors(ctx: ReportContext) -> str:
         "backlinks",
         svg.CATEGORY_COLOURS,
     )
-    category_table = table(
+    category_table = table_view(
         [
             Column("anchor_category", "category"),
             num("backlinks", "backlinks"),
@@ -340,7 +339,7 @@ def _anchors(ctx: ReportContext) -> str:
         categories,
     )
     top = ctx.top("anchors.csv", ["referring_domains", "backlinks"])
-    anchors_table = table(
+    anchors_table = table_view(
         [
             Column("anchor", "anchor", _anchor, wide=True),
             Column("anchor_category", "category"),
@@ -351,18 +350,16 @@ def _anchors(ctx: ReportContext) -> str:
         ],
         top,
     )
-    money = ", ".join(ctx.options.report.money_categories)
-    return (
-        f'<p class="lead">Which words link to you. Keyword-rich anchors ({esc(money)}) are '
-        "drawn in warm colours; a natural profile is mostly branded, URL and generic "
-        "anchors.</p>"
-        f'<div class="grid2">{figure(chart, "Anchor categories (share of backlinks)")}'
-        f"<div>{category_table}</div></div>"
-        f"<h3>Top anchors by referring domains</h3>{anchors_table}"
+    return render(
+        "sections/anchors.html.j2",
+        money=", ".join(ctx.options.report.money_categories),
+        chart=chart_markup(chart),
+        categories=category_table,
+        anchors=anchors_table,
     )
 
 
-def _domains(ctx: ReportContext) -> str:
+def _domains(ctx: ReportContext) -> Markup:
     links = ctx.links
     top = ctx.top("referring_domains.csv", ["dofollow", "backlinks"])
     chart_rows = top[:CHART_ROWS]
@@ -388,7 +385,7 @@ def _domains(ctx: ReportContext) -> str:
         "backlinks",
         ("#009E73", "#7F7F7F"),
     )
-    rows = table(
+    rows = table_view(
         [
             Column("source_domain", "domain", wide=True),
             num("backlinks", "backlinks"),
@@ -405,20 +402,21 @@ def _domains(ctx: ReportContext) -> str:
         ],
         top,
     )
-    return (
-        f'<p class="lead">{ctx.referring_domains:,} sites link to you; '
-        f"{ctx.sitewide_domains:,} of them with at least one sitewide link (the same link on "
-        "most of their pages). Followed links pass value; boilerplate links sit in the "
-        "navigation, header, footer, sidebar or comments.</p>"
-        f'<div class="grid2">{figure(follow, "Follow verdict")}'
-        f"{figure(content, 'Content vs boilerplate')}</div>"
-        f"{figure(stacked, f'Top {len(chart_rows)} referring domains by followed backlinks')}"
-        f"<h3>Top referring domains</h3>{rows}{domain_mix_block(ctx.folder)}"
-        f"{authority_block(ctx.folder, ctx.options.report.top_n)}"
+    return render(
+        "sections/domains.html.j2",
+        referring_domains=ctx.referring_domains,
+        sitewide_domains=ctx.sitewide_domains,
+        follow=chart_markup(follow),
+        content=chart_markup(content),
+        stacked=chart_markup(stacked),
+        chart_rows=len(chart_rows),
+        domains=rows,
+        domain_mix=domain_mix_block(ctx.folder),
+        authority=authority_block(ctx.folder, ctx.options.report.top_n),
     )
 
 
-def _target_pages(ctx: ReportContext) -> str:
+def _target_pages(ctx: ReportContext) -> Markup:
     top = ctx.top("target_pages.csv", ["referring_domains", "backlinks"])
     chart = svg.bar_chart(
         [(str(r["target_url"]), _int(r.get("referring_domains"))) for r in top[:CHART_ROWS]],
@@ -426,7 +424,7 @@ def _target_pages(ctx: ReportContext) -> str:
         "referring domains",
         svg.PALETTE[2],
     )
-    rows = table(
+    rows = table_view(
         [
             Column("target_url", "target page", _url, wide=True),
             num("referring_domains", "referring domains"),
@@ -436,15 +434,15 @@ def _target_pages(ctx: ReportContext) -> str:
         ],
         top,
     )
-    return (
-        '<p class="lead">Your pages that attract links, by the number of sites linking.</p>'
-        f"{figure(chart, 'Best target pages by referring domains')}"
-        f"{details(f'Top {len(top)} target pages', rows)}"
-        f"{target_groups_block(ctx.folder, ctx.options.report.top_n)}"
+    return render(
+        "sections/target_pages.html.j2",
+        chart=chart_markup(chart),
+        pages=rows,
+        groups=target_groups_block(ctx.folder, ctx.options.report.top_n),
     )
 
 
-def _placement(ctx: ReportContext) -> str:
+def _placement(ctx: ReportContext) -> Markup:
     rows = ctx.links.placements
     chart = svg.stacked_bar_chart(
         [str(r["placement"] or "unknown") for r in rows],
@@ -466,7 +464,7 @@ def _placement(ctx: ReportContext) -> str:
         }
         for r in rows
     ]
-    listing = table(
+    listing = table_view(
         [
             Column("placement", "placement"),
             num("links", "backlinks"),
@@ -475,39 +473,41 @@ def _placement(ctx: ReportContext) -> str:
         ],
         data,
     )
-    return (
-        '<p class="lead">Where links sit on the linking page. Links in the content are '
-        "editorial and count most; template links (navigation, header, footer, sidebar) "
-        "repeat across a site and count little.</p>"
-        f'<div class="grid2">{figure(chart, "Placement and follow verdict")}'
-        f"<div>{listing}</div></div>{position_block(ctx.folder)}"
+    return render(
+        "sections/placement.html.j2",
+        chart=chart_markup(chart),
+        listing=listing,
+        positions=position_block(ctx.folder),
     )
 
 
-def _optional(ctx: ReportContext, name: str, counted: str, preferred: list[str], intro: str) -> str:
+def _optional(
+    ctx: ReportContext, name: str, counted: str, preferred: list[str], intro: str
+) -> Markup | None:
     path = ctx.folder / name
     columns = csv_columns(path)
     if not columns:
-        return ""
+        return None
     total, by_value = count_by(path, counted)
-    parts = [f'<p class="lead">{esc(intro)} <strong>{total:,}</strong> rows in '
-             f"<code>{esc(name)}</code>.</p>"]  # fmt: skip
-    if by_value:
-        chart = svg.bar_chart(by_value[:CHART_ROWS], f"{name}: rows by {counted}", "rows")
-        counts = table(
+    data: dict[str, Any] = {"intro": intro, "name": name, "total": total, "counted": counted}
+    if not total:  # a header and no rows: say so, no empty table under a "0 rows" title
+        return render("sections/optional.html.j2", **data)
+    data["chart"] = chart_markup(
+        svg.bar_chart(by_value[:CHART_ROWS], f"{name}: rows by {counted}", "rows")
+    )
+    data["counts"] = (
+        table_view(
             [Column("value", counted.replace("_", " ")), num("rows", "rows")],
             [{"value": v, "rows": n} for v, n in by_value[:50]],
         )
-        parts.append(
-            f'<div class="grid2">{figure(chart, f"By {counted}")}<div>{counts}</div></div>'
-        )
-    if not total:  # a header and no rows: say so, no empty table under a "0 rows" title
-        return f'<p class="lead">{esc(intro)}</p><p class="ok">None in this run.</p>'
+        if by_value
+        else None
+    )
     shown = [c for c in preferred if c in columns] or columns[:6]
     sample = top_rows(path, [], ctx.options.report.top_n, shown)
-    heading = f"First {len(sample):,} of {total:,} rows" if len(sample) < total else "Rows"
-    parts.append(details(heading, table([_column_for(c) for c in shown], sample)))
-    return "".join(parts)
+    data["heading"] = f"First {len(sample):,} of {total:,} rows" if len(sample) < total else "Rows"
+    data["sample"] = table_view([_column_for(c) for c in shown], sample)
+    return render("sections/optional.html.j2", **data)
 
 
 def _column_for(name: str) -> Column:
@@ -519,7 +519,7 @@ def _column_for(name: str) -> Column:
     return Column(name, label)
 
 
-def _target_status(ctx: ReportContext) -> str:
+def _target_status(ctx: ReportContext) -> Markup:
     rows = [
         {"status": r["target_status"] or "(not checked)", "links": r["_n"]}
         for r in ctx.links.target_status
@@ -529,23 +529,14 @@ def _target_status(ctx: ReportContext) -> str:
         "Backlinks by status of the target page",
         "backlinks",
     )
-    return (
-        '<p class="lead">What your linked pages answered when checked.</p>'
-        f'<div class="grid2">{figure(chart, "Backlinks by target status")}<div>'
-        + table([Column("status", "target status"), num("links", "backlinks")], rows)
-        + "</div></div>"
+    return render(
+        "sections/target_status.html.j2",
+        chart=chart_markup(chart),
+        statuses=table_view([Column("status", "target status"), num("links", "backlinks")], rows),
     )
 
 
-def _disavow(ctx: ReportContext) -> str:
-    intro = (
-        f"<code>{disavow.FILE_NAME}</code> lists referring domains whose followed links are "
-        "all sitewide template links with keyword-rich anchors and never editorial. It is a "
-        "list to review by hand, not a file to upload as it is: disavowing throws away "
-        "whatever those links are worth."
-    )
-    if not ctx.candidates:
-        return f'<p class="lead">{intro}</p><p class="ok">No candidates in this crawl.</p>'
+def _disavow(ctx: ReportContext) -> Markup:
     rows = [
         {
             "domain": c.domain,
@@ -558,7 +549,7 @@ def _disavow(ctx: ReportContext) -> str:
         }
         for c in ctx.candidates[: ctx.options.report.top_n]
     ]
-    return f'<p class="lead">{intro}</p>' + table(
+    listing = table_view(
         [
             Column("domain", "domain"),
             num("followed", "followed links"),
@@ -570,9 +561,10 @@ def _disavow(ctx: ReportContext) -> str:
         ],
         rows,
     )
+    return render("sections/disavow.html.j2", file_name=disavow.FILE_NAME, candidates=listing)
 
 
-def _crawl(ctx: ReportContext) -> str:
+def _crawl(ctx: ReportContext) -> Markup:
     errors, by_error = count_by(ctx.folder / "errors.csv", "error")
     blocked, by_reason = count_by(ctx.folder / "blocked_pages.csv", "reason")
     pages, _ = count_by(ctx.folder / "pages.csv", "")
@@ -595,19 +587,17 @@ def _crawl(ctx: ReportContext) -> str:
         names = set(recorded) if isinstance(recorded, dict) else set()
         spider = str(info.get("spider") or "")
         facts.append(("arguments", crawl_arguments([str(v) for v in command], names, spider)))
-    listing = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     charts = []
     if by_error:
         chart = svg.bar_chart(by_error[:CHART_ROWS], "Errors by kind", "URLs", svg.PALETTE[5])
-        charts.append(figure(chart, "Errors by kind"))
+        charts.append((chart_markup(chart), "Errors by kind"))
     if by_reason:
         chart = svg.bar_chart(by_reason[:CHART_ROWS], "Not fetched, by reason", "URLs",
                               svg.PALETTE[7])  # fmt: skip
-        charts.append(figure(chart, "Not fetched, by reason"))
-    grid = f'<div class="grid2">{"".join(charts)}</div>' if charts else ""
-    if grid:
-        grid = details(f"Errors ({errors:,}) and pages not fetched ({blocked:,}) by kind", grid)
-    return f'<dl class="facts">{listing}</dl>{grid}'
+        charts.append((chart_markup(chart), "Not fetched, by reason"))
+    return render(
+        "sections/crawl.html.j2", facts=facts, charts=charts, errors=errors, blocked=blocked
+    )
 
 
 def crawl_arguments(argv: Sequence[str], settings: Collection[str], spider: str) -> str:

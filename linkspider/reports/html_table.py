@@ -1,4 +1,13 @@
-"""HTML building blocks of ``report.html``: escaped cells, tables, figures, sections.
+"""Tables and the template environment of ``report.html``.
+
+The report's markup lives in Jinja2 templates (``linkspider/reports/templates``), rendered
+with autoescape on and undefined names an error: every value from the web (anchors, titles,
+URLs, run.json fields) is escaped by the template engine, in text and in attributes alike,
+and a template that names a missing value fails instead of printing nothing. Python code
+here and in the ``report_*`` modules computes what to show (view models: :class:`TableView`,
+:class:`Cell`, numbers already formatted as text); templates only lay it out. The SVG charts
+of :mod:`linkspider.reports.svg` are the one markup made in Python (they escape their own
+labels) and enter templates through :func:`chart`.
 
 Tables are plain, complete HTML tables. One small inline script (:data:`SCRIPT`, allowed by
 its hash in the report's Content-Security-Policy, nothing else may run) makes them
@@ -7,6 +16,8 @@ reverse) and filterable (a search box above tables of more than :data:`FILTER_MI
 keeps the rows holding every typed word), and shows a "scroll sideways" hint above a table
 wider than its box. Without script the tables are all there, unsorted and unfiltered, and
 the hint shows on narrow screens for tables of many columns. The script fetches nothing.
+Data given to a script would go through the templates' ``tojson`` filter, which escapes
+``<``, ``>``, ``&`` and ``'`` so that no string can end the ``<script>`` element.
 """
 
 from __future__ import annotations
@@ -14,20 +25,32 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from html import escape
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 Row = dict[str, Any]
-Cell = Callable[[object], str]
+CellKind = Literal["text", "url", "anchor"]
 #: Tables with more rows than this get a filter box.
 FILTER_MIN = 5
 #: Tables with at least this many columns show the scroll hint on phones without script.
 MANY_COLUMNS = 5
 
 
-def esc(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+@dataclass(frozen=True)
+class Cell:
+    """One table cell's content: ``text`` shown as text; a ``url`` cell links to it (http(s)
+    only), an ``anchor`` cell is quoted (an empty one says "(none)")."""
+
+    text: str
+    kind: CellKind = "text"
+
+
+def text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def as_int(value: object) -> int:
@@ -49,32 +72,36 @@ def share(value: object) -> str:
     try:
         return f"{100 * float(str(value)):.1f}%"
     except ValueError:
-        return esc(value)
+        return text(value)
 
 
 def yes_no(value: object) -> str:
     return "yes" if str(value).strip().lower() in ("true", "1", "yes") else "no"
 
 
-def url_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    if text.lower().startswith(("http://", "https://")):
-        return f'<a href="{esc(text)}" rel="noopener noreferrer nofollow">{esc(text)}</a>'
-    return esc(text)
+def url_cell(value: object) -> Cell:
+    shown = text(value)
+    return Cell(shown, "url" if shown.lower().startswith(("http://", "https://")) else "text")
 
 
-def anchor_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"<q>{esc(text)}</q>" if text else '<span class="muted">(none)</span>'
+def anchor_cell(value: object) -> Cell:
+    return Cell(text(value), "anchor")
+
+
+Render = Callable[[object], "str | Cell"]
 
 
 @dataclass
 class Column:
     key: str
     label: str
-    render: Cell = esc
+    render: Render = text
     numeric: bool = False
     wide: bool = False
+
+    @property
+    def classes(self) -> str:
+        return " ".join(k for k, on in (("num", self.numeric), ("wide", self.wide)) if on)
 
 
 def num(key: str, label: str) -> Column:
@@ -89,49 +116,79 @@ def _sort_value(value: object) -> str:
         return ""
 
 
-def table(columns: Sequence[Column], rows: Iterable[Row], caption: str = "") -> str:
-    rows = list(rows)
-    if not rows:
-        return '<p class="muted">Nothing to show.</p>'
-    head = "".join(
-        f'<th scope="col"{" class=num" if c.numeric else ""}>{esc(c.label)}</th>' for c in columns
-    )
-    body = []
+@dataclass(frozen=True)
+class TableCell:
+    content: Cell
+    classes: str
+    sort: str | None  # data-v of a numeric cell
+
+
+@dataclass
+class TableView:
+    columns: Sequence[Column]
+    rows: list[list[TableCell]] = field(default_factory=list)
+    caption: str = ""
+
+    @property
+    def many(self) -> bool:
+        return len(self.columns) >= MANY_COLUMNS
+
+
+def table_view(columns: Sequence[Column], rows: Iterable[Row], caption: str = "") -> TableView:
+    """The cells of a table, formatted, in column order."""
+    view = TableView(columns, caption=caption)
     for row in rows:
         cells = []
         for c in columns:
             value = row.get(c.key, "")
-            classes = " ".join(k for k, on in (("num", c.numeric), ("wide", c.wide)) if on)
-            attr = f' class="{classes}"' if classes else ""
-            if c.numeric:
-                attr += f' data-v="{esc(_sort_value(value))}"'
-            cells.append(f"<td{attr}>{c.render(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    many = " many" if len(columns) >= MANY_COLUMNS else ""
-    return (
-        f'<div class="table-box"><p class="scroll-hint{many}" aria-hidden="true">'
-        "Scroll sideways for more columns &#8594;</p>"
-        f'<div class="table-wrap" tabindex="0"><table class="data">{cap}<thead><tr>{head}'
-        f"</tr></thead><tbody>{''.join(body)}</tbody></table></div></div>"
+            shown = c.render(value)
+            content = shown if isinstance(shown, Cell) else Cell(shown)
+            cells.append(TableCell(content, c.classes, _sort_value(value) if c.numeric else None))
+        view.rows.append(cells)
+    return view
+
+
+@cache
+def environment() -> Environment:
+    """The report's templates: autoescaped, an undefined name is an error."""
+    env = Environment(
+        loader=PackageLoader("linkspider.reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
     )
+    env.globals["blocks"] = env.get_template("blocks.html.j2").module
+    return env
 
 
-def figure(chart: str, caption: str) -> str:
-    return f'<figure class="chart-box">{chart}<figcaption>{esc(caption)}</figcaption></figure>'
+def render(template: str, **data: Any) -> Markup:
+    """A template (or fragment) rendered with ``data``, as markup to place in another."""
+    return Markup(environment().get_template(template).render(**data))
 
 
-def section(ident: str, title: str, body: str, intro: str = "") -> str:
-    lead = f'<p class="lead">{intro}</p>' if intro else ""
-    return f'<section id="{ident}"><h2>{esc(title)}</h2>{lead}{body}</section>'
+def _block(name: str, *args: Any) -> Markup:
+    macro = getattr(environment().globals["blocks"], name)
+    return Markup(macro(*args))
 
 
-def details(summary: str, body: str, is_open: bool = False) -> str:
+def chart(svg_markup: str) -> Markup:
+    """An SVG chart from :mod:`linkspider.reports.svg` (which escapes its own text)."""
+    return Markup(svg_markup)
+
+
+def table(columns: Sequence[Column], rows: Iterable[Row], caption: str = "") -> Markup:
+    return _block("table", table_view(columns, rows, caption))
+
+
+def figure(svg_markup: str, caption: str) -> Markup:
+    return _block("figure", chart(svg_markup), caption)
+
+
+def details(summary: str, body: Markup, is_open: bool = False) -> Markup:
     """A collapsed block (``<details>``): the page stays short, the rows stay in it."""
-    return (
-        f'<details class="more"{" open" if is_open else ""}><summary>{esc(summary)}</summary>'
-        f"{body}</details>"
-    )
+    return _block("details", summary, body, is_open)
 
 
 SCRIPT = """(function () {

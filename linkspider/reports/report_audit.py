@@ -14,20 +14,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from markupsafe import Markup
 
 from linkspider.extract.placement import POSITIONS
 from linkspider.reports import svg
 from linkspider.reports.aggregates import LINKED_DOMAINS_FILE
-from linkspider.reports.html_table import (
-    Column,
-    as_int,
-    details,
-    esc,
-    figure,
-    num,
-    table,
-    url_cell,
-)
+from linkspider.reports.html_table import Column, as_int, chart, num, render, table_view, url_cell
 from linkspider.reports.report_data import count_by, csv_columns, top_rows
 
 CHART_ROWS = 10
@@ -35,15 +27,15 @@ POSITION_LABELS = {"first-paragraph": "first paragraph", "upper-half": "upper ha
                    "lower-half": "lower half", "": "not measured"}  # fmt: skip
 
 
-def domain_mix_block(folder: Path) -> str:
+def domain_mix_block(folder: Path) -> Markup:
     """Referring domains by TLD and by language (two bar charts)."""
     path = folder / "referring_domains.csv"
     if not {"tld", "language"} <= set(csv_columns(path)):
-        return ""
+        return Markup()
     _, by_tld = count_by(path, "tld")
     _, by_language = count_by(path, "language")
     if not by_tld:
-        return ""
+        return Markup()
     tld = svg.bar_chart(
         [(f".{k}" if k != "(blank)" else "(IP address)", n) for k, n in by_tld[:CHART_ROWS]],
         "Referring domains by top-level domain", "domains", svg.PALETTE[4],
@@ -54,84 +46,76 @@ def domain_mix_block(folder: Path) -> str:
     )  # fmt: skip
     top_tld = ", ".join(f".{k} {n}" for k, n in by_tld[:3] if k != "(blank)")
     top_language = ", ".join(f"{k} {n}" for k, n in by_language[:3] if k != "(blank)")
-    return details(
-        f"Referring domains by TLD ({top_tld or 'none'}) and language "
+    return render(
+        "sections/domain_mix.html.j2",
+        summary=f"Referring domains by TLD ({top_tld or 'none'}) and language "
         f"({top_language or 'none declared'})",
-        f'<div class="grid2">{figure(tld, f"Top-level domains ({len(by_tld)} in all)")}'
-        f"{figure(language, f'Languages declared by the linking pages ({len(by_language)})')}"
-        "</div>",
+        tld=chart(tld),
+        tlds=len(by_tld),
+        language=chart(language),
+        languages=len(by_language),
     )
 
 
-def target_groups_block(folder: Path, top_n: int) -> str:
+def target_groups_block(folder: Path, top_n: int) -> Markup:
     """Target pages with their URL variants together, and by folder (collapsed)."""
-    parts = []
+    data: dict[str, object] = {"groups": None, "folders": None}
     groups = folder / "target_page_groups.csv"
     if csv_columns(groups):
         rows = top_rows(groups, ["referring_domains", "backlinks"], top_n)
-        merged = sum(1 for r in rows if as_int(r.get("variants")) > 1)
-        parts.append(
-            details(
-                f"Target pages with their URL variants together ({merged} of the top "
-                f"{len(rows)} have several variants)",
-                '<p class="lead">http/https, www. and bare host, trailing slash and parameter '
-                "order are one page here: links to any variant count for it.</p>"
-                + table(
-                    [
-                        Column("url_group", "page (all variants)", esc, wide=True),
-                        num("variants", "variants"),
-                        num("referring_domains", "referring domains"),
-                        num("backlinks", "backlinks"),
-                        num("dofollow", "followed"),
-                        Column("top_variant", "most linked variant", url_cell, wide=True),
-                    ],
-                    rows,
-                ),
-            )
+        data["merged"] = sum(1 for r in rows if as_int(r.get("variants")) > 1)
+        data["groups"] = table_view(
+            [
+                Column("url_group", "page (all variants)", wide=True),
+                num("variants", "variants"),
+                num("referring_domains", "referring domains"),
+                num("backlinks", "backlinks"),
+                num("dofollow", "followed"),
+                Column("top_variant", "most linked variant", url_cell, wide=True),
+            ],
+            rows,
         )
     folders = folder / "target_folders.csv"
     if csv_columns(folders):
         rows = top_rows(folders, ["referring_domains", "backlinks"], top_n)
-        chart = svg.bar_chart(
-            [(str(r["folder"]), as_int(r.get("referring_domains"))) for r in rows[:CHART_ROWS]],
-            "Folders of your site by referring domains", "referring domains", svg.PALETTE[2],
-        )  # fmt: skip
-        parts.append(
-            details(
-                f"Target pages by folder ({len(rows)} folders)",
-                figure(chart, "Folders with the most referring domains")
-                + table(
-                    [
-                        Column("folder", "folder", esc, wide=True),
-                        num("target_pages", "pages"),
-                        num("referring_domains", "referring domains"),
-                        num("backlinks", "backlinks"),
-                        num("dofollow", "followed"),
-                        num("content_backlinks", "in content"),
-                    ],
-                    rows,
-                ),
+        data["chart"] = chart(
+            svg.bar_chart(
+                [(str(r["folder"]), as_int(r.get("referring_domains")))
+                 for r in rows[:CHART_ROWS]],
+                "Folders of your site by referring domains", "referring domains",
+                svg.PALETTE[2],
             )
+        )  # fmt: skip
+        data["folders"] = table_view(
+            [
+                Column("folder", "folder", wide=True),
+                num("target_pages", "pages"),
+                num("referring_domains", "referring domains"),
+                num("backlinks", "backlinks"),
+                num("dofollow", "followed"),
+                num("content_backlinks", "in content"),
+            ],
+            rows,
         )
-    return "".join(parts)
+    return render("sections/target_groups.html.j2", **data)
 
 
-def linked_domains_section(folder: Path, top_n: int) -> str:
-    """The outlink graph's summary (``targets=*``); "" without ``linked_domains.csv``."""
+def linked_domains_section(folder: Path, top_n: int) -> Markup:
+    """The outlink graph's summary (``targets=*``); empty without ``linked_domains.csv``."""
     path = folder / LINKED_DOMAINS_FILE
     if not csv_columns(path):
-        return ""
+        return Markup()
     total, _ = count_by(path, "")
     if not total:
-        return '<p class="ok">No external links in this crawl.</p>'
+        return render("sections/linked_domains.html.j2", total=total)
     rows = top_rows(path, ["referring_domains", "backlinks"], top_n)
-    chart = svg.bar_chart(
+    drawn = svg.bar_chart(
         [(str(r["target"]), as_int(r.get("referring_domains"))) for r in rows[:CHART_ROWS]],
         "Most linked domains by referring domains", "referring domains", svg.PALETTE[0],
     )  # fmt: skip
-    listing = table(
+    listing = table_view(
         [
-            Column("target", "linked domain", esc, wide=True),
+            Column("target", "linked domain", wide=True),
             num("referring_domains", "referring domains"),
             num("linking_pages", "linking pages"),
             num("backlinks", "links"),
@@ -141,12 +125,13 @@ def linked_domains_section(folder: Path, top_n: int) -> str:
         ],
         rows,
     )
-    shown = f"top {len(rows)} of {total:,}" if len(rows) < total else f"all {total:,}"
-    return (
-        f'<p class="lead">Every external domain the crawled sites link to ({total:,} domains, '
-        f"<code>{esc(LINKED_DOMAINS_FILE)}</code>), by the number of crawled sites linking.</p>"
-        f"{figure(chart, 'Most linked domains')}"
-        f"<h3>Linked domains ({shown})</h3>{listing}"
+    return render(
+        "sections/linked_domains.html.j2",
+        total=total,
+        file_name=LINKED_DOMAINS_FILE,
+        chart=chart(drawn),
+        shown=f"top {len(rows)} of {total:,}" if len(rows) < total else f"all {total:,}",
+        listing=listing,
     )
 
 
@@ -172,21 +157,16 @@ def position_counts(parquet: Path) -> list[tuple[str, int, int]]:
     return [(p, n, f) for p, (n, f) in counts.items()]
 
 
-def position_block(folder: Path) -> str:
+def position_block(folder: Path) -> Markup:
     """Content links by where they sit in the main content."""
     counts = position_counts(folder / "backlinks.parquet")
     if not sum(n for _, n, _ in counts):
-        return ""
+        return Markup()
     labels = [POSITION_LABELS.get(p, p) for p, _, _ in counts]
-    chart = svg.stacked_bar_chart(
+    drawn = svg.stacked_bar_chart(
         labels,
         [("followed", [f for _, _, f in counts]), ("not followed", [n - f for _, n, f in counts])],
         "Content links by position in the main text", "backlinks", ("#0072B2", "#E69F00"),
     )  # fmt: skip
     shown = ", ".join(f"{n:,} {POSITION_LABELS.get(p, p)}" for p, n, _ in counts if n)
-    return details(
-        f"Content links by position in the text: {shown}",
-        '<p class="lead">Where in the main text the editorial links sit: the first paragraph '
-        "counts most; links towards the end (sources, related reading) least.</p>"
-        f"{figure(chart, 'Content links: first paragraph, upper half, lower half')}",
-    )
+    return render("sections/positions.html.j2", chart=chart(drawn), shown=shown)

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from markupsafe import Markup
 
 from linkspider.discover.names import display_name
 from linkspider.reports import svg
 from linkspider.reports.authority import RANK_BANDS, RANK_NAME, RANK_NOTE, band_labels, rank_band
 from linkspider.reports.authority_source import read_authority_info
 from linkspider.reports.candidates import LABELS, STATUS_FILE, STATUSES
-from linkspider.reports.html_table import Column, Row, esc, figure, fmt_num, num, table
+from linkspider.reports.html_table import Column, Row, chart, fmt_num, num, render, table_view
 from linkspider.reports.report_data import csv_batches, csv_columns
 
 RANK = "source_authority_rank"
@@ -72,32 +73,29 @@ def ranked_rows(path: Path, n: int) -> tuple[list[Row], Counter[str]]:
     return rows, bands
 
 
-def authority_block(folder: Path, top_n: int) -> str:
+def authority_block(folder: Path, top_n: int) -> Markup:
     """The open-authority part of the *Referring domains* section."""
     info = read_authority_info(folder)
     if not info:
-        return (
-            '<h3>Open authority</h3><p class="muted">No Common Crawl web-graph release is '
-            "configured: set <code>LINKSPIDER_AUTHORITY_RELEASE</code> (or crawl with "
-            f"<code>-a discover</code>) to rank referring domains by their {esc(RANK_NAME)} "
-            "(see docs/authority.md).</p>"
-        )
+        return render("sections/authority.html.j2", state="none", rank_name=RANK_NAME)
     if info.get("error"):
-        return (
-            f'<h3>Open authority</h3><p class="note">No {esc(RANK_NAME)}: the release '
-            f"{esc(info.get('source'))} could not be read ({esc(info.get('error'))}). The "
-            "authority columns are empty in this run's files.</p>"
+        return render(
+            "sections/authority.html.j2",
+            state="error",
+            rank_name=RANK_NAME,
+            source=str(info.get("source")),
+            error=str(info.get("error")),
         )
     rows, bands = ranked_rows(folder / "referring_domains.csv", top_n)
     for row in rows:
         row["source_domain"] = display_name(str(row["source_domain"]))
-    chart = svg.bar_chart(
+    drawn = svg.bar_chart(
         [(label, bands.get(label, 0)) for label in band_labels()],
         f"Referring domains by {RANK_NAME}",
         "referring domains",
         svg.PALETTE[1],
     )
-    listing = table(
+    listing = table_view(
         [
             Column("source_domain", "domain", wide=True),
             rank_column(RANK, "CC harmonic-centrality rank"),
@@ -109,26 +107,26 @@ def authority_block(folder: Path, top_n: int) -> str:
         ],
         rows,
     )
-    ranked = sum(n for label, n in bands.items() if label != band_labels()[-1])
-    total = sum(bands.values())
-    return (
-        f"<h3>Open authority: {esc(RANK_NAME)}</h3>"
-        f'<p class="lead">{esc(RANK_NAME)} in release <code>{esc(info.get("release"))}</code>: '
-        f"{esc(RANK_NOTE)} (1 is the most central of the whole graph). It is a position in "
-        "the public link graph, not traffic and not a proprietary domain score. "
-        f"{ranked:,} of {total:,} referring domains are in the graph; bands go up to "
-        f"{RANK_BANDS[-1][0]:,}.</p>"
-        f"{figure(chart, 'Referring domains by rank band (lower is more central)')}"
-        f"<h3>Most central referring domains</h3>{listing}"
+    return render(
+        "sections/authority.html.j2",
+        state="ranked",
+        rank_name=RANK_NAME,
+        rank_note=RANK_NOTE,
+        release=str(info.get("release")),
+        ranked=sum(n for label, n in bands.items() if label != band_labels()[-1]),
+        total=sum(bands.values()),
+        top_band=RANK_BANDS[-1][0],
+        chart=chart(drawn),
+        listing=listing,
     )
 
 
-def candidates_section(folder: Path, top_n: int) -> str:
-    """The *Discovered candidates* section ('' for a crawl without ``-a discover``)."""
+def candidates_section(folder: Path, top_n: int) -> Markup:
+    """The *Discovered candidates* section (empty for a crawl without ``-a discover``)."""
     path = folder / STATUS_FILE
     names = csv_columns(path)
     if not names:
-        return ""
+        return Markup()
     counts: Counter[str] = Counter()
     shown: list[Row] = []
     release = level = ""
@@ -143,14 +141,14 @@ def candidates_section(folder: Path, top_n: int) -> str:
                 shown.append(row)
     total = sum(counts.values())
     if not total:
-        return '<p class="ok">The release names no candidate for these targets.</p>'
-    chart = svg.bar_chart(
+        return render("sections/candidates.html.j2", total=total)
+    drawn = svg.bar_chart(
         [(LABELS[s], counts.get(s, 0)) for s in STATUSES if counts.get(s, 0) or s != STATUSES[-1]],
         "Discovered candidates by status",
         "candidates",
         STATUS_COLOURS["verified"],
     )
-    listing = table(
+    listing = table_view(
         [
             Column("name", "candidate", wide=True),
             Column("status", "status"),
@@ -162,18 +160,15 @@ def candidates_section(folder: Path, top_n: int) -> str:
         ],
         shown,
     )
-    summary = ", ".join(f"{fmt_num(counts[s])} {LABELS[s]}" for s in STATUSES if counts.get(s))
-    heading = f"First {len(shown):,} of {total:,}" if len(shown) < total else "All candidates"
-    return (
-        f'<p class="lead">The crawl was seeded with {total:,} referring '
-        f"{'hosts' if level == 'host' else 'domains'} that Common Crawl's web graph "
-        f"(<code>{esc(release)}</code>) says link to the targets: {esc(summary)}. The graph is "
-        "months old: <em>no link found within budget</em> means the site was crawled (within "
-        "the depth and page budget) and no page links to a target any more, or the link sits "
-        "deeper; <em>unreachable</em> means its home page could not be fetched. Every "
-        "verified link is a row of <code>backlinks.csv</code>.</p>"
-        f"{figure(chart, 'Candidates by status')}"
-        f"<h3>{esc(heading)} (most central first)</h3>{listing}"
+    return render(
+        "sections/candidates.html.j2",
+        total=total,
+        level=level,
+        release=release,
+        summary=", ".join(f"{fmt_num(counts[s])} {LABELS[s]}" for s in STATUSES if counts.get(s)),
+        chart=chart(drawn),
+        heading=f"First {len(shown):,} of {total:,}" if len(shown) < total else "All candidates",
+        listing=listing,
     )
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from markupsafe import Markup
+
 from linkspider.monitor.step import MONITORING_JSON
 from linkspider.monitor.trends import CLAIMED_REASONS, RunTrend, TrendsError, read_trends
 from linkspider.reports import svg
-from linkspider.reports.html_table import Column, details, esc, figure, num, table
+from linkspider.reports.html_table import Column, TableView, chart, num, render, table_view
 
 #: Runs drawn in the charts (the latest ones); the CSV of ``linkspider history`` has all.
 CHART_RUNS = 30
@@ -51,74 +53,59 @@ def _labels(runs: list[RunTrend]) -> list[str]:
     return [day or f"run {t.run}" for day, t in zip(days, runs, strict=True)]
 
 
-def trends_section(folder: Path, top_n: int) -> str:
-    """The section's body; "" when the folder's run is in no history store."""
+def trends_section(folder: Path, top_n: int) -> Markup:
+    """The section's body; empty when the folder's run is in no history store."""
     store = _store(folder)
     if store is None:
-        return ""
+        return Markup()
     try:
         trends = read_trends(store, up_to=str(folder.resolve()))
     except TrendsError as exc:
-        return f'<p class="lead">The link history could not be read: {esc(exc)}</p>'
+        return render("sections/trends.html.j2", error=str(exc))
     runs = list(trends.runs)
     if not runs:
-        return ""
-    lead = (
-        f'<p class="lead">{len(runs):,} run(s) of these targets up to this one, from the '
-        f"history <code>{esc(store.name)}</code> (<code>linkspider history</code> prints "
-        "them; counted links are those on indexable pages, as new and lost links count "
-        "them).</p>"
-    )
-    listing = details(f"Runs, newest first ({min(len(runs), top_n)} of {len(runs)})",
-                      _runs_table(runs[::-1][:top_n]))  # fmt: skip
+        return Markup()
+    data: dict[str, object] = {
+        "runs": len(runs),
+        "store": store.name,
+        "first": len(runs) < 2,
+        "listed": _runs_table(runs[::-1][:top_n]),
+    }
     if len(runs) < 2:
-        return (
-            f'{lead}<p class="ok">The first run of these targets: the charts start with the '
-            f"second run.</p>{listing}"
-        )
+        return render("sections/trends.html.j2", **data)
     shown = runs[-CHART_RUNS:]
     labels = _labels(shown)
-    which = f"last {len(shown)} of {len(runs)} runs" if len(shown) < len(runs) else "per run"
-    domains = svg.line_chart(
+    cut = len(shown) < len(runs)
+    data["which"] = f"last {len(shown)} of {len(runs)} runs" if cut else "per run"
+    data["domains"] = chart(svg.line_chart(
         labels, [("referring domains", [t.referring_domains for t in shown])],
         "Referring domains per run", "referring domains", (svg.PALETTE[0],),
-    )  # fmt: skip
-    links = svg.line_chart(
+    ))  # fmt: skip
+    data["links"] = chart(svg.line_chart(
         labels,
         [("backlinks", [t.backlinks for t in shown]), ("followed", [t.followed for t in shown])],
         "Backlinks and followed backlinks per run", "backlinks",
         (svg.PALETTE[2], svg.PALETTE[1]),
-    )  # fmt: skip
+    ))  # fmt: skip
     # The store's first run finds every link new: it is the baseline, not link velocity.
     moved = [t for t in shown if t is not runs[0]]
     moved_labels = labels[len(shown) - len(moved) :]
-    velocity = svg.column_chart(
+    data["velocity"] = chart(svg.column_chart(
         moved_labels,
         [("new", [t.new for t in moved])],
         "New and lost links per run", "links",
         down=[("lost", [t.lost for t in moved])],
         colours=(svg.PALETTE[2], svg.PALETTE[5]),
-    )  # fmt: skip
+    ))  # fmt: skip
     reasons = _reason_series(moved)
-    lost_chart = svg.column_chart(
+    data["lost"] = chart(svg.column_chart(
         moved_labels, reasons, "Lost links by reason per run", "links",
         colours=[REASON_COLOURS[name] for name, _ in reasons],
-    )  # fmt: skip
-    unknown = any(t.referring_domains is None for t in shown)
-    note = (
-        '<p class="note">Gaps: runs recorded by an older linkspider, whose referring '
-        "domains, followed links and lost reasons were not stored.</p>"
-        if unknown
-        else ""
-    )
-    return (
-        f"{lead}"
-        f'<div class="grid2">{figure(domains, f"Referring domains, {which}")}'
-        f"{figure(links, f'Backlinks and followed backlinks, {which}')}</div>"
-        f'<div class="grid2">{figure(velocity, VELOCITY_CAPTION)}'
-        f"{figure(lost_chart, LOST_CAPTION)}</div>"
-        f"{note}{listing}"
-    )
+    ))  # fmt: skip
+    data["gaps"] = any(t.referring_domains is None for t in shown)
+    data["velocity_caption"] = VELOCITY_CAPTION
+    data["lost_caption"] = LOST_CAPTION
+    return render("sections/trends.html.j2", **data)
 
 
 def _reason_series(runs: list[RunTrend]) -> list[tuple[str, list[float]]]:
@@ -135,7 +122,7 @@ def _reason_series(runs: list[RunTrend]) -> list[tuple[str, list[float]]]:
     return series
 
 
-def _runs_table(runs: list[RunTrend]) -> str:
+def _runs_table(runs: list[RunTrend]) -> TableView:
     def opt(value: int | None) -> str:
         return "n/a" if value is None else f"{value:,}"
 
@@ -148,7 +135,7 @@ def _runs_table(runs: list[RunTrend]) -> str:
         }
         for t in runs
     ]  # fmt: skip
-    return table(
+    return table_view(
         [
             num("run", "run"),
             Column("started_at", "started"),
