@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Sequence
 from typing import Any, cast
 
 from scrapy import Request
@@ -42,14 +41,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as net_error
-from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IResolutionReceiver
-from zope.interface import implementer
 
 from linkspider.core.failures import PolicyDrop
+from linkspider.core.resolver import GuardedResolver, Refuse, resolve_addresses
 from linkspider.core.signals import SSRF_BLOCKED, report_blocked
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
@@ -65,6 +61,16 @@ _GUARDED_HANDLERS = (
 
 class SsrfBlocked(PolicyDrop):
     """A request refused by the SSRF guard."""
+
+
+def address_refusal(policy: AddressPolicy) -> Refuse:
+    """Why the policy refuses a resolved address (its text); None when allowed."""
+
+    def refuse(text: str) -> str | None:
+        address = host_address(text)
+        return policy.check(address) if address is not None else "unknown address"
+
+    return refuse
 
 
 def allow_setting(settings: Any) -> AddressPolicy:
@@ -115,19 +121,16 @@ class SsrfGuardMiddleware:
 
         current = reactor.nameResolver  # type: ignore[attr-defined]
         if not isinstance(current, GuardedResolver):
-            guarded = GuardedResolver(current, self.policy, self.refused_hosts)
+            guarded = GuardedResolver(current, address_refusal(self.policy), self.refused_hosts)
             reactor.installNameResolver(guarded)  # type: ignore[attr-defined]
 
     async def _resolve_check(self, host: str, port: int) -> str | None:
         """Resolve ``host``; why it is refused when no address it has is allowed."""
         from twisted.internet import reactor
 
-        done: Deferred[None] = Deferred()
-        receiver = _Collector(done)
-        cast(Any, reactor).nameResolver.resolveHostName(receiver, host, port)
-        await maybe_deferred_to_future(done)
+        addresses = await resolve_addresses(cast(Any, reactor).nameResolver, host, port)
         self.checked_hosts.add(host)
-        return self.refused_hosts.get(host) if not receiver.addresses else None
+        return self.refused_hosts.get(host) if not addresses else None
 
     # -- the middleware ----------------------------------------------------------------
     async def process_request(self, request: Request) -> None:
@@ -178,77 +181,3 @@ class SsrfGuardMiddleware:
         if not request.meta.get(META_ROBOTS_FETCH):
             report_blocked(self.crawler, request, SSRF_BLOCKED, reason)
         raise SsrfBlocked(f"SSRF guard: {reason}")
-
-
-@implementer(IHostnameResolver)
-class GuardedResolver:
-    """An ``IHostnameResolver`` passing on only the addresses the policy allows.
-
-    Hosts whose every address was refused are noted in ``refused_hosts`` (host -> reason),
-    so that the failed connection can be reported as a block, not as a DNS error.
-    """
-
-    def __init__(self, inner: Any, policy: AddressPolicy, refused_hosts: dict[str, str]) -> None:
-        self.inner = inner
-        self.policy = policy
-        self.refused_hosts = refused_hosts
-
-    def resolveHostName(
-        self,
-        resolutionReceiver: Any,
-        hostName: str,
-        portNumber: int = 0,
-        addressTypes: Sequence[type[Any]] | None = None,
-        transportSemantics: str = "TCP",
-    ) -> IHostResolution:
-        receiver = _FilteringReceiver(resolutionReceiver, hostName, self)
-        resolution: IHostResolution = self.inner.resolveHostName(
-            receiver, hostName, portNumber, addressTypes, transportSemantics
-        )
-        return resolution
-
-
-@implementer(IResolutionReceiver)
-class _FilteringReceiver:
-    def __init__(self, inner: Any, host: str, guard: GuardedResolver) -> None:
-        self.inner = inner
-        self.host = host.lower().rstrip(".")
-        self.guard = guard
-        self.passed = 0
-        self.refused: list[str] = []
-
-    def resolutionBegan(self, resolutionInProgress: Any) -> None:
-        self.inner.resolutionBegan(resolutionInProgress)
-
-    def addressResolved(self, address: Any) -> None:
-        ip = host_address(str(getattr(address, "host", "")))
-        reason = self.guard.policy.check(ip) if ip is not None else "unknown address"
-        if reason:
-            self.refused.append(reason)
-            return
-        self.passed += 1
-        self.guard.refused_hosts.pop(self.host, None)
-        self.inner.addressResolved(address)
-
-    def resolutionComplete(self) -> None:
-        if self.refused and not self.passed:
-            self.guard.refused_hosts[self.host] = self.refused[0]
-        self.inner.resolutionComplete()
-
-
-@implementer(IResolutionReceiver)
-class _Collector:
-    """Receives one resolution and fires ``done`` when it is complete."""
-
-    def __init__(self, done: Deferred[None]) -> None:
-        self.done = done
-        self.addresses: list[Any] = []
-
-    def resolutionBegan(self, resolutionInProgress: Any) -> None:
-        pass
-
-    def addressResolved(self, address: Any) -> None:
-        self.addresses.append(address)
-
-    def resolutionComplete(self) -> None:
-        self.done.callback(None)

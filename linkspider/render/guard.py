@@ -35,10 +35,9 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
-from twisted.internet.defer import Deferred
 
+from linkspider.core.resolver import resolve_addresses, unguarded
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
 logger = logging.getLogger(__name__)
@@ -236,16 +235,8 @@ async def reactor_endpoints(host: str, port: int) -> list[tuple[str, int]]:
     """
     from twisted.internet import reactor
 
-    from linkspider.middlewares.ssrf import GuardedResolver, _Collector
-
-    resolver = cast(Any, reactor).nameResolver
-    if isinstance(resolver, GuardedResolver):
-        resolver = resolver.inner
-    done: Deferred[None] = Deferred()
-    receiver = _Collector(done)  # the SSRF guard's own resolution receiver
-    resolver.resolveHostName(receiver, host, port)
-    await maybe_deferred_to_future(done)
+    addresses = await resolve_addresses(unguarded(cast(Any, reactor).nameResolver), host, port)
     return [
         (str(getattr(address, "host", "")), int(getattr(address, "port", port) or port))
-        for address in receiver.addresses
+        for address in addresses
     ]
