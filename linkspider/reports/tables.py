@@ -31,8 +31,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect, load_jsonl
 from linkspider.core.jsonl import LineCounts, numbered_records
+from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect, load_jsonl
 from linkspider.reports.spreadsheet import safe_table
 
 _ARROW_TYPES: dict[Any, pa.DataType] = {
