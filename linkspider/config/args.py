@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -91,6 +92,22 @@ class CrawlArgs(BaseModel):
         return value.strip().lower() if isinstance(value, str) else value
 
 
+@dataclass(frozen=True)
+class ArgumentSettings:
+    """The settings a crawl's arguments set, so that every component reads them once, like
+    any setting: ``explicit`` ones at the command line's priority (the user gave them),
+    ``implied`` ones at the spider's (consequences of an argument, which a ``-s`` wins over)."""
+
+    explicit: dict[str, object] = field(default_factory=dict)
+    implied: dict[str, object] = field(default_factory=dict)
+
+
+def follows_links(scope: str, depth: int) -> bool:
+    """Whether pages are followed: ``depth=0`` means "the seeds only" (where Scrapy's
+    ``DEPTH_LIMIT=0`` would mean "no limit")."""
+    return scope == "site" and depth > 0
+
+
 class CrawlConfig:
     """Parsed arguments: the target set and the seed list, ready to use."""
 
@@ -107,6 +124,33 @@ class CrawlConfig:
         self.seeds = seeds
         self.placements = placements  # with -a expect=...
         self.discovered = discovered  # with -a discover=...
+
+    def argument_settings(self, output_dir: str) -> ArgumentSettings:
+        """The run's settings from its arguments (``output_dir``: the prepared run folder).
+
+        With ``-a expect``, every listed page is wanted: no page budget (unless given) and no
+        URL-pattern limit.
+        """
+        args = self.args
+        explicit: dict[str, object] = {
+            "LINKSPIDER_OUTPUT_DIR": output_dir,
+            "LINKSPIDER_SCOPE": args.scope,
+            "LINKSPIDER_TARGETS": self.targets.describe(),
+        }
+        optional = {
+            "LINKSPIDER_MAX_PAGES_PER_SITE": args.max_pages_per_site,
+            "LINKSPIDER_DEPTH": args.depth,
+            "LINKSPIDER_RENDER": args.render,
+            "LINKSPIDER_CHECK_TARGETS": True if args.check_targets else None,
+            "LINKSPIDER_WARC_DIR": args.warc or None,
+        }
+        explicit.update((name, value) for name, value in optional.items() if value is not None)
+        implied: dict[str, object] = {}
+        if self.placements is not None and self.placements.source_pages():
+            if args.max_pages_per_site is None:
+                implied["LINKSPIDER_MAX_PAGES_PER_SITE"] = 0
+            implied["LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN"] = 0
+        return ArgumentSettings(explicit, implied)
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> CrawlConfig:

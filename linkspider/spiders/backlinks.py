@@ -16,36 +16,30 @@ from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import UsageError
 from scrapy.http import Response
-from scrapy.settings import get_settings_priority
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from linkspider.config.args import CrawlConfig
 from linkspider.config.placements import ExpectedLink
-from linkspider.config.sources import ConfigError
-from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
-from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.core.domains import registrable_domain
+from linkspider.core.failures import can_fall_back, failure_kind, is_policy_drop
+from linkspider.core.items import ErrorItem, PageItem
+from linkspider.core.urls import split_host
 from linkspider.extract.fetched_page import FetchedResponse, extract_fetched, page_record
 from linkspider.extract.follow import RequestedUrls, same_site_links
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
-from linkspider.extract.placement import PlacementRule, parse_rules
+from linkspider.extract.placement import PlacementRule
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
-from linkspider.core.urls import split_host
-from linkspider.core.failures import can_fall_back, failure_kind, is_policy_drop
-from linkspider.core.items import ErrorItem, PageItem
 from linkspider.middlewares.render import META_DOM, META_REASON, rendered_dom
-from linkspider.output import prepare_output_dir, utc_now
-from linkspider.render.browser import RenderConfigError, configure_rendering
+from linkspider.output import utc_now
+from linkspider.spiders.crawl_setup import set_up_crawl
 
 #: Request meta keys used by linkspider components.
 META_SITE = "linkspider_site"  # the seed site a request belongs to (budget key)
 META_FALLBACK = "linkspider_fallback"  # http URL to try when a bare-domain https seed fails
 META_SEED = "linkspider_seed"  # True on seed requests
-_PROJECT_PRIORITY = get_settings_priority("project")
 META_EXPECT = "linkspider_expect"  # with -a expect: the source URL whose placements to check
 #: with -a discover: ``[url, fallback]`` of the candidate's ``www.`` seed, tried when its
 #: seed (the graph's name, ``www.`` stripped) cannot be reached
@@ -76,62 +70,17 @@ class BacklinksSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BacklinksSpider:
-        job = scrapyd_job(kwargs)  # under Scrapyd: locked safety settings, a folder per job
-        try:
-            check_job(crawler.settings, job)
-            config = cls.load_config(crawler, kwargs)
-            output_dir = (
-                config.args.output_dir
-                or job_output_dir(crawler.settings, cls.name, job)
-                or resumed_output_dir(crawler.settings)  # same JOBDIR: same run folder
-            )
-        except ConfigError as exc:
-            raise UsageError(f"{cls.name}: {exc}") from None
-        try:
-            rules = parse_rules(crawler.settings.get("LINKSPIDER_PLACEMENT_RULES"))
-        except ValueError as exc:
-            raise UsageError(f"LINKSPIDER_PLACEMENT_RULES: {exc}") from None
+        setup = set_up_crawl(crawler, cls.name, kwargs, cls.load_config)
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = config
-        spider.placement_rules = rules
-        settings = crawler.settings
-        args_ = config.args
-        output = prepare_output_dir(output_dir, settings.get("LINKSPIDER_OUTPUT_ROOT"))
-        # Per-run values become settings (priority "cmdline": the arguments are explicit)
-        # so that middlewares, pipelines and extensions read them once, like any setting.
-        settings.set("LINKSPIDER_OUTPUT_DIR", str(output), priority="cmdline")
-        settings.set("LINKSPIDER_SCOPE", args_.scope, priority="cmdline")
-        settings.set("LINKSPIDER_TARGETS", config.targets.describe(), priority="cmdline")
-        if args_.max_pages_per_site is not None:
-            settings.set("LINKSPIDER_MAX_PAGES_PER_SITE", args_.max_pages_per_site, "cmdline")
-        if args_.depth is not None:
-            settings.set("LINKSPIDER_DEPTH", args_.depth, priority="cmdline")
-        depth = settings.getint("LINKSPIDER_DEPTH")
-        if args_.scope == "site" and depth > 0:
-            settings.set("DEPTH_LIMIT", depth, priority="cmdline")
-        # depth=0 means "seeds only" (Scrapy's DEPTH_LIMIT=0 would mean "no limit").
-        spider.follow_links = args_.scope == "site" and depth > 0
-        spider.parse_max_bytes = settings.getint("LINKSPIDER_PARSE_MAX_BYTES", 4 * 1024 * 1024)
-        if args_.render is not None:
-            settings.set("LINKSPIDER_RENDER", args_.render, priority="cmdline")
-        try:  # render=auto|always: scrapy-playwright and the browser (never with render=off)
-            explicit = (settings.getpriority("LINKSPIDER_RENDER") or 0) > _PROJECT_PRIORITY
-            configure_rendering(crawler, explicit=explicit)
-        except (RenderConfigError, ValueError) as exc:
-            raise UsageError(f"{cls.name}: {exc}") from None
+        spider.config = setup.config
+        spider.placement_rules = setup.placement_rules
+        spider.follow_links = setup.follow_links
+        spider.parse_max_bytes = setup.parse_max_bytes
+        spider._expected = setup.expected
         spider._truncated_hosts = set()
         spider._requested = RequestedUrls()
-        for message in config.seeds.rejection_messages():
+        for message in setup.config.seeds.rejection_messages():
             spider.logger.warning(message)
-        spider._expected = config.placements.source_pages() if config.placements else {}
-        if spider._expected:  # every listed page is wanted: no budget, no pattern limit
-            if args_.max_pages_per_site is None:
-                settings.set("LINKSPIDER_MAX_PAGES_PER_SITE", 0, priority="spider")
-            settings.set("LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN", 0, priority="spider")
-        if args_.check_targets:
-            settings.set("LINKSPIDER_CHECK_TARGETS", True, priority="cmdline")
-        if args_.warc:  # -a warc=DIR: record WARC files (linkspider.extensions.warc_recorder)
-            settings.set("LINKSPIDER_WARC_DIR", args_.warc, priority="cmdline")
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
