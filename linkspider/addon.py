@@ -12,7 +12,7 @@ does not allow (``file``, ``data``, ``ftp``, ``s3``), and sets its Scrapy and
 ``LINKSPIDER_*`` defaults at the ``addon`` priority: a project's own settings and ``-s`` win.
 A component the project names itself (even with ``None``, to switch it off) is left as the
 project says. Safety is not weakened by the add-on's priority: the safety settings are
-switched on by default and stay locked for Scrapyd jobs (:mod:`linkspider.distributed.jobs`).
+switched on by default and stay locked for Scrapyd jobs (:mod:`linkspider.scrapyd_jobs`).
 
 The defaults are applied twice, the same way: before the crawler exists
 (``update_pre_crawler_settings``, so that ``scrapy crawl``'s logging and the spider's

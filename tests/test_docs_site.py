@@ -203,7 +203,7 @@ def test_docs_shell_blocks_use_real_commands() -> None:
 
 def test_scrapyd_page_lists_every_locked_setting() -> None:
     """docs/scrapyd.md names every setting a Scrapyd job may not change (the code's list)."""
-    from linkspider.distributed.jobs import LOCKED_SETTINGS
+    from linkspider.scrapyd_jobs import LOCKED_SETTINGS
 
     page = (DOCS / "scrapyd.md").read_text("utf-8")
     section = page.split("## Safety settings are locked", 1)[1].split("\n## ", 1)[0]

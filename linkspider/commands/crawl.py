@@ -21,12 +21,12 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
-from linkspider.distributed.jobs import check_job_at_start
 from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.extensions.warc_recorder import WarcOptions
 from linkspider.middlewares.ssrf import allow_setting
 from linkspider.output import EXIT_CODE_STAT, check_writable
 from linkspider.reports.options import ExportOptions
+from linkspider.scrapyd_jobs import check_job_at_start
 
 
 class Command(ScrapyCrawlCommand):

@@ -39,8 +39,8 @@ from linkspider.distributed.frontier import (
     default_worker_id,
     frontier_for,
 )
-from linkspider.distributed.jobs import scrapyd_job
 from linkspider.extensions.run_report import RunReportExtension
+from linkspider.scrapyd_jobs import scrapyd_job
 from linkspider.spiders.backlinks import BacklinksSpider
 
 #: Arguments a worker takes; the crawl's own arguments come from ``linkspider enqueue``.

@@ -19,7 +19,7 @@ from scrapy.settings import BaseSettings, get_settings_priority
 from linkspider.config.args import CrawlConfig, follows_links
 from linkspider.config.placements import ExpectedLink
 from linkspider.config.sources import ConfigError
-from linkspider.distributed.jobs import check_job, job_output_dir, scrapyd_job
+from linkspider.scrapyd_jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.extract.placement import PlacementRule, parse_rules
 from linkspider.output import prepare_output_dir
