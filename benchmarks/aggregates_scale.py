@@ -18,9 +18,10 @@ export step in its own process and reports wall time, CPU time and peak RSS
   de-duplication pass), the per-crawl JSONL -> CSV + Parquet step.
 
 ``--exports-pages 5000,50000`` instead measures the whole ``build_exports`` (history on, as
-a crawl runs it) on the JSON Lines files a crawl of that many pages writes (250 hosts,
-about 1.8 link rows per page, a resumed crawl's repeated lines, a few failed URLs), each
-in its own process; RSS is also sampled every 5 ms to name the step where the peak is.
+a crawl runs it; the run is its history's first) on the JSON Lines files a crawl of that
+many pages writes (``run.json``, 250 hosts, about 1.8 link rows per page, a resumed crawl's
+repeated lines, a few failed URLs), each in its own process; RSS is also sampled every
+5 ms to name the step where the peak is.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -173,8 +175,8 @@ def write_jsonl(folder: Path, rows: int) -> Path:
 
 def write_run(folder: Path, pages: int, seed: int = 5) -> None:
     """The ``*.jsonl`` files of a crawl of ``pages`` pages (as the crawl writes them)."""
-    from linkspider.core.jsonl import JsonlWriter
     from linkspider.core.items import BacklinkItem, ErrorItem, PageItem
+    from linkspider.core.jsonl import JsonlWriter
 
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -184,6 +186,8 @@ def write_run(folder: Path, pages: int, seed: int = 5) -> None:
                "https://acme-boots.com/", "best boots", ""]  # fmt: skip
     placements = ["content", "navigation", "footer", "sidebar", "comments"]
     at = "2026-12-01T00:00:00Z"
+    run = {"targets": ",".join(targets), "started_at": at}  # the history is kept per target set
+    (folder / "run.json").write_text(json.dumps(run), "utf-8")
     with (
         JsonlWriter(folder / "pages.jsonl", flush_each=False) as page_out,
         JsonlWriter(folder / "backlinks.jsonl", flush_each=False) as link_out,
@@ -263,7 +267,9 @@ def run_exports(folder: Path) -> dict[str, float]:
     start_rss = rss_mb()
     sampler.start()
     wall, cpu = time.perf_counter(), time.process_time()
-    summary = exports.build_exports(folder, ExportOptions(history=True))
+    history = folder / "history"  # a new history: the run is its first
+    shutil.rmtree(history, ignore_errors=True)
+    summary = exports.build_exports(folder, ExportOptions(history=True, history_dir=history))
     result = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
     done.set()
     sampler.join()
