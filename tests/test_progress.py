@@ -3,10 +3,13 @@ pseudo-terminal running a real crawl), and the settings' values."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
+import struct
 import subprocess
+import termios
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +25,13 @@ PAGES = 5
 #: One request at a time and a 0.7 s answer per page: a crawl of a few seconds.
 SLOW = {"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "LINKSPIDER_PROGRESS_INTERVAL": "1"}
 LINE = re.compile(
-    r"linkspider: (\d+) pages crawled, (\d+) queued, (\d+) links, (\d+) backlinks, "
-    r"(\d+\.\d) pages/s, (\d+:\d\d:\d\d) elapsed"
+    r"linkspider: (\d+) pages crawled \((\d+) responses?\), (\d+) queued, (\d+) links, "
+    r"(\d+) backlinks, (\d+\.\d) pages/s, (\d+:\d\d:\d\d) elapsed"
 )
+#: Scrapy's own count: its LogStats line says "Crawled N pages" of this stat.
+RESPONSES_STAT = re.compile(r"'response_received_count': (\d+)")
+#: Terminal control sequences (cursor moves, erase line, show/hide cursor).
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +65,12 @@ def test_log_lines_when_not_a_terminal(slow_web: TestWeb, tmp_path: Path) -> Non
     assert all(counts), lines
     pages = [int(m.group(1)) for m in counts if m]
     assert pages == sorted(pages) and pages[-1] <= PAGES
+    # Scrapy's "Crawled N pages" counts responses (robots.txt too): the line shows both.
+    responses = [int(m.group(2)) for m in counts if m]
+    assert responses == sorted(responses)
+    assert all(r >= p for p, r in zip(pages, responses, strict=True))
+    final = RESPONSES_STAT.search(run.log)  # Scrapy's stats, dumped at the end
+    assert final and responses[-1] <= int(final.group(1))
 
 
 def test_queued_counts_the_downloader_and_held_hosts_are_shown(
@@ -90,6 +103,8 @@ def run_on_terminal(web: TestWeb, workdir: Path) -> str:
     command = crawl_command("acme-boots.com", "http://slow-pages.test/", settings,
                             ["-a", f"output_dir={workdir / 'out'}"])  # fmt: skip
     master, slave = pty.openpty()
+    # A terminal 160 columns wide (a pseudo-terminal starts at 0 x 0).
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
     chunks: list[bytes] = []
 
     def read() -> None:
@@ -116,24 +131,21 @@ def run_on_terminal(web: TestWeb, workdir: Path) -> str:
 
 
 def test_live_line_on_a_terminal(slow_web: TestWeb, tmp_path: Path) -> None:
-    out = run_on_terminal(slow_web, tmp_path).replace("\r\n", "\n")  # the tty's newlines
-    redraws = out.split("\r\x1b[K")
-    lines = [LINE.match(chunk) for chunk in redraws[1:]]
-    drawn = [m for m in lines if m]
-    assert len(drawn) >= 3, out[-2000:]  # updated in place while crawling, and at the end
-    # The last draw is the final state, ended by a newline.
-    final = (
-        redraws[-1]
-        if LINE.match(redraws[-1])
-        else next(c for c in reversed(redraws) if LINE.match(c))
-    )
-    last = LINE.match(final)
-    assert last is not None and int(last.group(1)) == PAGES and last.group(2) == "0"
-    assert final.split("\n", 1)[0] == last.group(0)
-    # A log line never runs into the live line: it is erased first.
-    for chunk in redraws:
-        assert not re.search(r"elapsed[^\n]*\d{4}-\d\d-\d\d \d\d:", chunk), chunk
-    assert "linkspider: 5 pages crawled, " in out  # the run summary is still logged
+    raw = run_on_terminal(slow_web, tmp_path).replace("\r\n", "\n")  # the tty's newlines
+    assert "\r" in raw  # redrawn in place
+    # What the terminal shows, draw by draw: control sequences out, split at each redraw.
+    draws = [chunk for chunk in re.split(r"[\r\n]", CONTROL.sub("", raw)) if chunk]
+    drawn = [m for m in map(LINE.match, draws) if m]
+    assert len(drawn) >= 3, raw[-2000:]  # updated in place while crawling, and at the end
+    # The final line is printed whole, last of the progress lines, and ended by a newline.
+    last = drawn[-1]
+    assert int(last.group(1)) == PAGES and last.group(3) == "0"
+    assert last.group(0) + "\n" in CONTROL.sub("", raw)
+    # A log line never runs into the live line: each starts on a line of its own.
+    for chunk in draws:
+        assert not re.search(r"elapsed.*\d{4}-\d\d-\d\d \d\d:", chunk), chunk
+    assert any(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[", c) for c in draws)
+    assert "linkspider: 5 pages crawled, " in raw  # the run summary is still logged
 
 
 @pytest.mark.parametrize(
@@ -152,7 +164,7 @@ def test_bad_mode_is_named() -> None:
 
 
 def test_format() -> None:
-    line = format_progress(Snapshot(1204, 310, 48112, 95, 3725.9), 3.14)
-    assert line == ("linkspider: 1,204 pages crawled, 310 queued, 48,112 links, 95 backlinks, "
-                    "3.1 pages/s, 1:02:05 elapsed")  # fmt: skip
+    line = format_progress(Snapshot(1204, 310, 48112, 95, 3725.9, responses=1310), 3.14)
+    assert line == ("linkspider: 1,204 pages crawled (1,310 responses), 310 queued, 48,112 "
+                    "links, 95 backlinks, 3.1 pages/s, 1:02:05 elapsed")  # fmt: skip
     assert ", queued" not in format_progress(Snapshot(1, None, 0, 0, 0.0), 0.0)

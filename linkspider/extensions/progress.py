@@ -1,19 +1,23 @@
 """Live progress of a crawl: pages crawled and queued, links, backlinks, pages/s, elapsed.
 
 On an interactive terminal (stderr is a TTY) one status line is redrawn in place about once
-a second (``\\r`` and "erase line"); log records printed to the same terminal clear it
-first, so a log line never runs into it, and it is drawn again at the next tick. At the
-end it is drawn once more and ended with a newline. Elsewhere (Scrapyd logs, CI, a pipe)
-one ``INFO`` log line is written every ``LINKSPIDER_PROGRESS_INTERVAL`` seconds, nothing
-more, and none at the end: the run report's summary line says it all.
+a second by `rich <https://rich.readthedocs.io>`_ (``rich.live``): log records printed to
+the same terminal go above it, so a log line never runs into it; the line is cut to the
+terminal's width, never wrapped. At the end it is printed once more, whole, and ended with
+a newline. Elsewhere (Scrapyd logs, CI, a pipe) one ``INFO`` log line is written every
+``LINKSPIDER_PROGRESS_INTERVAL`` seconds, nothing more (no escape codes), and none at the
+end: the run report's summary line says it all.
 
-``linkspider: 1,204 pages crawled, 310 queued, 48,112 links, 95 backlinks, 3.1 pages/s,
-0:06:25 elapsed``
+``linkspider: 1,204 pages crawled (1,310 responses), 310 queued, 48,112 links, 95 backlinks,
+3.1 pages/s, 0:06:25 elapsed``
 
 pages/s is measured over the last 10 seconds on a terminal (the final line: over the whole
 crawl), over the last interval in the log. "pages crawled" counts rows of ``pages.csv``, as
-the run summary does (robots.txt fetches are not pages). "queued" counts every request not
-answered yet: in the scheduler and in the downloader (waiting for a slot or downloading).
+the run summary does. "responses" is the number Scrapy's own "Crawled N pages" log line
+shows (stat ``response_received_count``): every response, robots.txt files, redirects and
+error pages included, so it is at least "pages crawled"; both are shown so that the two
+lines never seem to contradict. "queued" counts every request not answered yet: in the
+scheduler and in the downloader (waiting for a slot or downloading).
 While pages wait for an unreachable robots.txt, the line says so after "queued":
 ``5 held for robots.txt (2 hosts)`` (stats ``linkspider/robots/held_pages``, ``held_hosts``).
 
@@ -24,6 +28,7 @@ Settings: ``LINKSPIDER_PROGRESS`` (``auto``: live on a terminal, log lines other
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 import time
@@ -32,6 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -43,7 +51,6 @@ MODES = ("auto", "live", "log", "off")
 _ALIASES = {"true": "auto", "on": "auto", "1": "auto", "false": "off", "0": "off", "": "auto"}
 LIVE_REFRESH = 1.0  # seconds between redraws of the live line
 LIVE_RATE_WINDOW = 10.0  # seconds the live pages/s is measured over
-CLEAR_LINE = "\r\x1b[K"
 
 
 def progress_mode(value: object, isatty: bool) -> str:
@@ -66,6 +73,7 @@ class Snapshot:
     elapsed: float
     held_pages: int = 0  # waiting for robots.txt
     held_hosts: int = 0
+    responses: int | None = None  # Scrapy's "Crawled N pages" (response_received_count)
 
 
 def format_progress(now: Snapshot, rate: float) -> str:
@@ -76,22 +84,38 @@ def format_progress(now: Snapshot, rate: float) -> str:
         queued += f", {now.held_pages:,} held for robots.txt ({hosts})"
     seconds = int(now.elapsed)
     elapsed = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    responses = ""
+    if now.responses is not None:
+        responses = f" ({now.responses:,} response{'s' if now.responses != 1 else ''})"
     return (
-        f"linkspider: {now.pages:,} pages crawled{queued}, {now.links:,} links, "
+        f"linkspider: {now.pages:,} pages crawled{responses}{queued}, {now.links:,} links, "
         f"{now.backlinks:,} backlinks, {rate:.1f} pages/s, {elapsed} elapsed"
     )
 
 
-class _ClearLiveLine(logging.Filter):
-    """Installed on log handlers writing to the terminal: erase the live line first."""
+class _AboveLiveLine(io.TextIOBase):
+    """The stream of the log handlers that wrote to the terminal, while the live line is
+    shown: each complete log line is printed above the live line, as it is (not wrapped)."""
 
-    def __init__(self, progress: ProgressExtension) -> None:
+    def __init__(self, console: Console, stream: TextIO) -> None:
         super().__init__()
-        self.progress = progress
+        self.console = console
+        self.stream = stream
+        self.pending = ""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        self.progress.clear()
-        return True
+    def write(self, text: str) -> int:
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        for line in lines:
+            self.console.print(Text(line), soft_wrap=True, highlight=False)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.write("\n")
+
+    def isatty(self) -> bool:
+        return _isatty(self.stream)
 
 
 class ProgressExtension:
@@ -115,9 +139,9 @@ class ProgressExtension:
         self.clock = clock
         self.started = clock()
         self.samples: deque[tuple[float, int]] = deque()
-        self.drawn = False
         self.task: Any = None
-        self.filters: list[tuple[logging.Handler, _ClearLiveLine]] = []
+        self.live: Live | None = None
+        self.redirected: list[logging.StreamHandler[Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ProgressExtension:
@@ -138,11 +162,7 @@ class ProgressExtension:
         self.started = self.clock()
         self.samples.append((self.started, 0))
         if self.mode == "live":
-            for handler in logging.getLogger().handlers:
-                if getattr(handler, "stream", None) is self.stream:
-                    line_filter = _ClearLiveLine(self)
-                    handler.addFilter(line_filter)
-                    self.filters.append((handler, line_filter))
+            self._start_live()
         self.task = create_looping_call(self.tick)
         self.task.start(LIVE_REFRESH if self.mode == "live" else self.interval, now=False)
 
@@ -161,6 +181,7 @@ class ProgressExtension:
             elapsed=self.clock() - self.started,
             held_pages=stat("linkspider/robots/held_pages"),
             held_hosts=stat("linkspider/robots/held_hosts"),
+            responses=stat("response_received_count"),
         )
 
     def _queued(self) -> int | None:
@@ -186,30 +207,53 @@ class ProgressExtension:
     def tick(self) -> None:
         now = self.snapshot()
         line = format_progress(now, self.rate(self.clock(), now.pages))
-        if self.mode == "live":
-            self.stream.write(CLEAR_LINE + line)
-            self.stream.flush()
-            self.drawn = True
+        if self.live is not None:
+            self.live.update(_one_line(line), refresh=True)
         else:
             logger.info(line)
 
-    def clear(self) -> None:
-        if self.drawn:
-            self.stream.write(CLEAR_LINE)
-            self.stream.flush()
-            self.drawn = False
+    def _start_live(self) -> None:
+        """Show the live line; log handlers writing to the terminal print above it."""
+        # A terminal, or LINKSPIDER_PROGRESS=live asked for the live line elsewhere.
+        console = Console(
+            file=self.stream, force_terminal=True, highlight=False, markup=False, emoji=False
+        )
+        self.live = Live(
+            _one_line(""),
+            console=console,
+            auto_refresh=False,  # redrawn by tick(), on the reactor's thread
+            transient=True,  # the final line is printed whole by spider_closed
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is self.stream:
+                handler.setStream(_AboveLiveLine(console, self.stream))
+                self.redirected.append(handler)
+        self.live.start()
+
+    def _stop_live(self, final: str) -> None:
+        live, self.live = self.live, None
+        if live is None:
+            return
+        live.stop()
+        for handler in self.redirected:
+            handler.setStream(self.stream)
+        self.redirected.clear()
+        live.console.print(Text(final), soft_wrap=True, highlight=False)
 
     def spider_closed(self) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
-        for handler, line_filter in self.filters:
-            handler.removeFilter(line_filter)
-        if self.mode == "live":
+        if self.live is not None:
             now = self.snapshot()
             rate = now.pages / now.elapsed if now.elapsed > 0 else 0.0
-            self.stream.write(CLEAR_LINE + format_progress(now, rate) + "\n")
-            self.stream.flush()
-            self.drawn = False
+            self._stop_live(format_progress(now, rate))
+
+
+def _one_line(line: str) -> Text:
+    """The live line, cut with an ellipsis at the terminal's width instead of wrapped."""
+    return Text(line, no_wrap=True, overflow="ellipsis")
 
 
 def _isatty(stream: TextIO) -> bool:
