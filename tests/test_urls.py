@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkspider.config.targets import load_targets
+from linkspider.core.urls import (
+    canonical_host,
+    normalise_url,
+    resolve_href,
+    resolve_link,
+    split_host,
+)
 from linkspider.extract.backlinks import FetchContext, backlink_rows
 from linkspider.extract.page import LinkPage
-from linkspider.core.urls import canonical_host, normalise_url, resolve_href, split_host
 
 BASE = "https://outdoor-blog.com/reviews/page.html"
 
@@ -99,3 +107,28 @@ def test_trailing_dot_and_userinfo_links_reach_their_target() -> None:
         ("acme-boots.com", "shop.acme-boots.com", "https://shop.acme-boots.com:8443/y",
          "https://shop.acme-boots.com.:8443/y"),
     ]  # fmt: skip
+
+
+_HREF_CHARS = st.sampled_from([*"/\\\t\n\r .?#%@:;aZ0-é", "..", "//", "/\\"])
+_BASES = st.sampled_from(
+    [
+        BASE,
+        "http://User:Pw@Outdoor-Blog.COM:8080/a/b?q=1#f",
+        "https://outdoor-blog.com",
+        "http://[::1]/x/",
+        "http://bücher.de/a\\b",
+        "https://acme.com./deep/path/?x",
+        "http://192.168.0.1:80/",
+    ]
+)
+
+
+@given(rest=st.lists(_HREF_CHARS, max_size=6).map("".join), base=_BASES)
+@settings(max_examples=400, deadline=None)
+def test_path_absolute_hrefs_resolve_as_against_the_full_base(rest: str, base: str) -> None:
+    """``/...`` hrefs are cached per site root: the same URL and host as with the base."""
+    href = "/" + rest
+    expected = resolve_href(href, base)
+    assert resolve_link(href, base) == (
+        None if expected is None else (expected, split_host(expected))
+    )

@@ -7,6 +7,7 @@ whitespace, non-ASCII, percent-encoding), see ``docs/parsers.md``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import unquote_plus
 
@@ -50,11 +51,48 @@ def resolve_link(href: str, base: str) -> tuple[str, str] | None:
     """``(url, host)`` of :func:`resolve_href`, cached.
 
     Pages repeat their hrefs (menus, footers, share buttons) and sites repeat them from page
-    to page: absolute hrefs are cached whatever the base, relative ones per base.
+    to page: absolute hrefs are cached whatever the base, path-absolute ones (``/about``,
+    most links of a site) per site root, since they keep only the base's scheme, user, host
+    and port; other relative ones per base.
     """
     if href.startswith(_ABSOLUTE):
         return _resolve_absolute(href)
+    if href[:1] == "/" and href[1:2] not in _NETWORK_PATH:
+        root = _site_root(base)
+        if root is not None:
+            return _resolve_relative(href, root)
     return _resolve_relative(href, base)
+
+
+def resolve_links(
+    hrefs: Sequence[str], indices: Sequence[int], base: str
+) -> list[tuple[str, str] | None]:
+    """:func:`resolve_link` of ``hrefs[i]`` for each ``i`` of ``indices`` (one page's links:
+    the site root is looked up once, the caches are called without a Python call between)."""
+    root = _site_root(base) or base
+    absolute, relative = _resolve_absolute, _resolve_relative
+    resolved: list[tuple[str, str] | None] = []
+    for index in indices:
+        href = hrefs[index]
+        if href.startswith(_ABSOLUTE):
+            resolved.append(absolute(href))
+        elif href[:1] == "/" and href[1:2] not in _NETWORK_PATH:
+            resolved.append(relative(href, root))
+        else:
+            resolved.append(relative(href, base))
+    return resolved
+
+
+#: The second character of an href starting with ``/`` that may make it a network-path
+#: reference (``//host``): a slash, a backslash (a slash in http(s) URLs), or a tab or
+#: newline the parser removes (``/\t/host``).
+_NETWORK_PATH = frozenset({"/", "\\", "\t", "\n", "\r"})
+
+
+@lru_cache(maxsize=1024)
+def _site_root(base: str) -> str | None:
+    """``http://user@host:port/`` of an http(s) ``base`` (what a path-absolute href keeps)."""
+    return resolve_href("/", base)
 
 
 @lru_cache(maxsize=16384)

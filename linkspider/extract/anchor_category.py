@@ -226,8 +226,12 @@ def is_url_like(text: str) -> bool:
     return has_public_suffix(match.group("host").lower())
 
 
+@lru_cache(maxsize=8192)
 def classify_anchor(text: str, link_type: str, image_alt: str, terms: Terms) -> AnchorVerdict:
-    """Category and deciding rule for one link's anchor."""
+    """Category and deciding rule for one link's anchor.
+
+    Cached: a site repeats its anchors from page to page (menus, footers, sitewide links).
+    """
     if not text and not image_alt:
         return AnchorVerdict("empty", "empty")
     if link_type == "image":

@@ -11,15 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linkspider.config.targets import TargetSet
-from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.core.domains import registrable_domain
+from linkspider.core.items import BacklinkItem, PageItem
+from linkspider.core.urls import split_host
+from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.html import is_html, media_type
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
 from linkspider.extract.rendered import rendered_link_count, rendered_page_rows
-from linkspider.core.urls import split_host
-from linkspider.core.items import BacklinkItem, PageItem
 
 #: The headers extraction reads (robots directives, canonical link, language).
 EXTRACTION_HEADERS = ("x-robots-tag", "link", "content-language")
@@ -95,9 +95,11 @@ def extract_fetched(
     ctx = response.context()
     dom_page = None
     if dom is None:
+        # Every link is resolved once, first: the ``links`` count and the links to follow
+        # need them all, and matching then picks from them instead of testing hrefs.
+        links = len(page.links)
         facts = facts_for(page, ctx)
         rows = backlink_rows(page, targets, ctx, facts, rules)
-        links = len(page.links)
     else:
         dom_page = LinkPage(*dom, max_bytes=max_bytes)
         rows, facts = rendered_page_rows(page, dom_page, targets, ctx, rules)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import blake2b
 
 from linkspider.core.domains import registrable_domain
-from linkspider.extract.page import LinkPage
 from linkspider.core.urls import crawl_url, split_host
+from linkspider.extract.page import LinkPage
 
 #: Path endings that are never HTML pages: not worth a request from the site budget.
 SKIPPED_EXTENSIONS = frozenset(
@@ -28,14 +29,27 @@ def same_site_links(page: LinkPage) -> list[str]:
     may be HTML pages."""
     site = registrable_domain(split_host(page.url))
     seen: dict[str, None] = {}
+    on_site: dict[str, bool] = {}  # host -> on the page's site (a page has few hosts)
     for link in page.links:
-        if registrable_domain(link.host) != site:
-            continue
-        url = crawl_url(link.url)
-        if _skipped_extension(url):
-            continue
-        seen.setdefault(url, None)
+        host = link.host
+        same = on_site.get(host)
+        if same is None:
+            same = on_site[host] = registrable_domain(host) == site
+        if same:
+            url = _followed_url(link.url)
+            if url is not None:
+                seen[url] = None
     return list(seen)
+
+
+@lru_cache(maxsize=16384)
+def _followed_url(url: str) -> str | None:
+    """The URL to request for a same-site link, None if its path says it is not HTML.
+
+    Cached: a site's pages repeat its menus and footers.
+    """
+    url = crawl_url(url)
+    return None if _skipped_extension(url) else url
 
 
 def _skipped_extension(url: str) -> bool:

@@ -10,15 +10,15 @@ and once, so callers pay only for what they read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from functools import cached_property
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from linkspider.core.urls import resolve_link, resolve_links, split_host
 from linkspider.extract.anchors import Anchor, collapse, read_anchor
 from linkspider.extract.href_filter import HrefFilter
 from linkspider.extract.html import decode_html
-from linkspider.core.urls import resolve_link, split_host
 
 LINK_SELECTOR = "a[href], area[href]"
 #: One Lexbor pass collects the link elements and everything else the page facts read:
@@ -165,33 +165,39 @@ class LinkPage:
     @cached_property
     def links(self) -> list[RawLink]:
         """Web links (http/https) in document order; other schemes are not links."""
-        return list(self._resolved(None))
+        return self._resolved(range(len(self.hrefs)))
 
     def links_where(self, candidate: HrefFilter | None) -> list[RawLink]:
-        """The web links whose href passes ``candidate`` (all links for None).
+        """The web links whose href may pass ``candidate`` (all links for None).
 
         A prefilter for callers that need only some links (``backlink_rows``): hrefs it
-        rejects are never resolved. Same links, in the same order, as filtering
-        :attr:`links`, provided ``candidate`` passes every href that could be one of them.
+        rejects are never resolved. Once every link is resolved (:attr:`links`), picking
+        them is cheaper than testing hrefs one by one: with target domains the page's
+        candidates are found in one batch; without (``*`` mode) every link is given, the
+        caller tests each anyway. So: the same links as filtering :attr:`links`, or more,
+        in the same order, provided ``candidate`` passes every href that could be one of
+        them.
         """
-        if candidate is None or "links" in self.__dict__:
-            return (
-                self.links
-                if candidate is None
-                else [link for link in self.links if candidate(link.href)]
-            )
-        return list(self._resolved(candidate))
+        if candidate is None:
+            return self.links
+        if "links" not in self.__dict__:
+            return self._resolved(candidate.candidates(self.hrefs))
+        if candidate.needles is None:
+            return self.links
+        wanted = set(candidate.candidates(self.hrefs))
+        return [link for link in self.links if link.index - 1 in wanted]
 
-    def _resolved(self, candidate: HrefFilter | None) -> Iterator[RawLink]:
-        base = self.base_url
+    def _resolved(self, indices: Sequence[int]) -> list[RawLink]:
+        """The links of the link elements at ``indices`` whose href is a web link."""
         nodes = self.link_nodes
         hrefs = self.hrefs
-        indices = range(len(hrefs)) if candidate is None else candidate.candidates(hrefs)
-        for index in indices:
-            href = hrefs[index]
-            resolved = resolve_link(href, base)
-            if resolved is not None:
-                yield RawLink(nodes[index], index + 1, href, resolved[0], resolved[1])
+        return [
+            RawLink(nodes[index], index + 1, hrefs[index], *resolved)
+            for index, resolved in zip(
+                indices, resolve_links(hrefs, indices, self.base_url), strict=True
+            )
+            if resolved is not None
+        ]
 
     def anchor(self, link: RawLink) -> Anchor:
         return read_anchor(link.node)
