@@ -21,6 +21,12 @@ scheduler and in the downloader (waiting for a slot or downloading).
 While pages wait for an unreachable robots.txt, the line says so after "queued":
 ``5 held for robots.txt (2 hosts)`` (stats ``linkspider/robots/held_pages``, ``held_hosts``).
 
+Why rich rather than tqdm: a crawl has no known total, so tqdm's bar and ETA have nothing to
+show, and tqdm keeps log lines off its line only when they are written through
+``tqdm.write``, which Scrapy's log handlers do not call; ``rich.live`` draws any renderable,
+prints whatever goes through its console above the live line (the handlers' stream is
+pointed at it while the line is shown) and cuts the line to the terminal's width.
+
 Settings: ``LINKSPIDER_PROGRESS`` (``auto``: live on a terminal, log lines otherwise;
 ``live``; ``log``; ``off``; ``true``/``false`` mean ``auto``/``off``),
 ``LINKSPIDER_PROGRESS_INTERVAL`` (seconds between log lines, default 60, at least 1).

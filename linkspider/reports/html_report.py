@@ -36,6 +36,7 @@ from linkspider.reports.html_table import (
     Column,
     Render,
     TableView,
+    asset,
     num,
     render,
     table_view,
@@ -615,107 +616,5 @@ def crawl_arguments(argv: Sequence[str], settings: Collection[str], spider: str)
     return shlex.join(["scrapy", "crawl", *([spider] if spider else []), *kept])
 
 
-CSS = """
-:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa;--accent:#0072B2;
---bad:#B3470F;--warn:#8A6100;--good:#00734F;color-scheme:light}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",
-"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:#fff}
-main,.top,.toc,.foot{max-width:1120px;margin:0 auto;padding:0 24px}
-.top{padding-top:28px;padding-bottom:8px}
-.kicker{margin:0;text-transform:uppercase;letter-spacing:.08em;font-size:12px;
-color:var(--accent);font-weight:600}
-h1{font-size:26px;line-height:1.25;margin:4px 0 4px;overflow-wrap:anywhere}
-h2{font-size:20px;margin:0 0 12px;padding-bottom:6px;border-bottom:2px solid var(--line)}
-h3{font-size:16px;margin:22px 0 8px}
-section{padding:22px 0 8px}
-.toc{display:flex;flex-wrap:wrap;gap:6px 8px;padding-top:8px;padding-bottom:8px;
-position:sticky;top:0;background:rgba(255,255,255,.96);border-bottom:1px solid var(--line);
-z-index:2}
-.toc a{font-size:13px;color:var(--accent);text-decoration:none;padding:3px 9px;
-border:1px solid var(--line);border-radius:999px;white-space:nowrap}
-.toc a:hover{background:var(--soft)}
-.muted{color:var(--muted)}
-.lead{margin:0 0 14px;color:var(--muted);max-width:80ch}
-code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);
-padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}
-.cards{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:12px}
-.card{border:1px solid var(--line);border-radius:10px;padding:12px 14px;background:#fff;
-display:flex;flex-direction:column;gap:2px;border-top:4px solid var(--accent)}
-.card-label{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
-.card-value{font-size:26px;font-weight:650;line-height:1.2;font-variant-numeric:tabular-nums}
-.card-note{font-size:12px;color:var(--muted)}
-.tone-bad{border-top-color:var(--bad)}.tone-warn{border-top-color:#E69F00}
-.tone-good{border-top-color:#009E73}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));
-gap:16px;align-items:start}
-.chart-box{margin:0 0 12px;border:1px solid var(--line);border-radius:10px;padding:14px;
-background:#fff}
-section>.chart-box{max-width:720px}
-.chart-box figcaption{font-size:13px;color:var(--muted);margin-top:6px}
-svg.chart{display:block;width:100%;height:auto;max-width:640px;font-size:13px;
-font-family:inherit;fill:var(--fg)}
-svg.chart .muted{fill:var(--muted)}
-svg.chart .value{fill:var(--muted);font-variant-numeric:tabular-nums}
-svg.chart .donut-total{font-size:22px;font-weight:650}
-.table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:10px;margin:0 0 12px;
--webkit-overflow-scrolling:touch}
-table{border-collapse:collapse;width:100%;font-size:14px}
-caption{text-align:left;padding:8px 10px;color:var(--muted)}
-th,td{padding:7px 10px;text-align:left;vertical-align:top;border-bottom:1px solid var(--line)}
-thead th{background:var(--soft);font-size:12px;text-transform:uppercase;letter-spacing:.04em;
-color:var(--muted);white-space:nowrap;position:sticky;top:0}
-tbody tr:last-child td{border-bottom:0}
-tbody tr:nth-child(even) td{background:#fbfcfd}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.wide{min-width:16ch;max-width:60ch;overflow-wrap:anywhere}
-td a{color:var(--accent);overflow-wrap:anywhere}
-q{quotes:"\\201C" "\\201D"}
-.warning{border:1px solid var(--line);border-left:6px solid #E69F00;border-radius:10px;
-padding:4px 16px 8px;margin:0 0 14px;background:#fff}
-.warning.level-high{border-left-color:#D55E00}
-.warning.level-info{border-left-color:#56B4E9}
-.warning h3{margin:12px 0 6px;display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
-.warning p{max-width:85ch}
-.badge{font-size:11px;text-transform:uppercase;letter-spacing:.06em;padding:2px 8px;
-border-radius:999px;background:#FCEBD9;color:#7A3200;font-weight:700}
-.level-medium .badge{background:#FDF3D6;color:#6B4A00}
-.level-info .badge{background:#E3F1FB;color:#004C77}
-.note{font-size:13px;color:var(--muted);border-left:3px solid var(--line);padding-left:10px}
-.ok{padding:10px 14px;border-radius:10px;background:#E6F4EF;color:#00513A}
-.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0 0 16px}
-.facts dt{color:var(--muted)}
-.facts dd{margin:0;overflow-wrap:anywhere}
-.foot{padding-top:24px;padding-bottom:32px;font-size:13px}
-@media (max-width:640px){
-body{font-size:14px}
-main,.top,.toc,.foot{padding-left:12px;padding-right:12px}
-h1{font-size:21px}
-.cards{grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}
-.card{padding:10px}
-.card-value{font-size:21px}
-.toc{position:static}
-.chart-box{padding:10px}
-svg.chart{font-size:15px}
-.warning{padding:2px 10px 6px}
-table{font-size:13px}
-th,td{padding:6px 8px}
-}
-@media print{
-@page{margin:14mm}
-body{font-size:10.5pt}
-.toc{display:none}
-main,.top,.foot{max-width:none;padding:0}
-section{padding-top:12px}
-h2{break-after:avoid}
-h3{break-after:avoid}
-.card,.chart-box,.warning,tr,figure{break-inside:avoid}
-.cards{grid-template-columns:repeat(4,1fr)}
-.table-wrap{overflow:visible;border:0}
-thead th{position:static}
-table{font-size:9pt}
-td a{color:inherit;text-decoration:none}
-svg.chart{max-width:520px}
-}
-"""
+#: The page's styles (``templates/report.css``); the tables' are in ``tables.css``.
+CSS = asset("report.css")
