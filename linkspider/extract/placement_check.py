@@ -38,8 +38,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from linkspider.config.placements import ExpectedLink
-from linkspider.extract.anchors import collapse
 from linkspider.core.domains import registrable_domain
+from linkspider.core.urls import normalise_url, split_host
+from linkspider.extract.anchors import collapse
 from linkspider.extract.indexability import PageFacts, format_redirects
 from linkspider.extract.outcome_ladder import (
     NOINDEX,
@@ -52,7 +53,6 @@ from linkspider.extract.outcome_ladder import (
 )
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule, classify_placements
-from linkspider.core.urls import normalise_url, split_host
 
 #: Every status, most fundamental first.
 STATUSES = (
