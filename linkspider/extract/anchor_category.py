@@ -121,15 +121,14 @@ def normalise_text(text: str) -> str:
     return " ".join("".join(out).split())
 
 
+#: Scripts written without spaces between words: kana, CJK ideographs, Thai, and Hangul
+#: syllables (spaced, but compounds run on).
+_SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u9fff\u0e00-\u0e7f\uac00-\ud7af]")
+
+
 def _spaceless(text: str) -> bool:
     """True if the text uses a script written without spaces between words."""
-    return any(
-        "\u3040" <= ch <= "\u30ff"  # kana
-        or "\u3400" <= ch <= "\u9fff"  # CJK ideographs
-        or "\u0e00" <= ch <= "\u0e7f"  # Thai
-        or "\uac00" <= ch <= "\ud7af"  # Hangul syllables (spaced, but compounds run on)
-        for ch in text
-    )
+    return not text.isascii() and _SPACELESS.search(text) is not None
 
 
 def _contains(haystack: str, needle: str) -> bool:
