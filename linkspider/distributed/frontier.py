@@ -42,15 +42,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from linkspider.config.sources import ConfigError
 from linkspider.config.targets import Target, TargetSet
+from linkspider.core.setting_values import float_setting, text_setting
+from linkspider.settings_reference import default_of
 
 if TYPE_CHECKING:
     from redis import Redis
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
-DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+DEFAULT_REDIS_URL = default_of("LINKSPIDER_REDIS_URL", str)
 DEFAULT_CRAWL = "backlinks"
-DEFAULT_WORKER_TIMEOUT = 60.0
+DEFAULT_WORKER_TIMEOUT = default_of("LINKSPIDER_REDIS_WORKER_TIMEOUT", float)
 DEFINITION_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -286,15 +288,13 @@ class Frontier:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Frontier:
-        url = settings.get("LINKSPIDER_REDIS_URL") or DEFAULT_REDIS_URL
+        url = text_setting(settings, "LINKSPIDER_REDIS_URL") or DEFAULT_REDIS_URL
         return cls(
             connect(url),
             settings.get("LINKSPIDER_REDIS_CRAWL") or DEFAULT_CRAWL,
             settings.get("LINKSPIDER_REDIS_WORKER") or "",
             url=url,
-            worker_timeout=settings.getfloat(
-                "LINKSPIDER_REDIS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT
-            ),
+            worker_timeout=float_setting(settings, "LINKSPIDER_REDIS_WORKER_TIMEOUT", minimum=0),
         )
 
     # -- the crawl definition ------------------------------------------------------------

@@ -28,13 +28,13 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
+from linkspider.core.setting_values import float_setting
 from linkspider.distributed.frontier import Frontier, frontier_for, redact_url
 from linkspider.extensions.run_report import versions
 from linkspider.output import utc_now
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_POLL_INTERVAL = 0.5
 HEARTBEAT_INTERVAL = 5.0
 WORKER_FILE = "worker.json"
 
@@ -60,7 +60,7 @@ class WorkerExtension:
         output_dir = settings.get("LINKSPIDER_OUTPUT_DIR")
         if not settings.get("LINKSPIDER_REDIS_CRAWL") or not output_dir:
             raise NotConfigured("not a worker of a distributed crawl")
-        poll = settings.getfloat("LINKSPIDER_REDIS_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)
+        poll = float_setting(settings, "LINKSPIDER_REDIS_POLL_INTERVAL")
         ext = cls(crawler, frontier_for(crawler), Path(output_dir), max(poll, 0.05))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)

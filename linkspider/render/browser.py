@@ -44,10 +44,13 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from linkspider.core.setting_values import float_setting, int_setting, text_setting
+from linkspider.settings_reference import default_of
+
 logger = logging.getLogger(__name__)
 
 RENDER_MODES = ("off", "auto", "always")
-DEFAULT_MODE = "auto"
+DEFAULT_MODE = default_of("LINKSPIDER_RENDER", str)
 HANDLER = "linkspider.render.handler.RenderDownloadHandler"
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 #: The browser context linkspider renders in (created on first use).
@@ -76,7 +79,7 @@ DEFAULT_ARGS = (
 PROXY_SWITCHES = ("--proxy-server", "--proxy-pac-url", "--no-proxy-server", "--proxy-bypass-list")
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-DEFAULT_BLOCKED_RESOURCES = ("image", "media", "font")
+DEFAULT_BLOCKED_RESOURCES = tuple(default_of("LINKSPIDER_RENDER_BLOCK_RESOURCES", list))
 
 
 class RenderConfigError(ValueError):
@@ -146,14 +149,14 @@ def merge_launch_options(
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """The rendering settings, read once (see the module)."""
+    """The rendering settings, read once (see the module); defaults: the settings registry."""
 
     mode: str = DEFAULT_MODE
-    chromium_path: str = ""
-    browser_args: tuple[str, ...] = ()
-    timeout: float = 20.0
-    max_pages: int = 4
-    settle: float = 2.0
+    chromium_path: str = default_of("LINKSPIDER_CHROMIUM_PATH", str)
+    browser_args: tuple[str, ...] = tuple(default_of("LINKSPIDER_BROWSER_ARGS", list))
+    timeout: float = default_of("LINKSPIDER_RENDER_TIMEOUT", float)
+    max_pages: int = default_of("LINKSPIDER_RENDER_MAX_PAGES", int)
+    settle: float = default_of("LINKSPIDER_RENDER_SETTLE", float)
     blocked_resources: frozenset[str] = frozenset(DEFAULT_BLOCKED_RESOURCES)
 
     @classmethod
@@ -162,21 +165,26 @@ class RenderOptions:
             mode = parse_mode(settings.get("LINKSPIDER_RENDER"))
         except ValueError as exc:
             raise RenderConfigError(f"LINKSPIDER_RENDER: {exc}") from None
-        timeout = settings.getfloat("LINKSPIDER_RENDER_TIMEOUT", 20.0)
-        max_pages = settings.getint("LINKSPIDER_RENDER_MAX_PAGES", 4)
-        settle = settings.getfloat("LINKSPIDER_RENDER_SETTLE", 2.0)
+        try:
+            timeout = float_setting(settings, "LINKSPIDER_RENDER_TIMEOUT")
+            max_pages = int_setting(settings, "LINKSPIDER_RENDER_MAX_PAGES")
+            settle = float_setting(settings, "LINKSPIDER_RENDER_SETTLE")
+        except ValueError as exc:
+            raise RenderConfigError(str(exc)) from None
         if timeout <= 0:
             raise RenderConfigError(f"LINKSPIDER_RENDER_TIMEOUT must be > 0, got {timeout}")
         if max_pages < 1:
             raise RenderConfigError(f"LINKSPIDER_RENDER_MAX_PAGES must be >= 1, got {max_pages}")
         if settle < 0:
             raise RenderConfigError(f"LINKSPIDER_RENDER_SETTLE must be >= 0, got {settle}")
-        blocked = settings.get("LINKSPIDER_RENDER_BLOCK_RESOURCES", DEFAULT_BLOCKED_RESOURCES)
+        blocked = settings.get("LINKSPIDER_RENDER_BLOCK_RESOURCES")
+        if blocked is None:
+            blocked = DEFAULT_BLOCKED_RESOURCES
         if isinstance(blocked, str) and not blocked.lstrip().startswith("["):
             blocked = [part for part in blocked.replace(",", " ").split() if part]
         return cls(
             mode=mode,
-            chromium_path=str(settings.get("LINKSPIDER_CHROMIUM_PATH") or ""),
+            chromium_path=text_setting(settings, "LINKSPIDER_CHROMIUM_PATH"),
             browser_args=tuple(
                 string_list(settings.get("LINKSPIDER_BROWSER_ARGS"), "LINKSPIDER_BROWSER_ARGS")
             ),
