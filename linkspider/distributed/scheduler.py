@@ -10,6 +10,8 @@ scrapy-redis 0.9's ``Scheduler`` and ``PriorityQueue``:
   same atomic step (how the workers know when the crawl is finished);
 * nothing is flushed when a worker closes: the others may still be crawling
   (``linkspider enqueue --reset`` starts over);
+* a request new to the duplicate filter is added to it and pushed onto the frontier in one
+  Redis call (a Lua script), not two;
 * stats are counted without the ``spider`` argument Scrapy 2.13 deprecated;
 * a worker takes a request from Redis only while fewer than ``LINKSPIDER_REDIS_PREFETCH``
   (default 4) of its requests wait in its downloader (for a politeness delay, a free
@@ -58,11 +60,14 @@ class SharedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # untyped base
         self.frontier = frontier
 
     def push(self, request: Request) -> None:
-        data = self._encode_request(request)
+        self.server.execute_command("ZADD", *self.entry(request))
+
+    def entry(self, request: Request) -> tuple[str, float, bytes]:
+        """``(key, score, encoded request)`` of ``request`` in the sorted set."""
+        data: bytes = self._encode_request(request)
         digest = hashlib.blake2b(request.url.encode(), digest_size=4).digest()
         spread = int.from_bytes(digest, "big")
-        score = -request.priority + spread / 2**32
-        self.server.execute_command("ZADD", self.key, score, data)
+        return self.key, -request.priority + spread / 2**32, data
 
     def pop(self, timeout: int = 0) -> Request | None:
         data = self.frontier.pop_request()
@@ -120,10 +125,12 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc]  # untyped base
         """Keep the frontier and the duplicate filter: other workers may be crawling."""
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        if request.dont_filter:
+            self.queue.push(request)
+        elif self.df.request_seen(request, push=lambda: self.queue.entry(request)):
             self.df.log(request, self.spider)
             return False
-        self.queue.push(request)
+        # else: new, and pushed onto the frontier by the duplicate filter's own Redis call
         self._count("scheduler/enqueued/redis")
         return True
 
