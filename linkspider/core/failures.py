@@ -27,6 +27,15 @@ _KINDS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
 )
 
 
+#: Failure kinds that mean "the host did not answer".
+NETWORK_KINDS = frozenset(
+    {"timeout", "dns-error", "connection-refused", "tls-error", "connection-lost"}
+)
+#: Of those, the ones after which a bare-domain https seed tries http (not DNS: the name
+#: does not resolve for http either). The spider and the robots.txt middleware use it.
+FALLBACK_KINDS = NETWORK_KINDS - {"dns-error"}
+
+
 class PolicyDrop(sx.IgnoreRequest):
     """A request not made on purpose; the component that refused it lists or counts it."""
 
@@ -77,8 +86,7 @@ def _is_tls(exc: BaseException) -> bool:
 
 def can_fall_back(failure: Failure) -> bool:
     """True when connecting failed in a way plain http might not (not DNS, not HTTP)."""
-    kind = failure_kind(failure)
-    return kind in ("connection-refused", "timeout", "tls-error", "connection-lost")
+    return failure_kind(failure) in FALLBACK_KINDS
 
 
 def is_policy_drop(failure: Failure) -> bool:

@@ -49,19 +49,22 @@ from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
+from linkspider.core.meta import (
+    META_BUDGETED,
+    META_FALLBACK,
+    META_PREFIX,
+    META_RENDER_RAW,
+    META_ROBOTS_HELD,
+    META_SITE,
+)
 from linkspider.core.signals import budget_used
 from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
-from linkspider.render.page import META_RAW as META_RENDER_RAW
 
 logger = logging.getLogger(__name__)
 
 JOURNAL_DIR = "linkspider"
 JOURNAL_NAME = "journal.jsonl"
 OUTPUT_DIR_NAME = "output_dir"
-META_SITE = "linkspider_site"
-META_FALLBACK = "linkspider_fallback"
-META_BUDGETED = "linkspider_budgeted"
-META_HELD = "linkspider_robots_held"
 _KEPT_META = ("depth",)  # besides every linkspider_* key
 
 
@@ -106,7 +109,7 @@ def _is_page_request(request: Request) -> bool:
     return META_SITE in meta and not (
         meta.get("redirect_times")
         or meta.get("retry_times")
-        or meta.get(META_HELD)
+        or meta.get(META_ROBOTS_HELD)
         or META_RENDER_RAW in meta  # the page again, on its way to the browser
     )
 
@@ -237,7 +240,7 @@ class CrawlJournalExtension:
         meta = {
             key: value
             for key, value in request.meta.items()
-            if (key.startswith("linkspider_") or key in _KEPT_META)
+            if (key.startswith(META_PREFIX) or key in _KEPT_META)
             and key != META_BUDGETED
             and isinstance(value, str | int | float | bool | type(None))
         }

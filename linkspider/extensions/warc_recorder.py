@@ -41,9 +41,9 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from linkspider import __version__
+from linkspider.core.meta import META_ROBOTS_FETCH, META_WARC_RECORD, META_WARC_STARTED
 from linkspider.core.signals import write_failed
 from linkspider.middlewares.render import rendered_dom
-from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
 from linkspider.warc.record import (
     FIELD_DEPTH,
     FIELD_FETCH_TIME_MS,
@@ -64,9 +64,6 @@ from linkspider.warc.writer import (
 )
 
 logger = logging.getLogger(__name__)
-
-META_RECORD = "linkspider_warc_record"  # the response record's WARC-Record-ID
-_META_STARTED = "linkspider_warc_started"  # when the response's headers arrived
 
 
 class WarcConfigError(ValueError):
@@ -138,7 +135,7 @@ class WarcRecorderExtension:
         self._write(self.writer.open_first)  # an unwritable folder stops the crawl now
 
     def headers_received(self, request: Request, **_: Any) -> None:
-        request.meta[_META_STARTED] = datetime.now(timezone.utc)
+        request.meta[META_WARC_STARTED] = datetime.now(timezone.utc)
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         if self.failed or request.meta.get("playwright"):
@@ -146,12 +143,12 @@ class WarcRecorderExtension:
         exchange = http_exchange(request, response)
         records = exchange_records(exchange)
         if self._write(lambda: self.writer.write(records)):
-            request.meta[META_RECORD] = records[0].record_id
+            request.meta[META_WARC_RECORD] = records[0].record_id
             self.stats.inc_value("linkspider/warc/responses")
 
     def response_received(self, response: Response, request: Request) -> None:
         dom = rendered_dom(response.meta)
-        refers_to = response.meta.get(META_RECORD)
+        refers_to = response.meta.get(META_WARC_RECORD)
         if self.failed or dom is None or not refers_to:
             return
         body, url, content_type = dom
@@ -194,7 +191,7 @@ class WarcRecorderExtension:
 def http_exchange(request: Request, response: Response) -> HttpExchange:
     """The exchange as Scrapy has it when the response was just downloaded."""
     meta = request.meta
-    started = meta.get(_META_STARTED)
+    started = meta.get(META_WARC_STARTED)
     now = datetime.now(timezone.utc)
     fetched_at = started if isinstance(started, datetime) else now
     fields = [(FIELD_DEPTH, str(int(meta.get("depth", 0))))]

@@ -19,8 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, NotConfigured
 
 from linkspider.core.failures import BodyTooLargeError
-
-_META_RECEIVED = "linkspider_bytes_received"
+from linkspider.core.meta import META_BYTES_RECEIVED
 
 
 class BodySizeMiddleware:
@@ -42,17 +41,17 @@ class BodySizeMiddleware:
         return mw
 
     def process_request(self, request: Request) -> None:
-        request.meta[_META_RECEIVED] = 0  # a retried request counts afresh
+        request.meta[META_BYTES_RECEIVED] = 0  # a retried request counts afresh
 
     def bytes_received(self, data: bytes, request: Request) -> None:
         meta = request.meta
-        meta[_META_RECEIVED] = meta.get(_META_RECEIVED, 0) + len(data)
+        meta[META_BYTES_RECEIVED] = meta.get(META_BYTES_RECEIVED, 0) + len(data)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if not isinstance(exception, DownloadCancelledError):
             return
         limit = int(request.meta.get("download_maxsize", self.max_size) or 0)
-        received = int(request.meta.get(_META_RECEIVED, 0))
+        received = int(request.meta.get(META_BYTES_RECEIVED, 0))
         if limit and received > limit:
             raise BodyTooLargeError(
                 f"body without Content-Length cut after {received} bytes: over "

@@ -43,25 +43,30 @@ from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from linkspider.core.failures import failure_kind
+from linkspider.core.meta import (
+    META_RENDER_RAW,
+    META_RENDER_REASON,
+    META_RENDER_SERVED_RAW,
+    META_RENDERED_DOM,
+    META_ROBOTS_FETCH,
+    META_SITE,
+)
 from linkspider.extract.client_rendered import client_rendered
 from linkspider.extract.html import is_html
 from linkspider.extract.rendered import same_host
-from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
 from linkspider.render.browser import CONTEXT_NAME, CONTEXT_OPTIONS, HANDLER, RenderOptions
-from linkspider.render.page import META_RAW, META_SERVED_RAW, settle_page
+from linkspider.render.page import settle_page
 
 logger = logging.getLogger(__name__)
 
 #: Playwright's exception names -> failure kinds.
 _PLAYWRIGHT_KINDS = {"TimeoutError": "timeout", "TargetClosedError": "browser-closed",
                      "Error": "browser-error"}  # fmt: skip
-META_REASON = "linkspider_render_reason"
-META_DOM = "linkspider_rendered_dom"
 
 
 def rendered_dom(meta: dict[str, Any]) -> tuple[bytes, str, str] | None:
     """``(body, url, content_type)`` of the rendered DOM in a response's meta, or None."""
-    dom = meta.get(META_DOM)
+    dom = meta.get(META_RENDERED_DOM)
     if not dom:
         return None
     return dom["body"], dom["url"], dom["content_type"]
@@ -98,7 +103,7 @@ class RenderMiddleware:
         return cls(options.mode, options.settle, max_bytes, crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if META_RAW in request.meta:
+        if META_RENDER_RAW in request.meta:
             return self._rendered(request, response)
         reason = self._reason(request, response)
         if reason is None:
@@ -107,7 +112,7 @@ class RenderMiddleware:
         return self._render_request(request, response, reason)
 
     def process_exception(self, request: Request, exception: Exception) -> Response | None:
-        if META_RAW not in request.meta:
+        if META_RENDER_RAW not in request.meta:
             return None
         kind = failure_kind(Failure(exception))  # type: ignore[no-untyped-call]
         kind = _PLAYWRIGHT_KINDS.get(kind, kind)
@@ -121,7 +126,7 @@ class RenderMiddleware:
             or response.status != 200
             or meta.get("playwright")
             or meta.get(META_ROBOTS_FETCH)
-            or "linkspider_site" not in meta  # only crawled pages (not target checks...)
+            or META_SITE not in meta  # only crawled pages (not target checks...)
         ):
             return None
         content_type = response.headers.get(b"Content-Type")
@@ -151,8 +156,8 @@ class RenderMiddleware:
             "playwright_context_kwargs": dict(CONTEXT_OPTIONS),
             "playwright_page_init_callback": "linkspider.render.page.prepare_page",
             "playwright_page_methods": [PageMethod(settle_page, self.settle)],
-            META_RAW: raw,
-            META_REASON: reason,
+            META_RENDER_RAW: raw,
+            META_RENDER_REASON: reason,
         }
         host = response.url.split("/", 3)[2] if "://" in response.url else response.url
         if host not in self._logged_hosts:
@@ -164,10 +169,10 @@ class RenderMiddleware:
 
     # -- the browser's answer -----------------------------------------------------------
     def _rendered(self, request: Request, response: Response) -> Response:
-        raw_url = request.meta[META_RAW]["url"]
+        raw_url = request.meta[META_RENDER_RAW]["url"]
         if not same_host(raw_url, response.url):
             return self._raw_response(request, f"failed: the page went to {response.url[:200]}")
-        if not request.meta.get(META_SERVED_RAW):
+        if not request.meta.get(META_RENDER_SERVED_RAW):
             # The raw HTML was not served (the page init callback failed): the browser
             # fetched the page itself, through the request guard. Still a rendering.
             self.stats.inc_value("linkspider/render/refetched")
@@ -178,17 +183,17 @@ class RenderMiddleware:
             "content_type": f"text/html; charset={encoding}",
         }
         self.stats.inc_value("linkspider/render/pages")
-        return self._raw_response(request, str(request.meta.get(META_REASON, "")), dom)
+        return self._raw_response(request, str(request.meta.get(META_RENDER_REASON, "")), dom)
 
     def _raw_response(
         self, request: Request, reason: str, dom: dict[str, Any] | None = None
     ) -> Response:
         """The raw response again, for the spider; the DOM (if any) in meta."""
         meta = request.meta
-        raw = meta.pop(META_RAW)
-        meta[META_REASON] = reason
+        raw = meta.pop(META_RENDER_RAW)
+        meta[META_RENDER_REASON] = reason
         if dom is not None:
-            meta[META_DOM] = dom
+            meta[META_RENDERED_DOM] = dom
         else:
             kind = reason.removeprefix("failed: ").split(" ", 1)[0]
             self.stats.inc_value(f"linkspider/render/failed/{kind}")

@@ -57,13 +57,20 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from linkspider.core.failures import PolicyDrop, failure_kind
+from linkspider.core.failures import FALLBACK_KINDS, NETWORK_KINDS, PolicyDrop, failure_kind
+from linkspider.core.meta import (
+    META_FALLBACK,
+    META_ROBOTS_BYTES,
+    META_ROBOTS_DONT_FILTER,
+    META_ROBOTS_FETCH,
+    META_ROBOTS_HELD,
+    META_ROBOTS_RAW,
+)
 from linkspider.core.signals import (
     ROBOTS_DISALLOWED,
     ROBOTS_UNAVAILABLE,
     report_blocked,
 )
-from linkspider.middlewares.ssrf import META_ROBOTS_FETCH
 from linkspider.policy.robots import (
     DEFAULT_MAX_BYTES,
     Entry,
@@ -81,17 +88,6 @@ from linkspider.policy.robots import (
 
 logger = logging.getLogger(__name__)
 
-META_HELD = "linkspider_robots_held"
-_META_DONT_FILTER = "linkspider_robots_dont_filter"  # a held request's own dont_filter
-#: Failure kinds that mean "the host did not answer" (see linkspider.core.failures).
-NETWORK_KINDS = frozenset(
-    {"timeout", "dns-error", "connection-refused", "tls-error", "connection-lost"}
-)
-#: Of those, the ones after which a bare-domain seed tries http (linkspider.core.failures).
-FALLBACK_KINDS = NETWORK_KINDS - {"dns-error"}
-META_FALLBACK = "linkspider_fallback"  # the spider's http URL for a bare-domain https seed
-_META_RECEIVED = "linkspider_robots_bytes"  # bytes of a robots.txt body received so far
-_META_RAW = "linkspider_robots_raw"  # a robots.txt response before it was unpacked
 
 
 class RobotsBlocked(PolicyDrop):
@@ -172,10 +168,10 @@ class RobotsPolicyMiddleware:
     async def process_request(self, request: Request) -> None:
         if request.meta.get("dont_obey_robotstxt"):
             return
-        if _META_DONT_FILTER in request.meta:
+        if META_ROBOTS_DONT_FILTER in request.meta:
             # Released after waiting: dont_filter got it past the duplicate filter once;
             # requests made from it (fallbacks, redirects) must not inherit that.
-            request.dont_filter = bool(request.meta.pop(_META_DONT_FILTER))
+            request.dont_filter = bool(request.meta.pop(META_ROBOTS_DONT_FILTER))
         if urlparse_cached(request).scheme not in ("http", "https"):
             return
         origin = origin_of(request.url)
@@ -255,7 +251,7 @@ class RobotsPolicyMiddleware:
             try:
                 response = await self.crawler.engine.download_async(request)
             except Exception as exc:
-                raw = request.meta.get(_META_RAW)
+                raw = request.meta.get(META_ROBOTS_RAW)
                 if isinstance(raw, Response):  # unpacking failed or was over the cap
                     return self._parse_packed(origin, raw)
                 kind = failure_kind(Failure(exc))  # type: ignore[no-untyped-call]
@@ -386,7 +382,11 @@ class RobotsPolicyMiddleware:
             self._count_held()
         assert self.crawler.engine is not None or not held
         for request in held:
-            meta = {**request.meta, META_HELD: True, _META_DONT_FILTER: request.dont_filter}
+            meta = {
+                **request.meta,
+                META_ROBOTS_HELD: True,
+                META_ROBOTS_DONT_FILTER: request.dont_filter,
+            }
             self.crawler.engine.crawl(request.replace(dont_filter=True, meta=meta))  # type: ignore[union-attr]
 
     def _log_once(self, origin: str, what: str, level: int, message: str) -> None:
@@ -425,7 +425,7 @@ class RobotsPolicyMiddleware:
         meta = request.meta
         if not self.max_bytes or not meta.get(META_ROBOTS_FETCH):
             return
-        meta[_META_RECEIVED] = received = meta.get(_META_RECEIVED, 0) + len(data)
+        meta[META_ROBOTS_BYTES] = received = meta.get(META_ROBOTS_BYTES, 0) + len(data)
         if received > self.max_bytes:
             raise StopDownload(fail=False)
 
@@ -436,7 +436,7 @@ class RobotsPolicyMiddleware:
             # packed body kept here is unpacked up to the cap by _parse_packed.
             request.meta["download_maxsize"] = self.max_bytes
             if response.headers.get(b"Content-Encoding"):
-                request.meta[_META_RAW] = response
+                request.meta[META_ROBOTS_RAW] = response
         if self.crawl_delays:
             self._enforce(str(request.meta.get("download_slot", "")))
 

@@ -31,6 +31,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from linkspider.core.failures import PolicyDrop
+from linkspider.core.meta import META_BUDGETED, META_SITE
 from linkspider.core.signals import budget_used
 
 logger = logging.getLogger(__name__)
@@ -86,10 +87,10 @@ class SiteBudgetMiddleware:
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
-        site = meta.get("linkspider_site")
+        site = meta.get(META_SITE)
         if site is None:  # robots.txt fetches and other non-page requests
             return
-        if meta.get("redirect_times") or meta.get("retry_times") or meta.get("linkspider_budgeted"):
+        if meta.get("redirect_times") or meta.get("retry_times") or meta.get(META_BUDGETED):
             return
         if not self.counter.take(site, self.max_pages):
             self.stats.inc_value("linkspider/budget/dropped")
@@ -97,5 +98,5 @@ class SiteBudgetMiddleware:
                 self._warned.add(site)
                 logger.info(f"page budget of {self.max_pages} reached for site {site}")
             raise PolicyDrop(f"page budget reached for {site}")
-        meta["linkspider_budgeted"] = True
+        meta[META_BUDGETED] = True
         self.stats.inc_value("linkspider/budget/pages")

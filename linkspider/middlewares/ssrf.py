@@ -45,13 +45,13 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as net_error
 
 from linkspider.core.failures import PolicyDrop
+from linkspider.core.meta import META_ROBOTS_FETCH
 from linkspider.core.resolver import GuardedResolver, Refuse, resolve_addresses
 from linkspider.core.signals import SSRF_BLOCKED, report_blocked
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
 logger = logging.getLogger(__name__)
 
-META_ROBOTS_FETCH = "linkspider_robots_fetch"
 _GUARDED_HANDLERS = (
     "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
     "scrapy.core.downloader.handlers.http2.H2DownloadHandler",

@@ -38,13 +38,13 @@ from twisted.python.failure import Failure
 from linkspider.core.failures import failure_kind
 from linkspider.core.items import BacklinkItem
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
+from linkspider.core.meta import META_TARGET_CHECK
 from linkspider.core.signals import BlockedPage, page_blocked
 from linkspider.output import utc_now
 from linkspider.reports.targets import JSONL_NAME
 
 logger = logging.getLogger(__name__)
 
-META_TARGET = "linkspider_target_check"
 #: HEAD answers that mean "ask again with GET".
 HEAD_REFUSED = frozenset({405, 501})
 #: Failures GET would meet as well: no second try.
@@ -128,13 +128,13 @@ class TargetCheckMiddleware:
             callback=self._answered,
             errback=self._failed,
             dont_filter=True,  # checked once per crawl by `seen`, whatever else fetched it
-            meta={META_TARGET: url, "handle_httpstatus_list": ERROR_STATUSES},
+            meta={META_TARGET_CHECK: url, "handle_httpstatus_list": ERROR_STATUSES},
         )
 
     def _answered(self, response: Response) -> Iterator[Request]:
         request = response.request
         assert request is not None
-        target = str(request.meta[META_TARGET])
+        target = str(request.meta[META_TARGET_CHECK])
         if request.method == "HEAD" and response.status in HEAD_REFUSED:
             self.stats.inc_value("linkspider/target_check/get_fallback")
             yield self._get(request)
@@ -150,11 +150,15 @@ class TargetCheckMiddleware:
             self.stats.inc_value("linkspider/target_check/get_fallback")
             yield self._get(request)
             return
-        self._record(str(request.meta[META_TARGET]), None, "", request.method, kind)
+        self._record(str(request.meta[META_TARGET_CHECK]), None, "", request.method, kind)
 
     def _get(self, request: Request) -> Request:
-        target = str(request.meta[META_TARGET])
-        meta = {META_TARGET: target, "handle_httpstatus_list": ERROR_STATUSES, "depth_reset": True}
+        target = str(request.meta[META_TARGET_CHECK])
+        meta = {
+            META_TARGET_CHECK: target,
+            "handle_httpstatus_list": ERROR_STATUSES,
+            "depth_reset": True,
+        }
         return request.replace(url=target, method="GET", meta=meta)
 
     def page_blocked(self, page: BlockedPage) -> None:

@@ -30,6 +30,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
 from linkspider.core.failures import PolicyDrop
+from linkspider.core.meta import META_SITE
 from linkspider.core.signals import report_blocked
 from linkspider.policy.traps import PatternBudget, TrapLimits, url_trap
 
@@ -68,7 +69,7 @@ class TrapGuardMiddleware:
         return cls(limits, crawler.stats, crawler)
 
     def process_request(self, request: Request) -> None:
-        site = request.meta.get("linkspider_site")
+        site = request.meta.get(META_SITE)
         if site is None:
             return
         url = request.url

@@ -23,9 +23,8 @@ import weakref
 from contextlib import suppress
 from typing import Any
 
-#: The raw response: url, status, headers (lower-case name -> values), body.
-META_RAW = "linkspider_render_raw"
-META_SERVED_RAW = "linkspider_render_served_raw"  # set when the raw HTML was served
+from linkspider.core.meta import META_RENDER_RAW, META_RENDER_SERVED_RAW
+
 #: Response headers passed on to the browser with the raw HTML (how it runs scripts).
 BROWSER_HEADERS = ("content-type", "content-language", "content-security-policy", "referrer-policy")
 QUIET = 0.3
@@ -57,7 +56,7 @@ async def prepare_page(page: Any, request: Any) -> None:
     page.on("request", activity.started)
     page.on("requestfinished", activity.ended)
     page.on("requestfailed", activity.ended)
-    raw = request.meta.get(META_RAW)
+    raw = request.meta.get(META_RENDER_RAW)
     if raw is None:
         return
     served = False
@@ -73,7 +72,7 @@ async def prepare_page(page: Any, request: Any) -> None:
                 if name in BROWSER_HEADERS
             }
             await route.fulfill(status=raw["status"], headers=headers, body=raw["body"])
-            request.meta[META_SERVED_RAW] = True
+            request.meta[META_RENDER_SERVED_RAW] = True
             return
         await route.fallback()  # to scrapy-playwright's handler, and the request guard
 

@@ -25,6 +25,15 @@ from linkspider.config.placements import ExpectedLink
 from linkspider.core.domains import registrable_domain
 from linkspider.core.failures import can_fall_back, failure_kind, is_policy_drop
 from linkspider.core.items import ErrorItem, PageItem
+from linkspider.core.meta import (
+    META_ALTERNATE,
+    META_EXPECT,
+    META_FALLBACK,
+    META_RENDER_REASON,
+    META_RENDERED_DOM,
+    META_SEED,
+    META_SITE,
+)
 from linkspider.core.urls import split_host
 from linkspider.extract.fetched_page import FetchedResponse, extract_fetched, page_record
 from linkspider.extract.follow import RequestedUrls, same_site_links
@@ -32,18 +41,9 @@ from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
-from linkspider.middlewares.render import META_DOM, META_REASON, rendered_dom
+from linkspider.middlewares.render import rendered_dom
 from linkspider.output import utc_now
 from linkspider.spiders.crawl_setup import set_up_crawl
-
-#: Request meta keys used by linkspider components.
-META_SITE = "linkspider_site"  # the seed site a request belongs to (budget key)
-META_FALLBACK = "linkspider_fallback"  # http URL to try when a bare-domain https seed fails
-META_SEED = "linkspider_seed"  # True on seed requests
-META_EXPECT = "linkspider_expect"  # with -a expect: the source URL whose placements to check
-#: with -a discover: ``[url, fallback]`` of the candidate's ``www.`` seed, tried when its
-#: seed (the graph's name, ``www.`` stripped) cannot be reached
-META_ALTERNATE = "linkspider_alternate"
 
 
 class BacklinksSpider(Spider):
@@ -108,8 +108,8 @@ class BacklinksSpider(Spider):
         fetched = _fetched(response, utc_now())
         result = extract_fetched(
             fetched, self.config.targets, self.placement_rules, self.parse_max_bytes,
-            dom=rendered_dom(response.meta), rendered=META_DOM in response.meta,
-            render_reason=str(response.meta.get(META_REASON, "")),
+            dom=rendered_dom(response.meta), rendered=META_RENDERED_DOM in response.meta,
+            render_reason=str(response.meta.get(META_RENDER_REASON, "")),
         )  # fmt: skip
         page, facts, dom, depth = result.page, result.facts, result.dom, fetched.depth
         if page is None:
@@ -211,8 +211,8 @@ class BacklinksSpider(Spider):
     def _page_item(self, response: Response, fetched_at: str, *, note: str = "") -> PageItem:
         """The ``pages`` row of a response that is not parsed (an HTTP error page)."""
         return page_record(
-            _fetched(response, fetched_at), note=note, rendered=META_DOM in response.meta,
-            render_reason=str(response.meta.get(META_REASON, "")),
+            _fetched(response, fetched_at), note=note, rendered=META_RENDERED_DOM in response.meta,
+            render_reason=str(response.meta.get(META_RENDER_REASON, "")),
         )  # fmt: skip
 
 
