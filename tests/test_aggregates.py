@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from linkspider.extract.anchor_category import CATEGORIES
 from linkspider.core.items import BacklinkItem
+from linkspider.extract.anchor_category import CATEGORIES
 from linkspider.reports import aggregates
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.reports.tables import arrow_schema

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from linkspider.cli import DEMO_SETTINGS, crawl_env
+from linkspider.core.items import BACKLINK_COLUMNS
 from linkspider.core.jsonl import concatenate
 from linkspider.distributed.dupefilter import BloomDupeFilter, bloom_size
 from linkspider.distributed.frontier import FrontierError, connect
 from linkspider.distributed.merge import merge_parts
-from linkspider.core.items import BACKLINK_COLUMNS
 from linkspider.testweb import DEFAULT_SITES_DIR, TestWeb
 from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, run_crawl
 

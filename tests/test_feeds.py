@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from report_folder import link
 
-from linkspider.extensions.feeds import SpreadsheetCsvItemExporter
 from linkspider.core.items import BACKLINK_COLUMNS, PAGE_COLUMNS
+from linkspider.extensions.feeds import SpreadsheetCsvItemExporter
 from linkspider.testweb import TestWeb
 from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, run_crawl
 

@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkspider.config.targets import TargetSet, load_targets
-from linkspider.extract.backlinks import FetchContext, backlink_rows, target_links
 from linkspider.core.domains import registrable_domain
+from linkspider.core.urls import resolve_href, split_host
+from linkspider.extract.backlinks import FetchContext, backlink_rows, target_links
 from linkspider.extract.href_filter import EXTERNAL_FILTER, HrefFilter, target_filter
 from linkspider.extract.page import LinkPage
-from linkspider.core.urls import resolve_href, split_host
 
 SITES = Path(__file__).parents[1] / "linkspider" / "testweb" / "sites"
 SAMPLE_TARGETS = Path(__file__).parents[1] / "linkspider" / "testweb" / "sample" / "targets.toml"

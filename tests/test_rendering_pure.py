@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
+from linkspider.core.items import BacklinkItem
 from linkspider.extract.client_rendered import client_rendered
 from linkspider.extract.page import LinkPage
 from linkspider.extract.rendered import merge_rendered, rendered_link_count
-from linkspider.core.items import BacklinkItem
 from linkspider.policy.addresses import AddressPolicy, parse_allow_setting
 from linkspider.render.browser import (
     DEFAULT_ARGS,

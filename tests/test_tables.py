@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from report_folder import link, make_folder, page
 
-from linkspider.core.jsonl import LineCounts, numbered_records
 from linkspider.core.items import ErrorItem
+from linkspider.core.jsonl import LineCounts, numbered_records
 from linkspider.reports import _duckdb
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.tables import arrow_schema, export_jsonl

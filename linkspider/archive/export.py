@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 from linkspider.archive.process import PAGE_EXTRA, RECORD_COLUMNS, TABLES
 from linkspider.archive.records import PROBLEM_KINDS, redirect_reason
 from linkspider.archive.redirects import Hop, RedirectIndex
+from linkspider.core.items import redirected_page
 from linkspider.core.jsonl import JsonlWriter, write_jsonl
 from linkspider.extensions.run_report import write_run_json
 from linkspider.extract.indexability import format_redirects
-from linkspider.core.items import redirected_page
 from linkspider.output import FINISHED, utc_now
 from linkspider.reports.exports import BACKLINK_KEY, PAGE_KEY, ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions

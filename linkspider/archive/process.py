@@ -45,6 +45,7 @@ from linkspider.archive.records import (
     response_kind,
 )
 from linkspider.config.targets import TargetSet
+from linkspider.core.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS, ErrorItem
 from linkspider.extract.fetched_page import (
     DEFAULT_PARSE_MAX_BYTES,
     NOT_HTML,
@@ -54,7 +55,6 @@ from linkspider.extract.fetched_page import (
 )
 from linkspider.extract.html import is_html
 from linkspider.extract.placement import PlacementRule
-from linkspider.core.items import BACKLINK_COLUMNS, ERROR_COLUMNS, PAGE_COLUMNS, ErrorItem
 
 #: ``records`` columns: one row per record read (and per problem met).
 RECORD_COLUMNS = ("input", "offset", "length", "record_type", "url", "kind", "detail", "date")

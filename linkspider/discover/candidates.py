@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linkspider.core.domains import host_matches, registrable_domain
 from linkspider.discover.edges import scan_edges
 from linkspider.discover.gzlines import ReadProgress
 from linkspider.discover.index import GraphIndex, default_cache_dir
@@ -24,7 +25,6 @@ from linkspider.discover.layout import Release
 from linkspider.discover.names import display_name, graph_name, reverse_name
 from linkspider.discover.ranks import Rank, read_ranks
 from linkspider.discover.vertices import find_vertices, names_for_ids
-from linkspider.core.domains import host_matches, registrable_domain
 
 #: ``progress(what, path)`` -> a per-file byte callback (or None): stages report here.
 StageProgress = Callable[[str, Path], "ReadProgress | None"]

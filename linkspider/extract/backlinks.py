@@ -6,16 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linkspider.config.targets import Target, TargetSet
+from linkspider.core.domains import registrable_domain
+from linkspider.core.items import BacklinkItem
+from linkspider.core.urls import normalise_url, split_host
 from linkspider.extract.anchor_category import build_terms, classify_anchor
 from linkspider.extract.anchors import read_anchor
 from linkspider.extract.context import link_context
-from linkspider.core.domains import registrable_domain
 from linkspider.extract.href_filter import EXTERNAL_FILTER, HrefFilter, target_filter
 from linkspider.extract.indexability import PageFacts, follow_verdict, page_facts
 from linkspider.extract.page import LinkPage, RawLink
 from linkspider.extract.placement import PlacementRule, classify_placements
-from linkspider.core.urls import normalise_url, split_host
-from linkspider.core.items import BacklinkItem
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
+from linkspider.core.urls import resolve_href
 from linkspider.extract.directives import first_with, header_directives, meta_directives
 from linkspider.extract.page import LinkPage
-from linkspider.core.urls import resolve_href
 
 _CANONICAL = "canonical"
 #: ASCII whitespace as HTML and CSS attribute selectors split tokens on.

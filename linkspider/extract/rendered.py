@@ -32,12 +32,12 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 
 from linkspider.config.targets import TargetSet
+from linkspider.core.items import BacklinkItem
+from linkspider.core.urls import split_host
 from linkspider.extract.backlinks import FetchContext, backlink_rows, facts_for
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
-from linkspider.core.urls import split_host
-from linkspider.core.items import BacklinkItem
 
 RAW = "raw"
 RENDERED = "rendered"

@@ -19,11 +19,11 @@ from scrapy.settings import BaseSettings, get_settings_priority
 from linkspider.config.args import CrawlConfig, follows_links
 from linkspider.config.placements import ExpectedLink
 from linkspider.config.sources import ConfigError
-from linkspider.scrapyd_jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.extract.placement import PlacementRule, parse_rules
 from linkspider.output import prepare_output_dir
 from linkspider.render.browser import RenderConfigError, configure_rendering
+from linkspider.scrapyd_jobs import check_job, job_output_dir, scrapyd_job
 from linkspider.settings_reference import default_of
 
 _PROJECT_PRIORITY = get_settings_priority("project")
