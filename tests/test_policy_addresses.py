@@ -63,9 +63,21 @@ def test_host_forms_and_refusal(host: str, address: str, reason: str | None) -> 
 
 
 @pytest.mark.parametrize("host", ["example.com", "localhost", "127.0.0.1.nip.io", "", "256.1.1.1",
-                                  "xn--bcher-kva.de", "1.2.3.4.5"])  # fmt: skip
+                                  "xn--bcher-kva.de", "1.2.3.4.5", "example.com.", "a.0xg",
+                                  "10.0.0.1x", "x1.2.3.4", "hiking-site1.blog"])  # fmt: skip
 def test_names_are_not_addresses(host: str) -> None:
     assert host_address(host) is None  # DNS names are checked when resolved
+
+
+# Hosts that look almost like names but denote addresses: never taken for a name by the
+# quick test of plain names (percent-encoding, full-width digits, a numeric last label).
+@pytest.mark.parametrize(("host", "address"), [
+    ("%31%32%37.0.0.1", "127.0.0.1"), ("\uff11\uff12\uff17.0.0.1", "127.0.0.1"),
+    ("0X7F.0.0.1", "127.0.0.1"), ("127.0.0.1.", "127.0.0.1"), ("[::1]", "::1"),
+    ("0x7f000001", "127.0.0.1"),
+])  # fmt: skip
+def test_disguised_addresses_are_addresses(host: str, address: str) -> None:
+    assert host_address(host) == ipaddress.ip_address(address)
 
 
 # (setting value, address, allowed?)

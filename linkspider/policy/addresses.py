@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -106,7 +107,7 @@ def host_address(host: str) -> IPAddress | None:
     accept (``2130706433``, ``0x7f.1``, ``0177.0.0.1``, ``127.1``).
     """
     value = host.strip()
-    if not value:
+    if not value or _dns_name(value):
         return None
     if value.startswith("[") and value.endswith("]"):
         value = value[1:-1]
@@ -124,6 +125,26 @@ def host_address(host: str) -> IPAddress | None:
         return ipaddress.ip_address(canonical.rstrip("."))
     except ValueError:
         return None
+
+
+# ASCII letters, digits and hyphens in dot-separated labels: no percent-encoding, no
+# Unicode (both decode to other hosts), no ":" (IPv6), no brackets.
+_LDH_NAME = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?", re.IGNORECASE)
+_NUMBER_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*", re.IGNORECASE)
+
+
+def _dns_name(host: str) -> bool:
+    """True when ``host`` cannot be an IP address in any spelling: the common case (every
+    request's host), answered without the two failed parses and the URL parse below.
+
+    WHATWG hosts are IPv4 addresses when their last label is a number (decimal, or
+    ``0x`` hex; octal is decimal digits); a plain ASCII name ending in another label is
+    a DNS name.
+    """
+    if _LDH_NAME.fullmatch(host) is None:
+        return False
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    return _NUMBER_LABEL.fullmatch(last) is None
 
 
 @dataclass(frozen=True)
