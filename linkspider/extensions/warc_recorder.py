@@ -42,8 +42,10 @@ from scrapy.statscollectors import StatsCollector
 
 from linkspider import __version__
 from linkspider.core.meta import META_ROBOTS_FETCH, META_WARC_RECORD, META_WARC_STARTED
+from linkspider.core.setting_values import text_setting
 from linkspider.core.signals import write_failed
 from linkspider.middlewares.render import rendered_dom
+from linkspider.settings_reference import default_of
 from linkspider.warc.record import (
     FIELD_DEPTH,
     FIELD_FETCH_TIME_MS,
@@ -56,7 +58,6 @@ from linkspider.warc.record import (
     exchange_records,
 )
 from linkspider.warc.writer import (
-    DEFAULT_MAX_BYTES,
     EXTENSION,
     OPEN_SUFFIX,
     WarcFileWriter,
@@ -75,12 +76,14 @@ class WarcOptions:
     """The recording settings, read once."""
 
     folder: Path | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = default_of("LINKSPIDER_WARC_MAX_BYTES", int)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> WarcOptions:
-        folder = str(settings.get("LINKSPIDER_WARC_DIR") or "").strip()
-        raw = settings.get("LINKSPIDER_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
+        folder = text_setting(settings, "LINKSPIDER_WARC_DIR").strip()
+        raw = settings.get("LINKSPIDER_WARC_MAX_BYTES")
+        if raw is None:
+            raw = default_of("LINKSPIDER_WARC_MAX_BYTES", int)
         try:
             max_bytes = parse_byte_size(raw)
         except ValueError as exc:

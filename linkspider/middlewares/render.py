@@ -51,6 +51,7 @@ from linkspider.core.meta import (
     META_ROBOTS_FETCH,
     META_SITE,
 )
+from linkspider.core.setting_values import int_setting
 from linkspider.extract.client_rendered import client_rendered
 from linkspider.extract.html import is_html
 from linkspider.extract.rendered import same_host
@@ -99,7 +100,7 @@ class RenderMiddleware:
             # spiders do not render.
             raise NotConfigured("scrapy-playwright's download handler is not installed")
         assert crawler.stats is not None
-        max_bytes = settings.getint("LINKSPIDER_PARSE_MAX_BYTES", 4 * 1024 * 1024)
+        max_bytes = int_setting(settings, "LINKSPIDER_PARSE_MAX_BYTES", minimum=1)
         return cls(options.mode, options.settle, max_bytes, crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:

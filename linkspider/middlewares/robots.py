@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from protego import Protego
@@ -50,6 +51,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured, StopDownload
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
@@ -66,6 +68,7 @@ from linkspider.core.meta import (
     META_ROBOTS_HELD,
     META_ROBOTS_RAW,
 )
+from linkspider.core.setting_values import float_setting, int_setting
 from linkspider.core.signals import (
     ROBOTS_DISALLOWED,
     ROBOTS_UNAVAILABLE,
@@ -106,6 +109,28 @@ class RobotsUnreachableError(Exception):
         self.failure_kind = kind
 
 
+@dataclass(frozen=True)
+class RobotsOptions:
+    """The robots.txt settings, read once (defaults: the settings registry); a negative
+    value is an error naming the setting."""
+
+    retries: int
+    retry_delay: float
+    max_age: float
+    max_bytes: int
+    crawl_delay_cap: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RobotsOptions:
+        return cls(
+            retries=int_setting(settings, "LINKSPIDER_ROBOTS_RETRIES", minimum=0),
+            retry_delay=float_setting(settings, "LINKSPIDER_ROBOTS_RETRY_DELAY", minimum=0),
+            max_age=float_setting(settings, "LINKSPIDER_ROBOTS_CACHE_SECONDS", minimum=0),
+            max_bytes=int_setting(settings, "LINKSPIDER_ROBOTS_MAX_BYTES", minimum=0),
+            crawl_delay_cap=float_setting(settings, "LINKSPIDER_CRAWL_DELAY_MAX", minimum=0),
+        )
+
+
 class RobotsPolicyMiddleware:
     """robots.txt per RFC 9309 (see the module).
 
@@ -141,18 +166,17 @@ class RobotsPolicyMiddleware:
         settings = crawler.settings
         if not settings.getbool("ROBOTSTXT_OBEY"):
             raise NotConfigured("ROBOTSTXT_OBEY is off")
+        options = RobotsOptions.from_settings(settings)
         cache = RobotsCache(
-            retries=max(settings.getint("LINKSPIDER_ROBOTS_RETRIES", 2), 0),
-            retry_delay=max(settings.getfloat("LINKSPIDER_ROBOTS_RETRY_DELAY", 30.0), 0.0),
-            max_age=settings.getfloat("LINKSPIDER_ROBOTS_CACHE_SECONDS", 86400.0),
+            retries=options.retries, retry_delay=options.retry_delay, max_age=options.max_age
         )
         user_agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
         mw = cls(
             crawler,
             cache,
             str(user_agent),
-            max_bytes=settings.getint("LINKSPIDER_ROBOTS_MAX_BYTES", DEFAULT_MAX_BYTES),
-            crawl_delay_cap=settings.getfloat("LINKSPIDER_CRAWL_DELAY_MAX", 30.0),
+            max_bytes=options.max_bytes,
+            crawl_delay_cap=options.crawl_delay_cap,
         )
         crawler.signals.connect(mw.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(mw.bytes_received, signal=signals.bytes_received)

@@ -22,16 +22,19 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from linkspider.core.failures import PolicyDrop
 from linkspider.core.meta import META_BUDGETED, META_SITE
+from linkspider.core.setting_values import int_setting, text_setting
 from linkspider.core.signals import budget_used
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,21 @@ class MemoryBudgetCounter:
         return True
 
 
+@dataclass(frozen=True)
+class BudgetOptions:
+    """The page budget settings, read once (defaults: the settings registry)."""
+
+    max_pages: int  # 0: no budget
+    counter: str  # import path of the BudgetCounter class
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> BudgetOptions:
+        return cls(
+            max_pages=int_setting(settings, "LINKSPIDER_MAX_PAGES_PER_SITE", minimum=0),
+            counter=text_setting(settings, "LINKSPIDER_BUDGET_COUNTER") or DEFAULT_COUNTER,
+        )
+
+
 class SiteBudgetMiddleware:
     def __init__(
         self, max_pages: int, stats: StatsCollector, counter: BudgetCounter | None = None
@@ -68,14 +86,12 @@ class SiteBudgetMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SiteBudgetMiddleware:
-        max_pages = crawler.settings.getint("LINKSPIDER_MAX_PAGES_PER_SITE", 500)
-        if max_pages <= 0:
+        options = BudgetOptions.from_settings(crawler.settings)
+        if options.max_pages == 0:
             raise NotConfigured("LINKSPIDER_MAX_PAGES_PER_SITE is 0: no page budget")
         assert crawler.stats is not None
-        counter_cls = load_object(
-            crawler.settings.get("LINKSPIDER_BUDGET_COUNTER") or DEFAULT_COUNTER
-        )
-        mw = cls(max_pages, crawler.stats, build_from_crawler(counter_cls, crawler))
+        counter_cls = load_object(options.counter)
+        mw = cls(options.max_pages, crawler.stats, build_from_crawler(counter_cls, crawler))
         crawler.signals.connect(mw.budget_used, signal=budget_used)
         return mw
 

@@ -22,15 +22,18 @@ checked.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
 from linkspider.core.failures import PolicyDrop
 from linkspider.core.meta import META_SITE
+from linkspider.core.setting_values import int_setting
 from linkspider.core.signals import report_blocked
 from linkspider.policy.traps import PatternBudget, TrapLimits, url_trap
 
@@ -39,6 +42,28 @@ logger = logging.getLogger(__name__)
 
 class TrapBlocked(PolicyDrop):
     """A page request refused as a crawler trap."""
+
+
+@dataclass(frozen=True)
+class TrapOptions:
+    """The trap settings, read once (defaults: the settings registry; 0 switches a rule
+    off, a negative value is an error naming the setting)."""
+
+    limits: TrapLimits
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> TrapOptions:
+        return cls(
+            TrapLimits(
+                max_url_length=int_setting(settings, "LINKSPIDER_MAX_URL_LENGTH", minimum=0),
+                max_segment_repeats=int_setting(
+                    settings, "LINKSPIDER_TRAP_SEGMENT_REPEATS", minimum=0
+                ),
+                max_per_pattern=int_setting(
+                    settings, "LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN", minimum=0
+                ),
+            )
+        )
 
 
 class TrapGuardMiddleware:
@@ -57,12 +82,7 @@ class TrapGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TrapGuardMiddleware:
-        settings = crawler.settings
-        limits = TrapLimits(
-            max_url_length=max(settings.getint("LINKSPIDER_MAX_URL_LENGTH", 2048), 0),
-            max_segment_repeats=max(settings.getint("LINKSPIDER_TRAP_SEGMENT_REPEATS", 3), 0),
-            max_per_pattern=max(settings.getint("LINKSPIDER_TRAP_MAX_PAGES_PER_PATTERN", 50), 0),
-        )
+        limits = TrapOptions.from_settings(crawler.settings).limits
         if not (limits.max_url_length or limits.max_segment_repeats or limits.max_per_pattern):
             raise NotConfigured("every trap rule is off")
         assert crawler.stats is not None
