@@ -36,6 +36,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings, get_settings_priority
 
 from linkspider.config.sources import ConfigError
+from linkspider.core.setting_values import text_setting
 
 #: Settings a Scrapyd job may not override unless the operator allows it.
 LOCKED_SETTINGS = (
@@ -93,7 +94,7 @@ def job_output_dir(settings: BaseSettings, spider: str, job: str | None) -> str 
                 f"Scrapyd {what} {value!r} cannot name a folder: use letters, digits, "
                 "'.', '_' and '-' only"
             )
-    root = Path(settings.get("LINKSPIDER_OUTPUT_ROOT") or "output").expanduser()
+    root = Path(text_setting(settings, "LINKSPIDER_OUTPUT_ROOT") or "output").expanduser()
     return str(root / project / spider / job)
 
 

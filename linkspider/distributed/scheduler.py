@@ -36,12 +36,14 @@ from scrapy.statscollectors import StatsCollector
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
+from linkspider.core.setting_values import int_setting
 from linkspider.distributed.dupefilter import SetDupeFilter, make_dupefilter
 from linkspider.distributed.frontier import Frontier, frontier_for
+from linkspider.settings_reference import default_of
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PREFETCH = 4
+DEFAULT_PREFETCH = default_of("LINKSPIDER_REDIS_PREFETCH", int)
 
 
 class SharedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # untyped base
@@ -106,9 +108,7 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc]  # untyped base
         definition = frontier.load_definition()
         settings = crawler.settings
         debug = settings.getbool("DUPEFILTER_DEBUG")
-        prefetch = settings.getint("LINKSPIDER_REDIS_PREFETCH", DEFAULT_PREFETCH)
-        if prefetch < 1:
-            raise ValueError(f"LINKSPIDER_REDIS_PREFETCH must be at least 1, not {prefetch}")
+        prefetch = int_setting(settings, "LINKSPIDER_REDIS_PREFETCH", minimum=1)
         dupefilter = make_dupefilter(frontier, definition.dupefilter, debug)
         return cls(frontier, dupefilter, crawler.stats, prefetch, lambda: waiting(crawler))
 

@@ -49,7 +49,10 @@ from rich.text import Text
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import create_looping_call
+
+from linkspider.core.setting_values import float_setting, text_setting
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +71,22 @@ def progress_mode(value: object, isatty: bool) -> str:
     if mode == "auto":
         return "live" if isatty else "log"
     return mode
+
+
+@dataclass(frozen=True)
+class ProgressOptions:
+    """The progress settings, read once (defaults: the settings registry)."""
+
+    mode: str  # live, log or off (auto resolved for the stream)
+    interval: float  # seconds between log lines
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings, isatty: bool) -> ProgressOptions:
+        mode = progress_mode(text_setting(settings, "LINKSPIDER_PROGRESS"), isatty)
+        interval = float_setting(settings, "LINKSPIDER_PROGRESS_INTERVAL")
+        if interval < 1:
+            raise ValueError(f"LINKSPIDER_PROGRESS_INTERVAL must be at least 1 s, got {interval}")
+        return cls(mode, interval)
 
 
 @dataclass(frozen=True)
@@ -153,13 +172,10 @@ class ProgressExtension:
     def from_crawler(cls, crawler: Crawler) -> ProgressExtension:
         settings = crawler.settings
         stream = sys.stderr
-        mode = progress_mode(settings.get("LINKSPIDER_PROGRESS", "auto"), _isatty(stream))
-        if mode == "off":
+        options = ProgressOptions.from_settings(settings, _isatty(stream))
+        if options.mode == "off":
             raise NotConfigured("LINKSPIDER_PROGRESS is off")
-        interval = settings.getfloat("LINKSPIDER_PROGRESS_INTERVAL", 60.0)
-        if interval < 1:
-            raise ValueError(f"LINKSPIDER_PROGRESS_INTERVAL must be at least 1 s, got {interval}")
-        ext = cls(crawler, mode, interval, stream)
+        ext = cls(crawler, options.mode, options.interval, stream)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from dataclasses import dataclass
 from typing import Any, cast
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as net_error
@@ -47,6 +49,7 @@ from twisted.internet import error as net_error
 from linkspider.core.failures import PolicyDrop
 from linkspider.core.meta import META_ROBOTS_FETCH
 from linkspider.core.resolver import GuardedResolver, Refuse, resolve_addresses
+from linkspider.core.setting_values import bool_setting
 from linkspider.core.signals import SSRF_BLOCKED, report_blocked
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
@@ -81,6 +84,20 @@ def allow_setting(settings: Any) -> AddressPolicy:
         raise ValueError(f"LINKSPIDER_ALLOW_PRIVATE_NETWORKS: {exc}") from None
 
 
+@dataclass(frozen=True)
+class SsrfOptions:
+    """The SSRF guard's settings, read once (defaults: the settings registry). ``allow`` is
+    None when the guard is off (the allow list is then not read)."""
+
+    guard: bool
+    allow: AddressPolicy | None
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> SsrfOptions:
+        guard = bool_setting(settings, "LINKSPIDER_SSRF_GUARD")
+        return cls(guard, allow_setting(settings) if guard else None)
+
+
 class SsrfGuardMiddleware:
     """Refuses non-public addresses (see the module).
 
@@ -100,7 +117,8 @@ class SsrfGuardMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SsrfGuardMiddleware:
         settings = crawler.settings
-        if not settings.getbool("LINKSPIDER_SSRF_GUARD", True):
+        options = SsrfOptions.from_settings(settings)
+        if options.allow is None:
             raise NotConfigured("LINKSPIDER_SSRF_GUARD is off")
         assert crawler.stats is not None
         handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
@@ -112,7 +130,7 @@ class SsrfGuardMiddleware:
                     f"SSRF guard: the {scheme} handler {path} resolves names itself; "
                     "only URL hosts and connected addresses are checked"
                 )
-        return cls(allow_setting(settings), crawler.stats, crawler)
+        return cls(options.allow, crawler.stats, crawler)
 
     # -- the resolver ------------------------------------------------------------------
     def install_resolver(self) -> None:

@@ -38,6 +38,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
 
 from linkspider.core.resolver import resolve_addresses, unguarded
+from linkspider.core.setting_values import bool_setting
 from linkspider.policy.addresses import AddressPolicy, host_address, parse_allow_setting
 
 logger = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ class BrowserRequestGuard:
         cls, settings: BaseSettings, crawler: Any, blocked_resources: Iterable[str]
     ) -> BrowserRequestGuard:
         policy = None
-        if settings.getbool("LINKSPIDER_SSRF_GUARD", True):
+        if bool_setting(settings, "LINKSPIDER_SSRF_GUARD"):
             try:
                 policy = parse_allow_setting(settings.get("LINKSPIDER_ALLOW_PRIVATE_NETWORKS"))
             except ValueError as exc:
