@@ -70,6 +70,10 @@ FAILED = "failed"
 #: The crawl's close reason when writing its rows failed (it stops at once).
 WRITE_FAILED = "write-failed"
 
+#: The target checks' file in the run folder: the target check middleware writes it, the
+#: reports read it (``target_status.csv``, ``broken_backlinks.csv``).
+TARGET_STATUS_JSONL = "target_status.jsonl"
+
 #: Exit codes of ``scrapy crawl backlinks`` and ``linkspider export``: 0 exports complete,
 #: 1 the crawl could not run (Scrapy's own), 2 bad arguments or an unusable output folder,
 #: 3 the exports are missing or incomplete (``run.json`` says why).

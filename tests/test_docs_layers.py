@@ -183,6 +183,23 @@ def test_imports_only_go_down() -> None:
     assert not cycles, "package cycles within a layer: " + "; ".join(cycles)
 
 
+#: Packages on every request's path, and what they may not import even though it is lower:
+#: the table engines and report builders (pyarrow, DuckDB, pandas in every crawl process).
+REQUEST_PATH = ("linkspider.middlewares", "linkspider.pipelines", "linkspider.render")
+
+
+def test_the_request_path_imports_no_reports() -> None:
+    modules = all_modules()
+    bad = [
+        f"{imp.importer}:{imp.line} imports {imp.name}"
+        for module, path in modules.items()
+        if module.startswith(REQUEST_PATH)
+        for imp in imports_of(module, path, modules)
+        if imp.name.startswith("linkspider.reports")
+    ]
+    assert not bad, "\n".join(bad)
+
+
 def _fake_package(tmp_path: Path, files: Mapping[str, str]) -> dict[str, Path]:
     for name, text in files.items():
         path = tmp_path / name

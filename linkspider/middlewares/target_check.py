@@ -40,8 +40,7 @@ from linkspider.core.items import BacklinkItem
 from linkspider.core.jsonl import JsonlWriter, read_jsonl
 from linkspider.core.meta import META_TARGET_CHECK
 from linkspider.core.signals import BlockedPage, page_blocked
-from linkspider.output import utc_now
-from linkspider.reports.targets import JSONL_NAME
+from linkspider.output import TARGET_STATUS_JSONL, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ class TargetCheckMiddleware:
 
     def spider_opened(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        path = self.output_dir / JSONL_NAME
+        path = self.output_dir / TARGET_STATUS_JSONL
         self.done = {str(r.get("target_url")) for r in read_jsonl(path)}
         self.seen = set(self.done)
         self.handle = JsonlWriter(path)

@@ -26,10 +26,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from linkspider.core.jsonl import read_jsonl
+from linkspider.output import TARGET_STATUS_JSONL
 from linkspider.reports.placements import csv_cell
 from linkspider.reports.spreadsheet import safe_table
 
-JSONL_NAME = "target_status.jsonl"
 BROKEN_NAME = "broken_backlinks.csv"
 #: Columns of broken_backlinks.csv: the link, then what its target answered.
 BROKEN_LINK_COLUMNS = (
@@ -49,7 +49,7 @@ class TargetAnswer:
 
 def load_answers(output_dir: Path) -> dict[str, TargetAnswer] | None:
     """Target URL -> its last answer; None when the crawl did not check targets."""
-    path = output_dir / JSONL_NAME
+    path = output_dir / TARGET_STATUS_JSONL
     if not path.exists():
         return None
     answers: dict[str, TargetAnswer] = {}
