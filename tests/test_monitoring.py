@@ -27,7 +27,7 @@ from report_folder import link, make_folder, page
 
 from linkspider.cli import crawl_env, main
 from linkspider.core.items import BacklinkItem
-from linkspider.monitor.runs import KEY, anchor_of, with_occurrence
+from linkspider.monitor.runs import KEY, LINK_COLUMNS, anchor_of, read_links, with_occurrence
 from linkspider.monitor.step import history_first_seen
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.tables import arrow_schema
@@ -392,3 +392,37 @@ def test_history_first_seen_matches_the_pandas_reference(tmp_path: Path) -> None
     assert got is not None
     assert got.to_pylist() == _first_seen_with_pandas(parquet, known)
     assert got.to_pylist() == ["R1", "H-first", "H-third", "H-logo", "R5", "R6"]
+
+
+def _links_with_pandas(parquet: Path) -> pd.DataFrame:
+    """The previous pandas read_links (whole columns in memory): the reference."""
+    frame = pq.read_table(parquet).to_pandas()
+    frame = frame[frame["source_indexable"].fillna(False).astype(bool)].copy()
+    frame["anchor"] = anchor_of(frame)
+    for name in ("rel", "follow_reason", "placement", "source_domain", "target"):
+        frame[name] = frame[name].fillna("")
+    frame["follow"] = frame["follow"].fillna(False).astype(bool)
+    return with_occurrence(frame)[LINK_COLUMNS]
+
+
+def test_read_links_matches_the_pandas_reference(tmp_path: Path) -> None:
+    """Counted links only (indexable pages), numbered after that filter, in page order."""
+    rows = [
+        replace(link("b.com", 2, anchor="x"), link_index=4),
+        replace(link("a.com", 1, anchor="x"), source_indexable=False),  # does not count
+        replace(link("a.com", 1, anchor="x"), link_index=3, rel="nofollow", follow=False),
+        replace(link("a.com", 1, anchor="x"), link_index=2),
+        replace(link("a.com", 1, anchor=""), link_type="image", image_alt="logo"),
+        replace(link("a.com", 1, anchor="x"), link_index=2, placement="footer"),
+    ]
+    parquet = tmp_path / "backlinks.parquet"
+    table = pa.Table.from_pylist([asdict(r) for r in rows], schema=arrow_schema(BacklinkItem))
+    pq.write_table(table.set_column(table.schema.get_field_index("rel"), "rel",
+                                    pa.array([None, "", "nofollow", "", "", ""])), parquet)  # fmt: skip
+    got = read_links(parquet)
+    pd.testing.assert_frame_equal(got, _links_with_pandas(parquet))
+    assert got[["anchor", "link_index", "occurrence", "placement"]].values.tolist() == [
+        ["logo", 1, 1, "content"], ["x", 2, 1, "content"], ["x", 2, 2, "footer"],
+        ["x", 3, 3, "content"], ["x", 4, 1, "content"],
+    ]  # fmt: skip
+    assert got["rel"].tolist() == ["", "", "", "nofollow", ""]

@@ -13,7 +13,7 @@ from report_folder import link, make_folder, page
 
 from linkspider.core.items import ErrorItem
 from linkspider.core.jsonl import LineCounts, numbered_records
-from linkspider.reports import _duckdb
+from linkspider.reports import _duckdb, tables
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.tables import arrow_schema, export_jsonl
 
@@ -156,4 +156,19 @@ def test_values_are_cast_to_the_column_types(tmp_path: Path) -> None:
     assert pq.read_table(tmp_path / "e.parquet").to_pylist() == [
         {"url": "5", "error": "true", "message": None, "depth": 7, "occurred_at": None},
         {"url": "u", "error": None, "message": None, "depth": None, "occurred_at": None},
+    ]
+
+
+def test_large_files_are_loaded_into_a_database_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past IN_MEMORY_BYTES the rows are paged to disk; the result is the same."""
+    monkeypatch.setattr(tables, "IN_MEMORY_BYTES", 0)
+    lines = [_row(f"https://a/{n % 900}", f"e{n}") for n in range(1000)]
+    (tmp_path / "e.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    result = export_jsonl(tmp_path / "e.jsonl", SCHEMA, None, tmp_path / "e.parquet", ("url",))
+    assert (result.rows, result.duplicates) == (900, 100)
+    urls = pq.read_table(tmp_path / "e.parquet").column("url").to_pylist()
+    assert urls == [f"https://a/{n}" for n in range(100, 900)] + [
+        f"https://a/{n}" for n in range(100)
     ]

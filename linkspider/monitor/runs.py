@@ -1,7 +1,8 @@
 """Read what monitoring needs from a run folder: its counted links and its page outcomes.
 
-Only the needed columns are read (Parquet and CSV column projection), into pandas frames
-the comparison joins as wholes: no per-row Python.
+Only the needed columns are read (Parquet and CSV column projection; the links through
+DuckDB, which filters, numbers and sorts them out of core), into pandas frames the
+comparison joins as wholes: no per-row Python.
 
 A link *counts* when its row is in ``backlinks.parquet`` and its page is indexable
 (``source_indexable``): a link on a noindex page, or on a page whose canonical points
@@ -18,8 +19,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
+from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect
 from linkspider.reports.tables import TableResult, read_jsonl_batches
 
 #: What identifies a link across runs: the page, the target URL, the anchor, and which
@@ -29,11 +30,6 @@ KEY = ["source_url", "target_url", "anchor", "occurrence"]
 LINK_COLUMNS = [
     *KEY, "source_domain", "target", "link_index", "rel", "follow", "follow_reason",
     "placement", "first_seen", "last_seen",
-]  # fmt: skip
-_PARQUET_COLUMNS = [
-    "source_url", "source_domain", "target", "target_url", "anchor_text", "image_alt",
-    "link_type", "link_index", "rel", "follow", "follow_reason", "placement", "first_seen",
-    "last_seen", "source_indexable",
 ]  # fmt: skip
 _PAGE_TYPES = {
     "url": pa.string(), "requested_url": pa.string(), "status": pa.int64(),
@@ -77,15 +73,41 @@ def with_occurrence(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def numbered_links(where: str = "true") -> str:
+    """DuckDB SQL: the rows of the Parquet file ``$parquet`` that match ``where``, with
+    ``_row`` (file order), ``anchor`` (as :func:`anchor_of`) and ``occurrence`` (as
+    :func:`with_occurrence`: page order, then file order)."""
+    return f"""SELECT *, row_number() OVER (PARTITION BY source_url, target_url, anchor
+                                         ORDER BY link_index NULLS LAST, _row) AS occurrence
+        FROM (SELECT *, file_row_number AS _row,
+                     coalesce(CASE WHEN link_type = 'image' THEN image_alt
+                                   ELSE anchor_text END, '') AS anchor
+              FROM read_parquet($parquet, file_row_number = true) WHERE {where})"""
+
+
+#: The attributes that read as "" (or false) when missing.
+_FILLED = {"rel": "''", "follow_reason": "''", "placement": "''", "source_domain": "''",
+           "target": "''", "follow": "false"}  # fmt: skip
+
+
 def read_links(parquet: Path) -> pd.DataFrame:
-    """The counted links of a ``backlinks.parquet`` (LINK_COLUMNS)."""
-    frame = pq.read_table(parquet, columns=_PARQUET_COLUMNS).to_pandas()
-    frame = frame[frame["source_indexable"].fillna(False).astype(bool)].copy()
-    frame["anchor"] = anchor_of(frame)
-    for name in ("rel", "follow_reason", "placement", "source_domain", "target"):
-        frame[name] = frame[name].fillna("")
-    frame["follow"] = frame["follow"].fillna(False).astype(bool)
-    return with_occurrence(frame)[LINK_COLUMNS]
+    """The counted links of a ``backlinks.parquet`` (LINK_COLUMNS), in page order.
+
+    DuckDB filters, numbers and sorts the rows out of core; only the result becomes a
+    pandas frame.
+    """
+    columns = ", ".join(
+        f"coalesce({name}, {_FILLED[name]}) AS {name}" if name in _FILLED else name
+        for name in LINK_COLUMNS
+    )
+    with connect(parquet.parent, TABLES_MEMORY_LIMIT) as db:
+        table = db.sql(
+            f"""SELECT {columns} FROM ({numbered_links("coalesce(source_indexable, false)")})
+                ORDER BY source_url, link_index NULLS LAST, _row""",
+            params={"parquet": str(parquet)},
+        ).to_arrow_table()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def _read_csv(path: Path, types: dict[str, pa.DataType]) -> pd.DataFrame:

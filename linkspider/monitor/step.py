@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from linkspider.monitor.compare import Comparison, compare, write_comparison
 from linkspider.monitor.history import HistoryError, HistoryStore, history_path
-from linkspider.monitor.runs import KEY, NotARunFolder, load_run
+from linkspider.monitor.runs import KEY, NotARunFolder, load_run, numbered_links
 from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect
 
 logger = logging.getLogger(__name__)
@@ -114,19 +114,8 @@ def history_first_seen(parquet: Path, known: pd.DataFrame | None) -> pa.Array | 
     with connect(parquet.parent, TABLES_MEMORY_LIMIT) as db:
         db.register("known", dates)
         result = db.sql(
-            f"""WITH links AS (
-                  SELECT file_row_number AS _row, source_url, target_url, link_index,
-                         first_seen,
-                         coalesce(CASE WHEN link_type = 'image' THEN image_alt
-                                       ELSE anchor_text END, '') AS anchor
-                  FROM read_parquet($parquet, file_row_number = true)),
-                numbered AS (
-                  SELECT *, row_number() OVER (PARTITION BY source_url, target_url, anchor
-                                               ORDER BY link_index NULLS LAST, _row)
-                            AS occurrence
-                  FROM links)
-                SELECT coalesce(k.first_seen, n.first_seen) AS first_seen
-                FROM numbered n LEFT JOIN known k ON {same}
+            f"""SELECT coalesce(k.first_seen, n.first_seen) AS first_seen
+                FROM ({numbered_links()}) n LEFT JOIN known k ON {same}
                 ORDER BY n._row""",
             params={"parquet": str(parquet)},
         ).to_arrow_table()

@@ -35,30 +35,48 @@ TABLES_MEMORY_LIMIT = "128MB"
 
 @contextmanager
 def connect(
-    work_dir: Path, memory_limit: str = MEMORY_LIMIT, *, keep_order: bool = False
+    work_dir: Path,
+    memory_limit: str = MEMORY_LIMIT,
+    *,
+    keep_order: bool = False,
+    on_disk: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A database whose spill files go to a new temporary folder in ``work_dir`` (removed
     at the end). ``keep_order``: scans and new tables keep the order of their input (file
-    order); otherwise results are ordered only where a query says so. ``keep_order`` also
-    puts the database itself in that folder: its tables (whole JSON Lines files) are then
-    paged out to disk like spilled intermediates, instead of held in memory."""
+    order); otherwise results are ordered only where a query says so. ``on_disk`` puts the
+    database itself in that folder: its tables (whole JSON Lines files) are then paged out
+    to disk like spilled intermediates, instead of held in memory. DuckDB's write failures
+    (a full disk) are raised as :class:`OSError`, as Python's own are."""
     spill = Path(tempfile.mkdtemp(prefix=".duckdb-spill-", suffix=".tmp", dir=work_dir))
-    connection = duckdb.connect(
-        str(spill / "tables.duckdb") if keep_order else ":memory:",
-        config={
-            "memory_limit": memory_limit,
-            "temp_directory": str(spill),
-            "threads": os.cpu_count() or 1,
-            "preserve_insertion_order": keep_order,
-        },
-    )
+    try:
+        connection = duckdb.connect(
+            str(spill / "tables.duckdb") if on_disk else ":memory:",
+            config={
+                "memory_limit": memory_limit,
+                "temp_directory": str(spill),
+                "threads": os.cpu_count() or 1,
+                "preserve_insertion_order": keep_order,
+            },
+        )
+    except duckdb.Error as exc:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise _os_error(exc) from exc
     try:
         yield connection
+    except duckdb.Error as exc:
+        raise _os_error(exc) from exc
     finally:
         connection.close()
         shutil.rmtree(spill, ignore_errors=True)
         # Arrow keeps freed buffers for reuse; the crawl process lives on after exporting.
         pa.default_memory_pool().release_unused()
+
+
+def _os_error(exc: duckdb.Error) -> Exception:
+    """A write failure (disk full, read-only) as an :class:`OSError`; others unchanged."""
+    if isinstance(exc, duckdb.IOException) or "Could not write file" in str(exc):
+        return OSError(f"DuckDB: {exc}")
+    return exc
 
 
 _DUCKDB_TYPES = {

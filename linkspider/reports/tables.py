@@ -151,6 +151,9 @@ def read_jsonl_batches(
 #: Rows per Parquet row group (and CSV write) in :func:`export_jsonl`: the batch that is
 #: in Python's memory at once, whatever the size of the crawl.
 ROW_GROUP_ROWS = 20_000
+#: JSON Lines files up to this size are loaded into memory (within the limit), larger ones
+#: into a database file beside the outputs.
+IN_MEMORY_BYTES = 32 << 20
 
 
 def export_jsonl(
@@ -171,7 +174,9 @@ def export_jsonl(
     first = parquet_path if parquet_path is not None else csv_path
     if first is None:
         return result
-    with connect(first.parent, TABLES_MEMORY_LIMIT, keep_order=True) as db:
+    # A large file's rows are paged out to a database file; a small one stays in memory.
+    on_disk = jsonl.exists() and jsonl.stat().st_size > IN_MEMORY_BYTES
+    with connect(first.parent, TABLES_MEMORY_LIMIT, keep_order=True, on_disk=on_disk) as db:
         loaded = load_jsonl(db, jsonl, schema, "rows", key)
         result = TableResult(loaded.rows, loaded.bad_lines, loaded.duplicates)
         batches = db.sql("SELECT * FROM rows").to_arrow_reader(ROW_GROUP_ROWS)
