@@ -92,7 +92,6 @@ from linkspider.policy.robots import (
 logger = logging.getLogger(__name__)
 
 
-
 class RobotsBlocked(PolicyDrop):
     """A page request robots.txt does not allow, or that waits for robots.txt."""
 
