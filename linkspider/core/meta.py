@@ -2,9 +2,14 @@
 
 Each is ``linkspider_*``: the crawl journal keeps a request's ``linkspider_*`` keys (with
 JSON-native values) when it schedules the request again after a resume.
+:func:`rendered_dom` reads the one structured value that several components read (the
+spider and the WARC recorder), so none of them imports the render middleware for it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 #: The prefix of every key below.
 META_PREFIX = "linkspider_"
@@ -61,3 +66,11 @@ META_RENDERED_DOM = "linkspider_rendered_dom"
 META_WARC_RECORD = "linkspider_warc_record"
 #: When the response's headers arrived.
 META_WARC_STARTED = "linkspider_warc_started"
+
+
+def rendered_dom(meta: Mapping[str, Any]) -> tuple[bytes, str, str] | None:
+    """``(body, url, content_type)`` of the rendered DOM in a response's meta, or None."""
+    dom = meta.get(META_RENDERED_DOM)
+    if not dom:
+        return None
+    return dom["body"], dom["url"], dom["content_type"]

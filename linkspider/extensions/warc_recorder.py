@@ -41,10 +41,14 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from linkspider import __version__
-from linkspider.core.meta import META_ROBOTS_FETCH, META_WARC_RECORD, META_WARC_STARTED
+from linkspider.core.meta import (
+    META_ROBOTS_FETCH,
+    META_WARC_RECORD,
+    META_WARC_STARTED,
+    rendered_dom,
+)
 from linkspider.core.setting_values import text_setting
 from linkspider.core.signals import write_failed
-from linkspider.middlewares.render import rendered_dom
 from linkspider.settings_reference import default_of
 from linkspider.warc.record import (
     FIELD_DEPTH,

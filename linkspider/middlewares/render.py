@@ -65,14 +65,6 @@ _PLAYWRIGHT_KINDS = {"TimeoutError": "timeout", "TargetClosedError": "browser-cl
                      "Error": "browser-error"}  # fmt: skip
 
 
-def rendered_dom(meta: dict[str, Any]) -> tuple[bytes, str, str] | None:
-    """``(body, url, content_type)`` of the rendered DOM in a response's meta, or None."""
-    dom = meta.get(META_RENDERED_DOM)
-    if not dom:
-        return None
-    return dom["body"], dom["url"], dom["content_type"]
-
-
 class RenderMiddleware:
     """Sends HTML pages to the browser under ``render=always|auto`` (see the module).
 

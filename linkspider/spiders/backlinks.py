@@ -33,6 +33,7 @@ from linkspider.core.meta import (
     META_RENDERED_DOM,
     META_SEED,
     META_SITE,
+    rendered_dom,
 )
 from linkspider.core.urls import split_host
 from linkspider.extract.fetched_page import FetchedResponse, extract_fetched, page_record
@@ -41,7 +42,6 @@ from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
-from linkspider.middlewares.render import rendered_dom
 from linkspider.output import utc_now
 from linkspider.spiders.crawl_setup import set_up_crawl
 
