@@ -60,7 +60,7 @@ def _strings(values: list[str]) -> pa.Array:
 def generate(folder: Path, rows: int, seed: int = 8) -> None:
     """Write ``backlinks.parquet`` (``rows`` rows) and ``pages.csv`` into ``folder``."""
     from linkspider.core.items import BacklinkItem
-    from linkspider.reports.tables import arrow_schema
+    from linkspider.engines.tables import arrow_schema
 
     rng = np.random.default_rng(seed)
     n_hosts, n_pages = 200_000, min(3_000_000, max(rows // 3, 1000))
@@ -284,9 +284,9 @@ def run_exports(folder: Path) -> dict[str, float]:
 def run_step(step: str, folder: Path) -> dict[str, float]:
     """Run one step in this process; returns timings and this process's peak RSS."""
     from linkspider.core.items import BacklinkItem
+    from linkspider.engines.tables import arrow_schema, export_jsonl
     from linkspider.reports import aggregates
     from linkspider.reports.sitewide import SitewideRule, apply_sitewide
-    from linkspider.reports.tables import arrow_schema, export_jsonl
 
     wall, cpu = time.perf_counter(), time.process_time()
     extra: dict[str, float] = {}

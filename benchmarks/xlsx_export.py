@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def run_step(step: str, folder: Path) -> dict[str, object]:
-    from linkspider.reports.headers import SpreadsheetOptions
-    from linkspider.reports.spreadsheet import finish_spreadsheet_csvs
+    from linkspider.engines.headers import SpreadsheetOptions
+    from linkspider.engines.spreadsheet import finish_spreadsheet_csvs
     from linkspider.reports.xlsx import write_xlsx
 
     start, cpu = time.perf_counter(), time.process_time()

@@ -290,8 +290,8 @@ def diff(args: argparse.Namespace) -> int:
     except NotARunFolder as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from linkspider.reports.headers import SpreadsheetOptions
-    from linkspider.reports.spreadsheet import finish_spreadsheet_csvs
+    from linkspider.engines.headers import SpreadsheetOptions
+    from linkspider.engines.spreadsheet import finish_spreadsheet_csvs
 
     try:  # the files are for people: the project's BOM and header settings
         finish_spreadsheet_csvs(out, SpreadsheetOptions.from_settings(project_settings()))

@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from linkspider.core.items import BacklinkItem
+from linkspider.engines.tables import arrow_schema
 from linkspider.extract.anchor_category import CATEGORIES
 from linkspider.reports import aggregates
 from linkspider.reports.authority import AUTHORITY_COLUMNS
-from linkspider.reports.tables import arrow_schema
 
 SAMPLE = Path(__file__).parent / "data" / "sample_backlinks.parquet"
 

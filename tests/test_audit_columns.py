@@ -252,7 +252,7 @@ def test_position_on_a_page_too_short_for_a_main_block() -> None:
 
 
 def test_report_reads_the_audit_columns_under_familiar_headers_with_a_bom(tmp_path: Path) -> None:
-    from linkspider.reports.headers import SpreadsheetOptions
+    from linkspider.engines.headers import SpreadsheetOptions
 
     options = ExportOptions(spreadsheet=SpreadsheetOptions(csv_bom=True, headers="ahrefs"))
     pages = [page("blog.co.uk", 0)]

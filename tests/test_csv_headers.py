@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from linkspider.reports.headers import (
+from linkspider.engines.headers import (
     SPREADSHEET_FILES,
     SpreadsheetOptions,
     column_names,
     header_style,
     headers,
 )
+from linkspider.engines.spreadsheet import BOM, finish_spreadsheet_csvs, raw_text, safe_text
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.report_data import csv_batches, csv_columns
-from linkspider.reports.spreadsheet import BOM, finish_spreadsheet_csvs, raw_text, safe_text
 from tests.report_folder import link, make_folder, page
 
 ANCHOR = "Wanderbücher für Anfänger \u2013 походные ботинки 登山靴"

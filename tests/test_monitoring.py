@@ -27,10 +27,10 @@ from report_folder import link, make_folder, page
 
 from linkspider.cli import crawl_env, main
 from linkspider.core.items import BacklinkItem
+from linkspider.engines.tables import arrow_schema
 from linkspider.monitor.runs import KEY, LINK_COLUMNS, anchor_of, read_links, with_occurrence
 from linkspider.monitor.step import history_first_seen
 from linkspider.reports.options import ExportOptions
-from linkspider.reports.tables import arrow_schema
 from linkspider.testweb import TestWeb
 from tests.conftest import CrawlRun, run_crawl
 

@@ -20,7 +20,7 @@ import pytest
 
 from linkspider.cli import DEMO_SETTINGS, crawl_command, crawl_env
 from linkspider.core.items import BACKLINK_COLUMNS, ErrorItem
-from linkspider.reports.tables import TableResult, arrow_schema, last_rows, read_jsonl_batches
+from linkspider.engines.tables import TableResult, arrow_schema, last_rows, read_jsonl_batches
 from linkspider.testweb import TestWeb
 
 

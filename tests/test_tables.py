@@ -13,9 +13,9 @@ from report_folder import link, make_folder, page
 
 from linkspider.core.items import ErrorItem
 from linkspider.core.jsonl import LineCounts, numbered_records
-from linkspider.reports import _duckdb, tables
+from linkspider.engines import _duckdb, tables
+from linkspider.engines.tables import arrow_schema, export_jsonl
 from linkspider.reports.options import ExportOptions
-from linkspider.reports.tables import arrow_schema, export_jsonl
 
 SCHEMA = arrow_schema(ErrorItem)
 

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from linkspider.engines.headers import SpreadsheetOptions
 from linkspider.reports import xlsx
-from linkspider.reports.headers import SpreadsheetOptions
 from linkspider.reports.options import ExportOptions
 from tests.report_folder import link, make_folder, page
 

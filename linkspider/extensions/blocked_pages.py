@@ -35,8 +35,8 @@ from linkspider.core.signals import (
     page_blocked,
     write_failed,
 )
+from linkspider.engines.tables import arrow_schema, export_jsonl
 from linkspider.output import WRITE_FAILED
-from linkspider.reports.tables import arrow_schema, export_jsonl
 
 logger = logging.getLogger(__name__)
 

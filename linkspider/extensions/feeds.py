@@ -8,7 +8,7 @@ names no ``item_classes`` and no ``item_filter`` gets ``item_classes =
 (``item_filter = "scrapy.extensions.feedexport.ItemFilter"`` takes every item again).
 
 CSV feeds quote text that a spreadsheet would run as a formula, like every CSV export of
-the run folder (:mod:`linkspider.reports.spreadsheet`; ``FEED_EXPORTERS["csv"]``).
+the run folder (:mod:`linkspider.engines.spreadsheet`; ``FEED_EXPORTERS["csv"]``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from scrapy.exporters import CsvItemExporter
 from scrapy.extensions.feedexport import FeedExporter, ItemFilter
 
-from linkspider.reports.spreadsheet import safe_cell
+from linkspider.engines.spreadsheet import safe_cell
 
 #: What a feed holds when it does not say (the rows of ``backlinks.csv``).
 DEFAULT_ITEM_CLASSES = ["linkspider.core.items.BacklinkItem"]

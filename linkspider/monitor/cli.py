@@ -151,8 +151,8 @@ def _settings_dir() -> Path | None:
 
 
 def write_csv(runs: Sequence[Any], handle: IO[str]) -> None:
+    from linkspider.engines.spreadsheet import csv_cell
     from linkspider.monitor.trends import csv_columns, trend_row
-    from linkspider.reports.placements import csv_cell
 
     columns = csv_columns()
     writer = csv.writer(handle)

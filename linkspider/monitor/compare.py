@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from linkspider.engines.spreadsheet import write_frame
 from linkspider.monitor.reasons import NOT_CRAWLED, page_outcomes
 from linkspider.monitor.runs import KEY, RunData
-from linkspider.reports.spreadsheet import write_frame
 
 ANCHOR_CHANGED = "anchor-changed"
 TARGET_CHANGED = "target-changed"

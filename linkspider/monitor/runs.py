@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect
-from linkspider.reports.tables import TableResult, read_jsonl_batches
+from linkspider.engines._duckdb import TABLES_MEMORY_LIMIT, connect
+from linkspider.engines.tables import TableResult, read_jsonl_batches
 
 #: What identifies a link across runs: the page, the target URL, the anchor, and which
 #: of the page's links with that target and anchor it is (1, 2, ... in page order).

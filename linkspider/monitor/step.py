@@ -24,10 +24,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from linkspider.engines._duckdb import TABLES_MEMORY_LIMIT, connect
 from linkspider.monitor.compare import Comparison, compare, write_comparison
 from linkspider.monitor.history import HistoryError, HistoryStore, history_path
 from linkspider.monitor.runs import KEY, NotARunFolder, load_run, numbered_links
-from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect
 
 logger = logging.getLogger(__name__)
 

@@ -32,12 +32,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkspider.engines._duckdb import MEMORY_LIMIT, connect
+from linkspider.engines.spreadsheet import write_frame
 from linkspider.extract.anchor_category import CATEGORIES
 from linkspider.monitor.runs import read_run_json, targets_key
-from linkspider.reports._duckdb import MEMORY_LIMIT, connect
 from linkspider.reports._encoded import EncodedTable, encode
 from linkspider.reports.authority import Authority, with_authority
-from linkspider.reports.spreadsheet import write_frame
 from linkspider.reports.url_groups import top_level_domain, url_folder, url_group
 
 AGGREGATE_COLUMNS = [

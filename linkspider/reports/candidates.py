@@ -34,9 +34,9 @@ import pyarrow.parquet as pq
 from linkspider.config.discover_seeds import seed_urls
 from linkspider.discover.names import graph_name
 from linkspider.discover.writer import CANDIDATES_CSV
+from linkspider.engines.spreadsheet import safe_cell
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.reports.report_data import csv_batches, csv_columns, read_run_info
-from linkspider.reports.spreadsheet import safe_cell
 
 CANDIDATES_FILE = CANDIDATES_CSV  # referring_candidates.csv, as linkspider discover writes it
 STATUS_FILE = "candidates_status.csv"

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkspider.core.items import BacklinkItem, ErrorItem, PageItem
+from linkspider.engines.headers import SpreadsheetOptions
+from linkspider.engines.spreadsheet import finish_spreadsheet_csvs
+from linkspider.engines.tables import TableResult, arrow_schema, export_jsonl
 from linkspider.monitor import history_first_seen, update_monitoring
 from linkspider.reports import aggregates
 from linkspider.reports.authority import AuthorityColumns
 from linkspider.reports.authority_source import load_authority
 from linkspider.reports.candidates import write_candidates_status
-from linkspider.reports.headers import SpreadsheetOptions
 from linkspider.reports.html_report import write_reports
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.sitewide import apply_sitewide
-from linkspider.reports.spreadsheet import finish_spreadsheet_csvs
-from linkspider.reports.tables import TableResult, arrow_schema, export_jsonl
 from linkspider.reports.verification import VerificationSummary, build_verification
 
 logger = logging.getLogger(__name__)

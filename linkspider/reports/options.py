@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linkspider.engines.headers import SpreadsheetOptions
 from linkspider.reports.authority_source import check_release_setting
 from linkspider.reports.disavow import DisavowRules
-from linkspider.reports.headers import SpreadsheetOptions
 from linkspider.reports.risk import ReportRules
 from linkspider.reports.sitewide import SitewideRule
 

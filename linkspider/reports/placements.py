@@ -17,8 +17,8 @@ from typing import Any
 
 from linkspider.config.placements import ExpectedLink
 from linkspider.core.jsonl import read_jsonl, write_jsonl
+from linkspider.engines.spreadsheet import csv_cell
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows
-from linkspider.reports.spreadsheet import safe_cell
 
 EXPECTED_NAME = "placements_expected.jsonl"
 JSONL_NAME = "placements.jsonl"
@@ -53,11 +53,3 @@ def write_placements_status(output_dir: Path) -> Counter[str] | None:
             writer.writerow({name: csv_cell(row.get(name)) for name in COLUMNS})
     tmp.replace(path)
     return counts
-
-
-def csv_cell(value: Any) -> Any:
-    """A value as the CSV exports write it: booleans ``true``/``false``, None empty, text
-    that would run as a formula in a spreadsheet quoted (:func:`safe_cell`)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else safe_cell(value)

@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from linkspider.reports.headers import column_names
+from linkspider.engines.headers import column_names
+from linkspider.engines.spreadsheet import raw_array
 from linkspider.reports.risk import (
     CHROME_PLACEMENTS,
     EVIDENCE_ROWS,
@@ -34,7 +35,6 @@ from linkspider.reports.risk import (
     RiskInput,
     TargetAnchors,
 )
-from linkspider.reports.spreadsheet import raw_array
 
 BATCH_ROWS = 131_072
 #: Rows of a summary kept for evidence when only the largest matter.

@@ -22,10 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from linkspider.reports._duckdb import connect
+from linkspider.engines._duckdb import connect
+from linkspider.engines.spreadsheet import safe_table
+from linkspider.engines.tables import ROW_GROUP_ROWS
 from linkspider.reports._encoded import encode
-from linkspider.reports.spreadsheet import safe_table
-from linkspider.reports.tables import ROW_GROUP_ROWS
 
 GROUP_KEYS = ["source_host", "target_url", "anchor_text", "placement"]
 

@@ -26,9 +26,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from linkspider.core.jsonl import read_jsonl
+from linkspider.engines.spreadsheet import csv_cell, safe_table
 from linkspider.output import TARGET_STATUS_JSONL
-from linkspider.reports.placements import csv_cell
-from linkspider.reports.spreadsheet import safe_table
 
 BROKEN_NAME = "broken_backlinks.csv"
 #: Columns of broken_backlinks.csv: the link, then what its target answered.

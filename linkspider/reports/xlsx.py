@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from linkspider.reports.headers import HeaderStyle, column_names, headers
-from linkspider.reports.spreadsheet import raw_array
+from linkspider.engines.headers import HeaderStyle, column_names, headers
+from linkspider.engines.spreadsheet import raw_array
 
 XLSX_NAME = "backlinks.xlsx"
 #: Data rows under the header of one sheet (Excel: 1,048,576 rows).

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkspider.reports.headers import SPREADSHEET_FILES, SpreadsheetOptions, column_names, headers
+from linkspider.engines.headers import SPREADSHEET_FILES, SpreadsheetOptions, column_names, headers
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -140,3 +140,11 @@ def finish_csv(path: Path, name: str, options: SpreadsheetOptions) -> bool:
             shutil.copyfileobj(source, target, 1 << 20)
     tmp.replace(path)
     return True
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as the CSV exports write it: booleans ``true``/``false``, None empty, text
+    that would run as a formula in a spreadsheet quoted (:func:`safe_cell`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else safe_cell(value)

@@ -3,7 +3,7 @@
 Lines that are not valid JSON (a crawl killed mid-write leaves at most one) are skipped and
 counted, never fatal. CSV booleans are written ``true``/``false``; Parquet keeps types. CSV
 text cells that a spreadsheet would run as a formula get a ``'`` in front
-(:mod:`linkspider.reports.spreadsheet`); Parquet keeps the raw text.
+(:mod:`linkspider.engines.spreadsheet`); Parquet keeps the raw text.
 
 Rows can be de-duplicated by a key (for backlinks: page URL, link position, href and
 anchor): the last row with a key wins. A resumed crawl (``JOBDIR``) fetches again the pages
@@ -32,8 +32,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from linkspider.core.jsonl import LineCounts, numbered_records
-from linkspider.reports._duckdb import TABLES_MEMORY_LIMIT, connect, load_jsonl
-from linkspider.reports.spreadsheet import safe_table
+from linkspider.engines._duckdb import TABLES_MEMORY_LIMIT, connect, load_jsonl
+from linkspider.engines.spreadsheet import safe_table
 
 _ARROW_TYPES: dict[Any, pa.DataType] = {
     str: pa.string(),
@@ -166,7 +166,7 @@ def export_jsonl(
     """Write ``csv_path`` and/or ``parquet_path`` from ``jsonl``; empty files get headers.
 
     With a ``key``, only the last row of each key is written, in file order. DuckDB reads
-    the JSON Lines (:func:`linkspider.reports._duckdb.load_jsonl`: the tolerance of
+    the JSON Lines (:func:`linkspider.engines._duckdb.load_jsonl`: the tolerance of
     :mod:`linkspider.core.jsonl`), de-duplicates in its bounded memory (spilling to a
     folder beside the outputs) and hands the rows over in batches of ``ROW_GROUP_ROWS``.
     """
