@@ -63,21 +63,10 @@ def run_crawl(
     return CrawlRun(process, output)
 
 
-#: Test modules that start real crawls, browsers, servers or worker processes. Their tests
-#: are marked ``e2e``: ``pytest -m "not e2e"`` is the fast loop (pure and component tests).
-E2E_MODULES = frozenset(
-    {
-        "test_crawl_failures", "test_crawl_sample_web", "test_distributed", "test_feeds",
-        "test_discover_crawl", "test_archive", "test_discover_http",
-        "test_link_intel_edges", "test_link_intelligence", "test_monitoring",
-        "test_placements_check", "test_policy_crawl", "test_policy_resume", "test_progress",
-        "test_rendering_crawl", "test_report_html", "test_report_tables", "test_runs", "test_scrapyd",
-        "test_target_check", "test_thread_pages", "test_warc_record_crawl", "test_docs_readme",
-    }
-)  # fmt: skip
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under ``tests/e2e/`` ``e2e``: those start real crawls, browsers,
+    servers or worker processes. ``pytest -m "not e2e"`` is the fast loop (unit, component
+    and project tests; a few slow tests there carry their own ``e2e`` marker)."""
     for item in items:
-        if item.path.stem in E2E_MODULES:
+        if item.path.parent.name == "e2e":
             item.add_marker(pytest.mark.e2e)

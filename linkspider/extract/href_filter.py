@@ -4,7 +4,7 @@ Resolving an href (WHATWG parse, host, registrable domain) costs more than parsi
 share of the page, and most links of a page are internal or go to other sites. So
 ``backlink_rows`` first runs one regular expression over each href as written and
 resolves only the hrefs it finds something in. It must never drop a link that resolves to
-a target (the rows are the same with and without it, ``tests/test_href_filter.py``), so
+a target (the rows are the same with and without it, ``tests/unit/test_href_filter.py``), so
 it lets through every href whose host it cannot read off the text:
 
 * an href made only of printable ASCII without ``%`` before its query or fragment has, once

@@ -2,7 +2,7 @@
 
 ::
 
-    with TestWeb([Path("tests/testweb_sites")]) as web:
+    with TestWeb([Path("tests/webs/testweb")]) as web:
         subprocess.run(["scrapy", "crawl", "backlinks", *web.scrapy_args()], check=True)
         status, headers, body = web.fetch("outdoor-blog.com", "/robots.txt")
 """

@@ -20,8 +20,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-HERE = Path(__file__).resolve().parent
-SAMPLE_BACKLINKS = HERE / "sample_backlinks.parquet"
+from tests.support.paths import DATA
+
+SAMPLE_BACKLINKS = DATA / "sample_backlinks.parquet"
 #: The fixed first/last-seen instant (a crawl's own timestamps change on every run).
 SEEN = "2026-11-21T15:22:42Z"
 #: The backlink columns kept, in the file's order.
