@@ -224,8 +224,8 @@ def _crawl_alive(info: dict[str, Any]) -> bool:
 
 def enqueue(args: argparse.Namespace) -> int:
     from linkspider.config.sources import ConfigError
-    from linkspider.distributed.enqueue import enqueue as enqueue_crawl
     from linkspider.distributed.frontier import DupefilterSpec, redact_url
+    from linkspider.enqueue import enqueue as enqueue_crawl
 
     spec = DupefilterSpec()
     if args.dupefilter == "bloom":
@@ -383,7 +383,7 @@ def build_parser() -> Parser:
     p_diff.set_defaults(func=diff)
     crawl_cli.register(sub)
     __import__("linkspider.monitor.cli", fromlist=["register"]).register(sub)
-    __import__("linkspider.discover.cli", fromlist=["register"]).register(sub)
+    __import__("linkspider.discover_cli", fromlist=["register"]).register(sub)
     __import__("linkspider.archive.cli", fromlist=["register"]).register(sub)
     return parser
 

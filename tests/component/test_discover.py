@@ -427,7 +427,7 @@ def test_a_broken_or_unwritable_index_costs_a_scan_not_the_run(tmp_path: Path) -
 
 
 def test_progress_lines_say_bytes_rate_and_eta(capsys: pytest.CaptureFixture[str]) -> None:
-    from linkspider.discover.cli import _Progress
+    from linkspider.discover_cli import _Progress
 
     progress = _Progress(quiet=False)
     progress.download("x-domain-edges.txt.gz", 5_000_000, 10_000_000, 1_000_000.0)

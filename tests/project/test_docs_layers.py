@@ -36,8 +36,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "linkspider.addon")),
     # Commands: what a command line runs (a package's cli.py is matched by CLI_SUFFIX).
     ("commands", ("linkspider.cli", "linkspider.crawl_cli", "linkspider.commands",
-                  "linkspider.docs_gen", "linkspider.testweb", "linkspider.distributed.enqueue",
-                  "linkspider.archive.submit")),
+                  "linkspider.docs_gen", "linkspider.testweb", "linkspider.enqueue",
+                  "linkspider.discover_cli", "linkspider.archive.submit")),
 )  # fmt: skip
 CLI_SUFFIX = ".cli"
 #: Layers that import no framework (Scrapy, Twisted, the browser) at run time.
@@ -182,6 +182,37 @@ def test_imports_only_go_down() -> None:
     assert not cycles, "package cycles within a layer: " + "; ".join(cycles)
 
 
+def two_way_packages(modules: Mapping[str, Path]) -> list[str]:
+    """Pairs of packages that import each other, through any of their modules (a package's
+    ``cli.py`` included): one package's modules may use another's, never both ways."""
+    edges: set[tuple[str, str]] = set()
+    for module, path in modules.items():
+        for imp in imports_of(module, path, modules):
+            mine, other = _package(module), _package(imp.name)
+            if imp.name.startswith("linkspider.") and mine != other and mine != "linkspider":
+                edges.add((mine, other))
+    return sorted(f"{a} <-> {b}" for a, b in edges if a < b and (b, a) in edges)
+
+
+def test_no_two_packages_import_each_other() -> None:
+    pairs = two_way_packages(all_modules())
+    assert not pairs, "packages importing each other: " + "; ".join(pairs)
+
+
+def test_the_package_check_sees_a_tie_through_a_cli(tmp_path: Path) -> None:
+    modules = _fake_package(
+        tmp_path,
+        {
+            "linkspider/__init__.py": "",
+            "linkspider/config/__init__.py": "from linkspider.discover import x\n",
+            "linkspider/discover/__init__.py": "",
+            "linkspider/discover/x.py": "",
+            "linkspider/discover/cli.py": "from linkspider.config import y\n",
+        },
+    )
+    assert two_way_packages(modules) == ["linkspider.config <-> linkspider.discover"]
+
+
 #: Packages on every request's path, and what they may not import even though it is lower:
 #: the table engines and report builders (pyarrow, DuckDB, pandas in every crawl process).
 REQUEST_PATH = ("linkspider.middlewares", "linkspider.pipelines", "linkspider.render")
@@ -242,7 +273,9 @@ def test_the_check_sees_violations(tmp_path: Path) -> None:
         ("linkspider.reports.placements", "reports"),
         ("linkspider.reports.exports", "reports"),
         ("linkspider.monitor.cli", "commands"),
-        ("linkspider.distributed.enqueue", "commands"),
+        ("linkspider.enqueue", "commands"),
+        ("linkspider.discover_cli", "commands"),
+        ("linkspider.archive.cli", "commands"),
         ("linkspider.distributed.frontier", "components"),
     ],
 )
