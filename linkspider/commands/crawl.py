@@ -3,8 +3,9 @@
 Scrapy builds the spider inside the running crawl, where an exception becomes a traceback
 in the log. A spider class with a ``check_arguments(kwargs)`` classmethod gets its
 arguments checked here first, so a wrong argument ends with a one-line usage error
-(exit code 2) instead. Settings that would only fail deep inside the crawl
-(``LINKSPIDER_ALLOW_PRIVATE_NETWORKS``) are checked here too, and so is the output folder:
+(exit code 2) instead. Settings that would only fail deep inside the crawl (the SSRF
+guard's allow list, the components' options: robots, traps, page budget, rendering,
+progress, WARC recording, exports) are checked here too, and so is the output folder:
 one that cannot be written (read-only, no permission) is a one-line error (exit code 2).
 
 The exit code then says whether the exports are complete (see :mod:`linkspider.output`):
@@ -22,9 +23,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
 from linkspider.extensions.crawl_journal import resumed_output_dir
+from linkspider.extensions.progress import ProgressOptions
 from linkspider.extensions.warc_recorder import WarcOptions
-from linkspider.middlewares.ssrf import allow_setting
+from linkspider.middlewares.robots import RobotsOptions
+from linkspider.middlewares.site_budget import BudgetOptions
+from linkspider.middlewares.ssrf import SsrfOptions, allow_setting
+from linkspider.middlewares.traps import TrapOptions
 from linkspider.output import EXIT_CODE_STAT, check_writable
+from linkspider.render.browser import RenderOptions
 from linkspider.reports.options import ExportOptions
 from linkspider.scrapyd_jobs import check_job_at_start
 
@@ -51,6 +57,15 @@ class Command(ScrapyCrawlCommand):
                 allow_setting(self.settings)  # the SSRF guard's allow list, read at start
                 WarcOptions.from_settings(self.settings)  # LINKSPIDER_WARC_MAX_BYTES
                 ExportOptions.from_settings(self.settings)  # export settings: now, not at the end
+                for options in (
+                    SsrfOptions,
+                    BudgetOptions,
+                    TrapOptions,
+                    RobotsOptions,
+                    RenderOptions,
+                ):
+                    options.from_settings(self.settings)  # what the components read at start
+                ProgressOptions.from_settings(self.settings, isatty=False)
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
             folder = self._output_folder(opts.spargs)
