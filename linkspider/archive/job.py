@@ -4,8 +4,9 @@ Partitions are the inputs (cc-pyspark's layout: a file is read sequentially, rec
 ``mapPartitions``): about 64 MB of WARC data a task (:func:`plan_tasks`: big local files
 in parts, small files grouped, at least one task per core), record ranges (Common Crawl
 index rows) 200 to a task. Each task runs
-:func:`linkspider.archive.process.process_inputs`, which yields ``(table, row)`` pairs;
-the pairs are persisted once and written as one Parquet table per kind under
+:func:`linkspider.archive.process.process_inputs`, which yields ``(table, row)`` pairs,
+and sends them to the JVM as Arrow batches (``mapInArrow``, :func:`arrow_batches`); the
+rows are persisted once and written as one Parquet table per kind under
 ``rows_path`` (``backlinks/``, ``pages/``, ``errors/``, ``records/``, ``redirects/``,
 ``inputs/``), a local folder or any path Spark writes (``s3a://``, ``gs://``,
 ``hdfs://``). Counts come from these tables, not from accumulators, so a retried task
@@ -15,9 +16,10 @@ never counts twice.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+import pickle
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
-from itertools import chain
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from linkspider.archive.inputs import WarcInput, local_path, split_file
@@ -25,9 +27,12 @@ from linkspider.archive.process import TABLES, ExtractOptions, Row, process_inpu
 from linkspider.core.items import BacklinkItem, ErrorItem, PageItem
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import SparkSession
     from pyspark.sql.types import StructType
 
+#: Rows of one table in one Arrow batch sent from a task to the JVM.
+BATCH_ROWS = 5_000
 #: Record ranges read by one task (whole files: one each).
 RANGES_PER_TASK = 200
 #: Local gzip WARC files bigger than this are read in parts of this size, in parallel.
@@ -65,15 +70,16 @@ def run_job(
     inputs = [part for item in inputs for part in split_file(item, part_bytes)]
     context = spark.sparkContext
     bins = plan_tasks(inputs, context.defaultParallelism, part_bytes or PART_BYTES, tasks)
-    names = list(TABLES)
-    rows = context.parallelize(bins, numSlices=len(bins)).mapPartitions(
-        lambda found: (
-            _in_union(pair, names) for pair in process_inputs(chain.from_iterable(found), options)
-        )
+    # One task per bin: the bins go out pickled, one row each, one partition each
+    work = context.parallelize(
+        [(number, bytearray(pickle.dumps(bin_))) for number, bin_ in enumerate(bins)],
+        numSlices=len(bins),
     )
-    # One pass in Python: each row goes to the JVM once, in the struct column of its
-    # table; the tables are then split off and written by Spark (no per-row check in Python)
-    union = spark.createDataFrame(rows, union_schema(), verifySchema=False)
+    tasks_frame = spark.createDataFrame(work, _tasks_schema())
+    # Rows leave Python as Arrow batches, each in the struct column of its table (the
+    # JVM copies columns instead of unpickling every row); the tables are then split off
+    # and written by Spark.
+    union = tasks_frame.mapInArrow(partial(arrow_batches, options=options), union_schema())
     union = union.persist(StorageLevel.MEMORY_AND_DISK)
     paths = {}
     try:
@@ -87,12 +93,91 @@ def run_job(
     return paths
 
 
-def _in_union(pair: tuple[str, Row], names: list[str]) -> tuple[object, ...]:
-    """``(table, None, ..., row, ..., None)``: a row of :func:`union_schema`."""
-    table, row = pair
-    values: list[object] = [None] * len(names)
-    values[names.index(table)] = row
-    return (table, *values)
+def arrow_batches(
+    batches: Iterable[pa.RecordBatch], options: ExtractOptions, batch_rows: int = BATCH_ROWS
+) -> Iterator[pa.RecordBatch]:
+    """A task: its bins of inputs (pickled, column ``inputs``) -> batches of
+    :func:`union_schema`, at most ``batch_rows`` rows of one table each."""
+    structs = {table: arrow_struct(table) for table in TABLES}
+    pending: dict[str, list[Row]] = {table: [] for table in TABLES}
+    for batch in batches:
+        for payload in batch.column("inputs").to_pylist():
+            for table, row in process_inputs(pickle.loads(payload), options):
+                rows = pending[table]
+                rows.append(row)
+                if len(rows) >= batch_rows:
+                    yield union_batch(table, rows, structs)
+                    pending[table] = []
+    for table, rows in pending.items():
+        if rows:
+            yield union_batch(table, rows, structs)
+
+
+def union_batch(
+    table: str, rows: Sequence[Row], structs: Mapping[str, pa.StructType]
+) -> pa.RecordBatch:
+    """``rows`` of ``table`` as a batch of :func:`union_schema`: the table's name, its
+    struct column, nulls in the other tables' columns."""
+    import pyarrow as pa
+
+    own = structs[table]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(own.num_fields)]
+    arrays = [_arrow_column(values, own.field(i).type) for i, values in enumerate(columns)]
+    count = len(rows)
+    struct = pa.StructArray.from_arrays(arrays, fields=list(own))
+    others = [struct if name == table else pa.nulls(count, structs[name]) for name in TABLES]
+    return pa.RecordBatch.from_arrays(
+        [pa.array([table] * count, pa.string()), *others], names=["table", *TABLES]
+    )
+
+
+def _arrow_column(values: Sequence[object], kind: pa.DataType) -> pa.Array:
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, type=kind)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a value of another type: cast it
+        return pa.array([_cast(value, kind) for value in values], type=kind)
+
+
+def _cast(value: object, kind: pa.DataType) -> object:
+    import pyarrow as pa
+
+    if value is None:
+        return None
+    if pa.types.is_boolean(kind):
+        return bool(value)
+    if pa.types.is_integer(kind):
+        return int(value) if isinstance(value, int | float | str) else int(str(value))
+    return str(value)
+
+
+def arrow_struct(table: str) -> pa.StructType:
+    """:func:`table_schema` in Arrow types (the ones Spark reads for them)."""
+    import pyarrow as pa
+    from pyspark.sql.types import BooleanType, LongType
+
+    return pa.struct(
+        [
+            (
+                field.name,
+                pa.int64()
+                if isinstance(field.dataType, LongType)
+                else pa.bool_()
+                if isinstance(field.dataType, BooleanType)
+                else pa.string(),
+            )
+            for field in table_schema(table).fields
+        ]
+    )
+
+
+def _tasks_schema() -> StructType:
+    from pyspark.sql.types import BinaryType, LongType, StructField, StructType
+
+    return StructType(
+        [StructField("task", LongType(), False), StructField("inputs", BinaryType(), False)]
+    )
 
 
 def union_schema() -> StructType:
