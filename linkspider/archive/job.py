@@ -157,18 +157,9 @@ def arrow_struct(table: str) -> pa.StructType:
     import pyarrow as pa
     from pyspark.sql.types import BooleanType, LongType
 
+    arrow = {LongType: pa.int64(), BooleanType: pa.bool_()}
     return pa.struct(
-        [
-            (
-                field.name,
-                pa.int64()
-                if isinstance(field.dataType, LongType)
-                else pa.bool_()
-                if isinstance(field.dataType, BooleanType)
-                else pa.string(),
-            )
-            for field in table_schema(table).fields
-        ]
+        [(f.name, arrow.get(type(f.dataType), pa.string())) for f in table_schema(table).fields]
     )
 
 
