@@ -157,7 +157,7 @@ def arrow_struct(table: str) -> pa.StructType:
     import pyarrow as pa
     from pyspark.sql.types import BooleanType, LongType
 
-    arrow = {LongType: pa.int64(), BooleanType: pa.bool_()}
+    arrow: dict[type, pa.DataType] = {LongType: pa.int64(), BooleanType: pa.bool_()}
     return pa.struct(
         [(f.name, arrow.get(type(f.dataType), pa.string())) for f in table_schema(table).fields]
     )
