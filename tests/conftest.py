@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pytest
 
 from linkspider.cli import DEMO_SETTINGS, SAMPLE_DIR, crawl_command, crawl_env
 from linkspider.testweb import TestWeb
+from tests.support.paths import ROOT
 
 SAMPLE_TARGETS = str(SAMPLE_DIR / "targets.toml")
 SAMPLE_SEEDS = str(SAMPLE_DIR / "seeds.txt")
@@ -53,12 +55,15 @@ def run_crawl(
     output_dir: Path | None = None,
     timeout: float = 120,
 ) -> CrawlRun:
-    """Run ``scrapy crawl backlinks`` in a subprocess against the local web."""
+    """Run ``scrapy crawl backlinks`` in a subprocess against the local web (this checkout
+    importable in it, so that a test can add a component from ``tests.support``)."""
     output = output_dir or workdir / "out"
     all_settings = {**DEMO_SETTINGS, **web.scrapy_settings(), **(settings or {})}
     command = crawl_command(targets, seeds, all_settings, ["-a", f"output_dir={output}", *extra])
+    env = crawl_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     process = subprocess.run(
-        command, cwd=workdir, env=crawl_env(), capture_output=True, text=True, timeout=timeout
+        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
     )
     return CrawlRun(process, output)
 

@@ -33,7 +33,7 @@ from linkspider.archive.records import PROBLEM_KINDS, redirect_reason
 from linkspider.archive.redirects import Hop, RedirectIndex
 from linkspider.core.items import redirected_page
 from linkspider.core.jsonl import JsonlWriter, write_jsonl
-from linkspider.engines.spreadsheet import safe_cell
+from linkspider.engines.cells import safe_cell
 from linkspider.extensions.run_report import write_run_json
 from linkspider.extract.indexability import format_redirects
 from linkspider.output import FINISHED, utc_now

@@ -26,17 +26,15 @@ from typing import Any
 from linkspider.config.seeds import Seed, SeedList, parse_seed
 from linkspider.config.sources import ConfigError
 from linkspider.config.targets import TargetSet
-from linkspider.discover import (
+from linkspider.discover.errors import DiscoverError, ReleaseError
+from linkspider.discover.fetch import (
     DEFAULT_DATA_URL,
     DEFAULT_GRAPHINFO_URL,
-    DiscoverError,
-    Release,
-    ReleaseError,
     Remote,
     default_cache_dir,
-    find_candidates,
     open_release,
 )
+from linkspider.discover.layout import Release
 from linkspider.discover.writer import CANDIDATES_CSV, COLUMNS, candidate_row
 
 logger = logging.getLogger(__name__)
@@ -188,6 +186,9 @@ def discover_seeds(spec: str, targets: TargetSet, top: int | None, level: str) -
     names = tuple(t.domain for t in targets.targets)
     key = (spec, names, level)
     if key not in _MEMO:
+        # Imported here: the edge scan needs numpy, which a crawl without -a discover skips.
+        from linkspider.discover.candidates import find_candidates
+
         try:
             release = open_graph(spec, level)
             result = find_candidates(release, list(names), level)

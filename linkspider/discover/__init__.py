@@ -13,51 +13,101 @@ harmonic-centrality and PageRank ranks. Public API:
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from linkspider.discover.candidates import (
-    Candidate,
-    DiscoverResult,
-    DiscoverStats,
-    find_candidates,
-    lookup_ranks,
-)
-from linkspider.discover.edges import EdgeScan, scan_edges
-from linkspider.discover.errors import (
-    CorruptFileError,
-    DiscoverError,
-    DownloadError,
-    ReleaseError,
-)
-from linkspider.discover.fetch import (
-    DEFAULT_DATA_URL,
-    DEFAULT_GRAPHINFO_URL,
-    Remote,
-    fetch_release,
-    list_releases,
-)
-from linkspider.discover.index import default_cache_dir
-from linkspider.discover.layout import LevelFiles, Release, open_release_dir
-from linkspider.discover.names import LEVELS, display_name, graph_name, reverse_name
-from linkspider.discover.ranks import Rank
-from linkspider.discover.writer import summary_of, write_outputs
+if TYPE_CHECKING:
+    from linkspider.discover.candidates import (
+        Candidate,
+        DiscoverResult,
+        DiscoverStats,
+        find_candidates,
+        lookup_ranks,
+    )
+    from linkspider.discover.edges import (
+        EdgeScan,
+        scan_edges,
+    )
+    from linkspider.discover.errors import (
+        CorruptFileError,
+        DiscoverError,
+        DownloadError,
+        ReleaseError,
+    )
+    from linkspider.discover.fetch import (
+        DEFAULT_DATA_URL,
+        DEFAULT_GRAPHINFO_URL,
+        Remote,
+        default_cache_dir,
+        fetch_release,
+        list_releases,
+        open_release,
+    )
+    from linkspider.discover.layout import (
+        LevelFiles,
+        Release,
+        open_release_dir,
+    )
+    from linkspider.discover.names import (
+        LEVELS,
+        display_name,
+        graph_name,
+        reverse_name,
+    )
+    from linkspider.discover.ranks import (
+        Rank,
+    )
+    from linkspider.discover.writer import (
+        summary_of,
+        write_outputs,
+    )
+
+#: Each public name and the module that defines it. The modules are imported on first use
+#: (PEP 562): the edge scan and the index need numpy, which ``scrapy crawl`` should not load
+#: for a crawl without ``-a discover``; ``from linkspider.discover import X`` works as usual.
+_WHERE: dict[str, str] = {
+    "Candidate": "candidates",
+    "DiscoverResult": "candidates",
+    "DiscoverStats": "candidates",
+    "find_candidates": "candidates",
+    "lookup_ranks": "candidates",
+    "EdgeScan": "edges",
+    "scan_edges": "edges",
+    "CorruptFileError": "errors",
+    "DiscoverError": "errors",
+    "DownloadError": "errors",
+    "ReleaseError": "errors",
+    "DEFAULT_DATA_URL": "fetch",
+    "DEFAULT_GRAPHINFO_URL": "fetch",
+    "Remote": "fetch",
+    "default_cache_dir": "fetch",
+    "fetch_release": "fetch",
+    "list_releases": "fetch",
+    "open_release": "fetch",
+    "LevelFiles": "layout",
+    "Release": "layout",
+    "open_release_dir": "layout",
+    "LEVELS": "names",
+    "display_name": "names",
+    "graph_name": "names",
+    "reverse_name": "names",
+    "Rank": "ranks",
+    "summary_of": "writer",
+    "write_outputs": "writer",
+}
 
 
-def open_release(
-    graph: Path | str | None = None,
-    release: str | None = None,
-    level: str = "domain",
-    remote: Remote | None = None,
-) -> Release:
-    """A local release folder (``graph``), else ``release`` (None: the newest) from the cache,
-    downloaded first if it is not complete there."""
-    if graph is not None:
-        found = open_release_dir(Path(graph))
-        if release is not None and release != found.name:
-            raise ReleaseError(f"--graph {graph} holds release {found.name}, not {release}")
-        found.files(level)
-        return found
-    return fetch_release(release, level, remote or Remote(default_cache_dir()))
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
 
 
 __all__ = [
@@ -84,6 +134,7 @@ __all__ = [
     "list_releases",
     "lookup_ranks",
     "open_release",
+    "open_release_dir",
     "reverse_name",
     "scan_edges",
     "summary_of",

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from linkspider.core.domains import host_matches, registrable_domain
 from linkspider.discover.edges import scan_edges
+from linkspider.discover.fetch import default_cache_dir
 from linkspider.discover.gzlines import ReadProgress
-from linkspider.discover.index import GraphIndex, default_cache_dir
+from linkspider.discover.index import GraphIndex
 from linkspider.discover.layout import Release
 from linkspider.discover.names import display_name, graph_name, reverse_name
 from linkspider.discover.ranks import Rank, read_ranks

@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import http.client
 import json
+import os
 import re
 import time
 import urllib.error
@@ -29,6 +30,7 @@ from linkspider.discover.layout import (
     RELEASE_NAME,
     Release,
     index_files,
+    open_release_dir,
     read_paths_list,
     release_prefix,
 )
@@ -55,6 +57,32 @@ class Remote:
 
     def url(self, relative: str) -> str:
         return self.data_url.rstrip("/") + "/" + relative
+
+
+def default_cache_dir() -> Path:
+    """``$LINKSPIDER_CACHE_DIR/cc-webgraph``, else ``~/.cache/linkspider/cc-webgraph``."""
+    base = os.environ.get("LINKSPIDER_CACHE_DIR")
+    if base:
+        return Path(base).expanduser() / "cc-webgraph"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "linkspider" / "cc-webgraph"
+
+
+def open_release(
+    graph: Path | str | None = None,
+    release: str | None = None,
+    level: str = "domain",
+    remote: Remote | None = None,
+) -> Release:
+    """A local release folder (``graph``), else ``release`` (None: the newest) from the cache,
+    downloaded first if it is not complete there."""
+    if graph is not None:
+        found = open_release_dir(Path(graph))
+        if release is not None and release != found.name:
+            raise ReleaseError(f"--graph {graph} holds release {found.name}, not {release}")
+        found.files(level)
+        return found
+    return fetch_release(release, level, remote or Remote(default_cache_dir()))
 
 
 class NotFound(DownloadError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -35,15 +34,6 @@ CREATE TABLE IF NOT EXISTS rank (
 );
 """
 _VERSION = "1"
-
-
-def default_cache_dir() -> Path:
-    """``$LINKSPIDER_CACHE_DIR/cc-webgraph``, else ``~/.cache/linkspider/cc-webgraph``."""
-    base = os.environ.get("LINKSPIDER_CACHE_DIR")
-    if base:
-        return Path(base).expanduser() / "cc-webgraph"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "linkspider" / "cc-webgraph"
 
 
 def fingerprint(files: LevelFiles) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from linkspider.discover.candidates import Candidate, DiscoverResult
+if TYPE_CHECKING:  # annotations only: candidates.py needs numpy
+    from linkspider.discover.candidates import Candidate, DiscoverResult
 
 CANDIDATES_CSV = "referring_candidates.csv"
 SEEDS_TXT = "seeds.txt"

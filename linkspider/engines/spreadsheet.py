@@ -15,28 +15,15 @@ import io
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkspider.engines.cells import FORMULA_STARTS, QUOTE, safe_cell
 from linkspider.engines.headers import SPREADSHEET_FILES, SpreadsheetOptions, column_names, headers
 
-#: First characters that make a spreadsheet read a cell as a formula (OWASP list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FIRST_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.binary())
-QUOTE = "'"
-
-
-def safe_text(value: str) -> str:
-    """``value``, prefixed with ``'`` when a spreadsheet would read it as a formula."""
-    return QUOTE + value if value.startswith(FORMULA_STARTS) else value
-
-
-def safe_cell(value: Any) -> Any:
-    """:func:`safe_text` for text; any other value as it is."""
-    return safe_text(value) if isinstance(value, str) else value
 
 
 def safe_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -75,13 +62,6 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype):
             out[name] = out[name].map(safe_cell)
     return out
-
-
-def raw_text(value: str) -> str:
-    """The text :func:`safe_text` was given: its ``'`` in front of a formula start removed."""
-    if value.startswith(QUOTE) and value[1:2] and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 def raw_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -140,11 +120,3 @@ def finish_csv(path: Path, name: str, options: SpreadsheetOptions) -> bool:
             shutil.copyfileobj(source, target, 1 << 20)
     tmp.replace(path)
     return True
-
-
-def csv_cell(value: Any) -> Any:
-    """A value as the CSV exports write it: booleans ``true``/``false``, None empty, text
-    that would run as a formula in a spreadsheet quoted (:func:`safe_cell`)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else safe_cell(value)

@@ -35,7 +35,6 @@ from linkspider.core.signals import (
     page_blocked,
     write_failed,
 )
-from linkspider.engines.tables import arrow_schema, export_jsonl
 from linkspider.output import WRITE_FAILED
 
 logger = logging.getLogger(__name__)
@@ -95,6 +94,10 @@ class BlockedPagesExtension:
 
 def write_blocked_csv(output_dir: Path) -> int:
     """Build ``blocked_pages.csv`` from ``blocked_pages.jsonl``; return its row count."""
+    # Imported here: the table engines (pyarrow, DuckDB, pandas: ~110 MB) are for the
+    # exports at the end, not for the crawl (benchmarks/results/scrapy_machinery.md).
+    from linkspider.engines.tables import arrow_schema, export_jsonl
+
     result = export_jsonl(
         output_dir / JSONL_NAME, arrow_schema(BlockedPage), output_dir / CSV_NAME, key=("url",)
     )

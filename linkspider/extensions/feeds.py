@@ -18,7 +18,7 @@ from typing import Any
 from scrapy.exporters import CsvItemExporter
 from scrapy.extensions.feedexport import FeedExporter, ItemFilter
 
-from linkspider.engines.spreadsheet import safe_cell
+from linkspider.engines.cells import safe_cell
 
 #: What a feed holds when it does not say (the rows of ``backlinks.csv``).
 DEFAULT_ITEM_CLASSES = ["linkspider.core.items.BacklinkItem"]

@@ -35,7 +35,7 @@ import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -58,11 +58,13 @@ from linkspider.output import (
     utc_now,
 )
 from linkspider.pipelines.jsonl_stream import WRITE_FAILED_STAT
-from linkspider.reports.authority_source import read_authority_info
-from linkspider.reports.candidates import read_summary
-from linkspider.reports.exports import ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions
-from linkspider.reports.report_data import column_sum
+
+if TYPE_CHECKING:
+    from linkspider.reports.exports import ExportSummary
+
+# The exports' modules (pyarrow, DuckDB, pandas, Jinja2: ~110 MB) are imported where the
+# exports are built, at the end of the crawl, not while it runs (scrapy_machinery.md).
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +144,8 @@ class RunReportExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         info = self._base(spider)
         info.update(self._timing(reason))
+        from linkspider.reports.exports import ExportSummary, build_exports
+
         summary = ExportSummary()
         write_error = self.stats.get_value(WRITE_FAILED_STAT)  # set by the stream pipeline
         if write_error or reason == WRITE_FAILED:
@@ -331,6 +335,8 @@ def earlier_sessions(folder: Path) -> dict[str, Any]:
 
 def folder_counts(folder: Path, summary: ExportSummary) -> dict[str, Any]:
     """``run.json``'s counts, from the exports: every session's rows, each row once."""
+    from linkspider.reports.report_data import column_sum
+
     return {
         "pages_crawled": summary.pages,
         "links_found": column_sum(folder / "pages.csv", "links"),
@@ -373,6 +379,9 @@ def _discover_info(discovered: Discovered | None) -> dict[str, Any]:
 
 def _discover_counts(folder: Path) -> dict[str, Any]:
     """``candidates_status`` (with ``-a discover``) and ``authority`` (with a release)."""
+    from linkspider.reports.authority_source import read_authority_info
+    from linkspider.reports.candidates import read_summary
+
     found: dict[str, Any] = {}
     statuses = read_summary(folder)
     if statuses is not None:

@@ -151,7 +151,7 @@ def _settings_dir() -> Path | None:
 
 
 def write_csv(runs: Sequence[Any], handle: IO[str]) -> None:
-    from linkspider.engines.spreadsheet import csv_cell
+    from linkspider.engines.cells import csv_cell
     from linkspider.monitor.trends import csv_columns, trend_row
 
     columns = csv_columns()

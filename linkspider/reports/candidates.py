@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from linkspider.config.discover_seeds import seed_urls
 from linkspider.discover.names import graph_name
 from linkspider.discover.writer import CANDIDATES_CSV
-from linkspider.engines.spreadsheet import safe_cell
+from linkspider.engines.cells import safe_cell
 from linkspider.reports.authority import AUTHORITY_COLUMNS
 from linkspider.reports.report_data import csv_batches, csv_columns, read_run_info
 

@@ -1,5 +1,8 @@
 """What ``build_exports`` needs besides the run folder, read once from settings.
 
+Light on purpose: the crawl reads these options when it starts, and the table libraries
+(pyarrow, DuckDB, pandas) are only imported when the exports are built.
+
 Every caller (the crawl's run report, ``linkspider export``, ``linkspider merge``) builds one
 :class:`ExportOptions` and passes it on, so a new export knob is added here, once.
 """
@@ -11,10 +14,28 @@ from pathlib import Path
 from typing import Any
 
 from linkspider.engines.headers import SpreadsheetOptions
-from linkspider.reports.authority_source import check_release_setting
 from linkspider.reports.disavow import DisavowRules
 from linkspider.reports.risk import ReportRules
-from linkspider.reports.sitewide import SitewideRule
+
+
+@dataclass(frozen=True)
+class SitewideRule:
+    """``LINKSPIDER_SITEWIDE_MIN_PAGES`` / ``LINKSPIDER_SITEWIDE_MIN_SHARE``
+    (:mod:`linkspider.reports.sitewide`); bad values stop at once with a message naming the
+    setting."""
+
+    min_pages: int = 3
+    min_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.min_pages < 1:
+            raise ValueError(
+                f"LINKSPIDER_SITEWIDE_MIN_PAGES must be at least 1, got {self.min_pages!r}"
+            )
+        if not 0 < self.min_share <= 1:
+            raise ValueError(
+                f"LINKSPIDER_SITEWIDE_MIN_SHARE must be in (0, 1], got {self.min_share!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -82,5 +103,9 @@ def _history_dir(settings: Any) -> Path | None:
 def _release(value: Any) -> str:
     text = str(value or "").strip()
     if text:
+        # Imported here: authority_source needs pyarrow, which a crawl loads only for its
+        # exports (these options are read when the crawl starts).
+        from linkspider.reports.authority_source import check_release_setting
+
         check_release_setting(text)  # a folder that holds no release stops at once
     return text

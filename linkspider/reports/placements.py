@@ -17,7 +17,7 @@ from typing import Any
 
 from linkspider.config.placements import ExpectedLink
 from linkspider.core.jsonl import read_jsonl, write_jsonl
-from linkspider.engines.spreadsheet import csv_cell
+from linkspider.engines.cells import csv_cell
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows
 
 EXPECTED_NAME = "placements_expected.jsonl"

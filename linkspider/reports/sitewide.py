@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,31 +25,13 @@ from linkspider.engines._duckdb import connect
 from linkspider.engines.spreadsheet import safe_table
 from linkspider.engines.tables import ROW_GROUP_ROWS
 from linkspider.reports._encoded import encode
+from linkspider.reports.options import SitewideRule
 
 GROUP_KEYS = ["source_host", "target_url", "anchor_text", "placement"]
 
 
 #: Shares are compared with this slack: 0.3 x 10 pages is 3.0000000000000004 in floats.
 _SHARE_SLACK = 1e-9
-
-
-@dataclass(frozen=True)
-class SitewideRule:
-    """``LINKSPIDER_SITEWIDE_MIN_PAGES`` / ``LINKSPIDER_SITEWIDE_MIN_SHARE``; bad values
-    stop at once with a message naming the setting."""
-
-    min_pages: int = 3
-    min_share: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.min_pages < 1:
-            raise ValueError(
-                f"LINKSPIDER_SITEWIDE_MIN_PAGES must be at least 1, got {self.min_pages!r}"
-            )
-        if not 0 < self.min_share <= 1:
-            raise ValueError(
-                f"LINKSPIDER_SITEWIDE_MIN_SHARE must be in (0, 1], got {self.min_share!r}"
-            )
 
 
 def host_page_counts(pages_csv: Path, work_dir: Path | None = None) -> Counter[str]:

@@ -26,7 +26,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from linkspider.core.jsonl import read_jsonl
-from linkspider.engines.spreadsheet import csv_cell, safe_table
+from linkspider.engines.cells import csv_cell
+from linkspider.engines.spreadsheet import safe_table
 from linkspider.output import TARGET_STATUS_JSONL
 
 BROKEN_NAME = "broken_backlinks.csv"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
+from linkspider.engines.cells import raw_text, safe_text
 from linkspider.engines.headers import (
     SPREADSHEET_FILES,
     SpreadsheetOptions,
@@ -24,7 +25,7 @@ from linkspider.engines.headers import (
     header_style,
     headers,
 )
-from linkspider.engines.spreadsheet import BOM, finish_spreadsheet_csvs, raw_text, safe_text
+from linkspider.engines.spreadsheet import BOM, finish_spreadsheet_csvs
 from linkspider.reports.options import ExportOptions
 from linkspider.reports.report_data import csv_batches, csv_columns
 from tests.support.report_folder import link, make_folder, page

@@ -243,7 +243,8 @@ def test_sitewide_flags_match_the_in_memory_build(
 ) -> None:
     from collections import Counter
 
-    from linkspider.reports.sitewide import SitewideRule, row_flags
+    from linkspider.reports.options import SitewideRule
+    from linkspider.reports.sitewide import row_flags
 
     rnd = random.Random(min_pages)
     rows = [_row(rnd, n) for n in range(900)]

@@ -11,8 +11,7 @@ import pytest
 
 from linkspider.core.items import BacklinkItem, PageItem
 from linkspider.reports.exports import build_exports
-from linkspider.reports.options import ExportOptions
-from linkspider.reports.sitewide import SitewideRule
+from linkspider.reports.options import ExportOptions, SitewideRule
 
 
 def page(host: str, n: int) -> PageItem:
