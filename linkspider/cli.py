@@ -166,7 +166,14 @@ def export(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     for limit in summary.xlsx_notes:  # Excel's limits: rows split, URLs past 65,530 as text
         print(f"note: backlinks.xlsx: {limit}", file=sys.stderr)
-    return exit_code(str(info.get("status", ""))) if info else 0
+    if not info:
+        return 0
+    return EXIT_INCOMPLETE if _archive_partial(info) else exit_code(str(info.get("status", "")))
+
+
+def _archive_partial(info: dict[str, Any]) -> bool:
+    """A ``linkspider archive`` run whose inputs had problems: rows may be missing."""
+    return info.get("spider") == "archive" and info.get("status") == "partial"
 
 
 #: What ``run.json`` says was recovered from a killed crawl.
@@ -203,6 +210,11 @@ def run_before_export(folder: Path) -> tuple[dict[str, Any], str]:
         return info, f"the crawl (pid {info.get('pid')}) is still running: a snapshot"
     if status == FAILED:
         return info, "the crawl stopped when a write failed: the rows after it are missing"
+    if _archive_partial(info):
+        return info, (
+            f"partial: {info.get('problems', 'some')} problem(s) in the archive's inputs, rows "
+            "may be missing; see archive.json and archive_records.csv"
+        )
     return info, ""
 
 

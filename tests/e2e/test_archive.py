@@ -197,6 +197,10 @@ def test_a_damaged_warc_gives_a_partial_run_with_every_readable_row(
     assert json.loads((out / "run.json").read_text("utf-8"))["status"] == "partial"
     listed = {r["kind"] for r in csv_rows(out / "archive_records.csv")}
     assert {"garbage", "truncated"} <= listed
+    # rebuilding its exports does not make it look complete
+    assert main(["export", str(out)]) == 3
+    assert "partial: 2 problem(s)" in capsys.readouterr().err
+    assert json.loads((out / "run.json").read_text("utf-8"))["status"] == "partial"
     # every record but the cut last one is read: the rows of the pages before and after
     # the garbage are all there
     whole = tmp_path / "whole"
