@@ -104,7 +104,15 @@ class BacklinksSpider(Spider):
                 dont_filter=bool(expect),  # two listed URLs may redirect to one page
             )
 
-    def parse(self, response: Response) -> Iterator[Any]:
+    def parse(self, response: Response) -> list[Any]:
+        """The page's rows, its page record, its placement checks and its new requests, all
+        made before anything is handed to Scrapy. A generator would keep the page's parse
+        tree (a few MB of C memory) alive until Scrapy had taken its last output, for every
+        response whose output is still being processed: about 150 MB at 64 concurrent
+        requests (benchmarks/results/memory.md)."""
+        return list(self._outputs(response))
+
+    def _outputs(self, response: Response) -> Iterator[Any]:
         fetched = _fetched(response, utc_now())
         result = extract_fetched(
             fetched, self.config.targets, self.placement_rules, self.parse_max_bytes,
