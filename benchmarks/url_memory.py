@@ -15,8 +15,9 @@ its table is between two doublings, hence two counts):
 * Scrapy's duplicate filter (``RFPDupeFilter``: a set of 20-byte SHA-1 fingerprints), once
   the requests themselves are gone, and its ``JOBDIR`` file ``requests.seen``;
 * a request waiting in the frontier as the spider makes it (callback, errback, meta
-  ``linkspider_site`` and ``depth``, a ``Referer`` header): in a memory queue (the
-  default), or pickled to a disk queue (``-s JOBDIR=DIR``: memory per request ~0).
+  ``linkspider_site`` and ``depth``, a ``Referer`` header): as an object in Scrapy's
+  ``FifoMemoryQueue``, pickled in linkspider's ``CompactFifoMemoryQueue`` (the default), or
+  pickled to a disk queue (``-s JOBDIR=DIR``: memory per request ~0).
 
 The Markdown report is printed and written to ``benchmarks/results/url_memory.md``.
 """
@@ -40,6 +41,7 @@ from scrapy.squeues import PickleFifoDiskQueue
 from scrapy.utils.test import get_crawler
 
 from linkspider.extract.follow import RequestedUrls
+from linkspider.queues.compact import CompactFifoMemoryQueue
 
 RESULTS = Path(__file__).parent / "results" / "url_memory.md"
 
@@ -106,7 +108,18 @@ def measure(count: int) -> list[tuple[str, str, float]]:
     rows.append(("duplicate filter (`RFPDupeFilter`)", "memory", size / count))
 
     _, size = traced(lambda: [request(spider, url) for url in links])
-    rows.append(("waiting request, memory queue (default)", "memory", size / count))
+    rows.append(("waiting request, Scrapy's `FifoMemoryQueue`", "memory", size / count))
+
+    def compact_queue() -> CompactFifoMemoryQueue:
+        queue = CompactFifoMemoryQueue(spider)
+        for url in links:
+            queue.push(request(spider, url))
+        return queue
+
+    _, size = traced(compact_queue)
+    rows.append(
+        ("waiting request, linkspider's `CompactFifoMemoryQueue` (default)", "memory", size / count)
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         seen_file = RFPDupeFilter(folder)

@@ -64,7 +64,8 @@ SCRAPY_SETTINGS: Final[dict[str, Any]] = {
     # Breadth-first: when a page budget stops a site, the pages seen are the shallow ones.
     "DEPTH_PRIORITY": 1,
     "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
-    "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+    # FIFO too, each waiting request pickled: ~0.5 KB instead of ~2.5 KB (queues/compact.py).
+    "SCHEDULER_MEMORY_QUEUE": "linkspider.queues.compact.CompactFifoMemoryQueue",
     # Safety: only http(s), no private addresses (SSRF guard), no remote consoles.
     "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
     "URLLENGTH_LIMIT": 0,  # long URLs are refused (and listed) by TrapGuardMiddleware instead

@@ -36,11 +36,13 @@ COMMON_SETTINGS = {
     "DEPTH_LIMIT": "0",
     "DEPTH_PRIORITY": "1",
     "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
-    "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
     "LOG_LEVEL": "INFO",
     "LOGSTATS_INTERVAL": "5",
     "TWISTED_DNS_RESOLVER": "linkspider.testweb.resolver.TestWebResolver",
 }
+#: The reference spiders' breadth-first queue (Scrapy's own FIFO); linkspider keeps its
+#: project's FIFO, which holds waiting requests pickled (linkspider/queues/compact.py).
+REFERENCE_SETTINGS = {"SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue"}
 LINKSPIDER_SETTINGS = {
     "LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",
     "LINKSPIDER_ROBOTS_RETRIES": "0",
@@ -61,10 +63,14 @@ class Context:
     extra: dict[str, str] = field(default_factory=dict)
 
     def settings(self) -> dict[str, str]:
-        return {**COMMON_SETTINGS, "LINKSPIDER_TESTWEB": str(self.resolver_state)}
+        """The reference spiders' settings."""
+        return {**self._common(), **REFERENCE_SETTINGS}
 
     def linkspider_settings(self) -> dict[str, str]:
-        return {**self.settings(), **LINKSPIDER_SETTINGS, **self.extra}
+        return {**self._common(), **LINKSPIDER_SETTINGS, **self.extra}
+
+    def _common(self) -> dict[str, str]:
+        return {**COMMON_SETTINGS, "LINKSPIDER_TESTWEB": str(self.resolver_state)}
 
 
 @dataclass

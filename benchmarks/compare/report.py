@@ -60,7 +60,10 @@ def render(c: Comparison) -> str:
         "**Settings, identical for every contender:** "
         + ", ".join(f"`{k}={v}`" for k, v in c.settings.items() if k != "TWISTED_DNS_RESOLVER")
         + "; every host name resolves to nginx through linkspider's `TestWebResolver` "
-        "(`TWISTED_DNS_RESOLVER`). linkspider adds only what the local web needs: "
+        "(`TWISTED_DNS_RESOLVER`). Every contender crawls breadth first: the reference spiders "
+        "with Scrapy's `FifoMemoryQueue`, linkspider with its project's FIFO that keeps waiting "
+        "requests pickled (`linkspider/queues/compact.py`). linkspider adds only what the local "
+        "web needs: "
         "`LINKSPIDER_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8` (SSRF guard), "
         "`LINKSPIDER_ROBOTS_RETRIES=0`, `-a depth=50 -a max_pages_per_site=1000000` (no limit "
         "reached). Reference spiders and advertools run in a folder without `scrapy.cfg` "

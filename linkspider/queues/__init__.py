@@ -1,0 +1,1 @@
+"""Scheduler queues (Scrapy components): where waiting requests are kept."""
