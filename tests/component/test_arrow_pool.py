@@ -1,0 +1,26 @@
+"""Arrow allocates with the system allocator in linkspider's processes (jemalloc kept ~55 MB
+more resident while the crawl built its exports: benchmarks/results/memory.md), and a
+user's ``ARROW_DEFAULT_MEMORY_POOL`` still wins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROBE = (
+    "import linkspider.reports.exports, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+)
+
+
+@pytest.mark.parametrize(("given", "used"), [(None, "system"), ("jemalloc", "jemalloc")])
+def test_the_arrow_pool(given: str | None, used: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if given:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = given
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == used
