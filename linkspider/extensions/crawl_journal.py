@@ -14,9 +14,10 @@ flushed at once:
 
 A page request is *done* when the run folder says so: ``pages.jsonl`` (its
 ``requested_url``), ``errors.jsonl`` (network errors; HTTP errors count through their page
-row) or ``blocked_pages.jsonl``. The spider writes a page's link rows before its page row,
-so a page row means all its rows are on disk (this relies on the item pipelines before
-``JsonlStreamPipeline`` being synchronous, as they are).
+row) or ``blocked_pages.jsonl``. The spider hands Scrapy a page's link rows and its new
+requests before its page row, so a page row means all its rows are on disk and all its
+links are journaled (this relies on the item pipelines before ``JsonlStreamPipeline``
+being synchronous, as they are, and on Scrapy taking a callback's output in order).
 
 On resume (the journal exists), before the scheduler opens, Scrapy's queue and duplicate
 filter files are removed: everything they knew is in the journal. Then the page budget

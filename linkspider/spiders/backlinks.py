@@ -126,9 +126,10 @@ class BacklinksSpider(Spider):
             return
         if page.truncated:
             self._note_truncated(response)
-        # Rows first: the page row says "all its rows are written" (resumed crawls rely on it).
+        # The page row last: it says "this page is done" to a resumed crawl (JOBDIR), so its
+        # link rows and its new requests (journaled when scheduled) must come before it. A
+        # kill between the page row and its requests lost those links on resume.
         yield from result.rows
-        yield result.record
         yield from self._check_placements(response, page, facts)
         if self.follow_links:
             site = response.meta.get(META_SITE)
@@ -139,6 +140,7 @@ class BacklinksSpider(Spider):
                 yield Request(
                     url, callback=self.parse, errback=self.on_error, meta={META_SITE: site}
                 )
+        yield result.record
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
