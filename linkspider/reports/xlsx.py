@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -133,14 +134,15 @@ class _Formats:
         self.url = workbook.add_format({"font_color": "blue", "underline": 1})
 
 
-class _Source:
+class _Source(ABC):
     """A table as Arrow batches, and the kind of each column."""
 
     columns: list[str]
     kinds: dict[str, str]
 
+    @abstractmethod
     def batches(self) -> Iterator[pa.RecordBatch]:
-        raise NotImplementedError
+        """The table's rows, batch by batch."""
 
 
 class _ParquetSource(_Source):
