@@ -17,14 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linkspider.output import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from linkspider.archive.inputs import WarcInput
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_INCOMPLETE = 3
 #: File names read from a --warc folder (recursively); ``*.open`` files are being written.
 WARC_PATTERNS = ("*.warc", "*.warc.gz")
 
