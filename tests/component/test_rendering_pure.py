@@ -120,6 +120,36 @@ def test_auto_heuristic(name: str) -> None:
     assert signals.render == bool(expected)
 
 
+# On a full page (text, a dozen links, scripts) only a marker in the bytes lets the
+# pre-check parse the page: each marker, in any case and attribute syntax, must get through.
+FULL = f"<nav>{NAV}</nav><article>{ARTICLE}</article><script src='/site.js'></script>"
+
+
+@pytest.mark.parametrize(
+    ("element", "reason"),
+    [
+        ("<div ID = 'root'></div>", "empty-app-root"),
+        ("<div id=app>Loading...</div>", "empty-app-root"),
+        ('<div class="x" data-reactroot=""></div>', "empty-app-root"),
+        ("<div data-v-app></div>", "empty-app-root"),
+        ("<section DATA-APP-ROOT></section>", "empty-app-root"),
+        ("<div ng-app='shop'></div>", "empty-app-root"),
+        ('<main ng-version="17.1"><!-- app --></main>', "empty-app-root"),
+        ("<APP-ROOT></APP-ROOT>", "empty-app-root"),
+        ('<div id="commento"></div>', "empty-widget"),
+        ("<div Id='isso-thread'></div>", "empty-widget"),
+        ("<aside data-lazy-links></aside>", "empty-widget"),
+    ],
+)
+def test_markers_on_a_full_page_are_found(element: str, reason: str) -> None:
+    html = f"<html><body>{FULL}{element}</body></html>"
+    assert client_rendered(html.encode(), "text/html").reasons == (reason,)
+    # The same element with content is no signal.
+    head, _, tail = element.rpartition("</")
+    filled = f"{head}<p>Text of the element, long enough.</p></{tail}"
+    assert not client_rendered(f"<html><body>{FULL}{filled}</body></html>".encode()).render
+
+
 def test_no_page_of_the_static_test_webs_is_rendered() -> None:
     pages = [
         *DEFAULT_SITES_DIR.rglob("*.html"),
