@@ -101,6 +101,8 @@ SCRAPY_SETTINGS: Final[dict[str, Any]] = {
         "linkspider.extensions.warc_recorder.WarcRecorderExtension": 300,  # LINKSPIDER_WARC_DIR
     },
     "LOG_LEVEL": "INFO",
+    # No "Crawled"/"Scraped from" DEBUG records built only to be dropped (logformatter.py).
+    "LOG_FORMATTER": "linkspider.logformatter.QuietLogFormatter",
     "FEED_EXPORT_ENCODING": "utf-8",
     # CSV feeds (-O links.csv) quote formula-like text, as the run folder's CSV files do.
     "FEED_EXPORTERS": {"csv": "linkspider.extensions.feeds.SpreadsheetCsvItemExporter"},
