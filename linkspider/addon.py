@@ -83,6 +83,8 @@ SCRAPY_SETTINGS: Final[dict[str, Any]] = {
     # Before DepthMiddleware (900) in the output chain: target checks are not depth-limited.
     "SPIDER_MIDDLEWARES": {
         "linkspider.middlewares.target_check.TargetCheckMiddleware": 850,
+        # Last to see the spider's output: links robots.txt disallows are never scheduled.
+        "linkspider.middlewares.robots_prefilter.RobotsPrefilterMiddleware": 10,
     },
     "ITEM_PIPELINES": {
         "linkspider.pipelines.jsonl_stream.JsonlStreamPipeline": 800,

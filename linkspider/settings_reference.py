@@ -460,7 +460,8 @@ SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
     "DOWNLOADER_MIDDLEWARES": "rendering (last to see responses), then the SSRF guard, traps, "
     "robots.txt (replacing Scrapy's) and the page budget, so that refused URLs never use the "
     "budget; redirect loops before Scrapy's redirects; bodies cut at the size limit named",
-    "SPIDER_MIDDLEWARES": "target checks (`-a check_targets=true`)",
+    "SPIDER_MIDDLEWARES": "target checks (`-a check_targets=true`); links robots.txt "
+    "disallows dropped before they are scheduled, once their site's robots.txt is known",
     "ITEM_PIPELINES": "rows streamed to the run folder's JSON Lines files",
     "EXTENSIONS": "feeds hold backlink rows; progress, blocked pages, WARC recording "
     "(`LINKSPIDER_WARC_DIR`), placement checks, the crawl journal and the run report; the "

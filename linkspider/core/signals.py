@@ -34,6 +34,12 @@ write_failed = object()
 #: argument ``used`` (a mapping of site to page count). Sent before any page is scheduled.
 budget_used = object()
 
+#: robots.txt of an origin was parsed: arguments ``origin`` (``scheme://host:port``),
+#: ``entry`` (a :class:`linkspider.policy.robots.Entry` with rules) and ``user_agent``
+#: (the product token its rules are read for). Sent by the robots.txt middleware; the
+#: robots prefilter keeps it to drop disallowed links before they are scheduled.
+robots_rules = object()
+
 ROBOTS_DISALLOWED = "robots-disallowed"
 ROBOTS_UNAVAILABLE = "robots-unavailable"
 SSRF_BLOCKED = "ssrf-blocked"

@@ -70,10 +70,11 @@ from linkspider.core.meta import (
 )
 from linkspider.core.setting_values import float_setting, int_setting
 from linkspider.core.signals import (
-    ROBOTS_DISALLOWED,
     ROBOTS_UNAVAILABLE,
     report_blocked,
+    robots_rules,
 )
+from linkspider.middlewares.robots_refusal import report_disallowed
 from linkspider.policy.robots import (
     DEFAULT_MAX_BYTES,
     Entry,
@@ -158,6 +159,7 @@ class RobotsPolicyMiddleware:
         self.crawl_delays: dict[str, float] = {}  # host -> seconds
         self._waiters: dict[str, list[Deferred[None]]] = {}  # origin -> fetch in progress
         self._logged: set[tuple[str, str]] = set()
+        self._disallowed_logged: set[str] = set()
         self._idle_retries: set[str] = set()  # origins due for a retry nobody waited for
 
     @classmethod
@@ -250,6 +252,9 @@ class RobotsPolicyMiddleware:
             self._release(other)
         if entry.state is State.RULES:
             self._apply_crawl_delay(origin, entry)
+            self.crawler.signals.send_catch_log(
+                signal=robots_rules, origin=origin, entry=entry, user_agent=self.user_agent
+            )
 
     async def _download(self, origin: str) -> Entry:
         url = robots_url(origin)
@@ -339,16 +344,7 @@ class RobotsPolicyMiddleware:
 
     # -- decisions --------------------------------------------------------------------
     def _disallowed(self, request: Request, origin: str) -> None:
-        self.stats.inc_value("linkspider/robots/disallowed")
-        self.stats.inc_value("robotstxt/forbidden")  # Scrapy's name, read by merge tools
-        self._log_once(
-            origin,
-            "disallowed",
-            logging.INFO,
-            f"robots.txt of {origin} disallows {request.url}; further pages it "
-            "disallows are only counted",
-        )
-        report_blocked(self.crawler, request, ROBOTS_DISALLOWED, robots_url(origin))
+        report_disallowed(self.crawler, request, origin, self._disallowed_logged)
         raise RobotsBlocked("forbidden by robots.txt")
 
     def _hold(self, request: Request, origin: str, entry: Entry) -> None:
