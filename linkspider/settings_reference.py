@@ -90,6 +90,13 @@ SETTINGS: Final[tuple[SettingDoc, ...]] = (
         page="crawling-responsibly.md",
     ),
     SettingDoc(
+        "LINKSPIDER_EXTRACT_PROCESSES", "Crawl", "auto",
+        "Processes that parse pages and extract links beside the crawl's own (`auto`: 1 "
+        "on a machine with two cores or more, 0 on one core; 0: the crawl parses every "
+        "page itself). `backlinks_distributed` workers use 0: run one worker per core.",
+        page="how-it-works.md",
+    ),
+    SettingDoc(
         "LINKSPIDER_PROGRESS", "Crawl", "auto",
         "The progress display: `auto` (a live line on a terminal, log lines otherwise), "
         "`live`, `log` or `off`.",

@@ -29,6 +29,7 @@ from linkspider.middlewares.robots import RobotsOptions
 from linkspider.middlewares.site_budget import BudgetOptions
 from linkspider.middlewares.ssrf import SsrfOptions, allow_setting
 from linkspider.middlewares.traps import TrapOptions
+from linkspider.offload.pool import extract_processes
 from linkspider.output import EXIT_CODE_STAT, check_writable
 from linkspider.render.browser import RenderOptions
 from linkspider.reports.options import ExportOptions
@@ -66,6 +67,7 @@ class Command(ScrapyCrawlCommand):
                 ):
                     options.from_settings(self.settings)  # what the components read at start
                 ProgressOptions.from_settings(self.settings, isatty=False)
+                extract_processes(self.settings)  # LINKSPIDER_EXTRACT_PROCESSES
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
             folder = self._output_folder(opts.spargs)

@@ -39,6 +39,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
@@ -52,9 +53,11 @@ from linkspider.core.meta import (
     META_SITE,
 )
 from linkspider.core.setting_values import int_setting
-from linkspider.extract.client_rendered import client_rendered
+from linkspider.extract.client_rendered import RenderSignals
+from linkspider.extract.crawl_page import RenderCheck
 from linkspider.extract.html import is_html
 from linkspider.extract.rendered import same_host
+from linkspider.offload.pool import ExtractionUnavailable, pool_for
 from linkspider.render.browser import CONTEXT_NAME, CONTEXT_OPTIONS, HANDLER, RenderOptions
 from linkspider.render.page import settle_page
 
@@ -73,7 +76,11 @@ class RenderMiddleware:
     ``linkspider_render_reason``, ``linkspider_rendered_dom``.
     """
 
-    def __init__(self, mode: str, settle: float, max_bytes: int, stats: StatsCollector) -> None:
+    def __init__(
+        self, mode: str, settle: float, max_bytes: int, stats: StatsCollector,
+        crawler: Crawler,
+    ) -> None:  # fmt: skip
+        self.crawler = crawler
         self.mode = mode
         self.settle = settle
         self.max_bytes = max_bytes
@@ -93,12 +100,12 @@ class RenderMiddleware:
             raise NotConfigured("scrapy-playwright's download handler is not installed")
         assert crawler.stats is not None
         max_bytes = int_setting(settings, "LINKSPIDER_PARSE_MAX_BYTES", minimum=1)
-        return cls(options.mode, options.settle, max_bytes, crawler.stats)
+        return cls(options.mode, options.settle, max_bytes, crawler.stats, crawler)
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         if META_RENDER_RAW in request.meta:
             return self._rendered(request, response)
-        reason = self._reason(request, response)
+        reason = await self._reason(request, response)
         if reason is None:
             return response
         self.stats.inc_value("linkspider/render/scheduled")
@@ -112,7 +119,7 @@ class RenderMiddleware:
         return self._raw_response(request, f"failed: {kind}")
 
     # -- deciding -----------------------------------------------------------------------
-    def _reason(self, request: Request, response: Response) -> str | None:
+    async def _reason(self, request: Request, response: Response) -> str | None:
         meta = request.meta
         if (
             request.method != "GET"
@@ -128,12 +135,24 @@ class RenderMiddleware:
             return None
         if self.mode == "always":
             return "always"
-        signals = client_rendered(response.body, ctype, self.max_bytes)
+        check = RenderCheck(response.body, ctype, self.max_bytes)
+        signals = await self._check(check)
         if not signals.render:
             return None
         for signal in signals.reasons:
             self.stats.inc_value(f"linkspider/render/reason/{signal}")
         return "auto: " + ",".join(signals.reasons)
+
+    async def _check(self, check: RenderCheck) -> RenderSignals:
+        """The check, in an extraction process when the crawl has one."""
+        pool = pool_for(self.crawler)
+        if pool is not None and pool.available:
+            try:
+                signals: RenderSignals = await maybe_deferred_to_future(pool.submit(check))
+                return signals
+            except ExtractionUnavailable:
+                pass
+        return check.run()
 
     def _render_request(self, request: Request, response: Response, reason: str) -> Request:
         headers = {

@@ -18,6 +18,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
 
 from linkspider.config.args import CrawlConfig
@@ -36,12 +37,15 @@ from linkspider.core.meta import (
     rendered_dom,
 )
 from linkspider.core.urls import split_host
+from linkspider.extract.crawl_page import CrawledPage, CrawlExtraction, PageJob
+from linkspider.extract.crawl_page import crawled as crawled_page
 from linkspider.extract.fetched_page import FetchedResponse, extract_fetched, page_record
-from linkspider.extract.follow import RequestedUrls, same_site_links
+from linkspider.extract.follow import RequestedUrls
 from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
+from linkspider.offload.pool import ExtractionPool, ExtractionUnavailable, pool_for
 from linkspider.output import utc_now
 from linkspider.spiders.crawl_setup import set_up_crawl
 
@@ -54,6 +58,7 @@ class BacklinksSpider(Spider):
     parse_max_bytes: int = 4 * 1024 * 1024  # LINKSPIDER_PARSE_MAX_BYTES
     _truncated_hosts: set[str]
     _requested: RequestedUrls
+    _pool: ExtractionPool | None = None
     placement_rules: list[PlacementRule]
     #: -a expect: source URL -> its expected links (empty: a normal crawl; never mutated)
     _expected: dict[str, list[ExpectedLink]] = {}
@@ -79,6 +84,14 @@ class BacklinksSpider(Spider):
         spider._expected = setup.expected
         spider._truncated_hosts = set()
         spider._requested = RequestedUrls()
+        spider._pool = pool_for(crawler)
+        if spider._pool is not None:
+            spider._pool.configure(
+                CrawlExtraction(
+                    setup.config.targets, tuple(setup.placement_rules), setup.parse_max_bytes,
+                    setup.follow_links,
+                )
+            )  # fmt: skip
         for message in setup.config.seeds.rejection_messages():
             spider.logger.warning(message)
         return spider
@@ -104,43 +117,70 @@ class BacklinksSpider(Spider):
                 dont_filter=bool(expect),  # two listed URLs may redirect to one page
             )
 
-    def parse(self, response: Response) -> list[Any]:
+    async def parse(self, response: Response) -> list[Any]:
         """The page's rows, its page record, its placement checks and its new requests, all
         made before anything is handed to Scrapy. A generator would keep the page's parse
         tree (a few MB of C memory) alive until Scrapy had taken its last output, for every
         response whose output is still being processed: about 150 MB at 64 concurrent
-        requests (benchmarks/results/memory.md)."""
-        return list(self._outputs(response))
+        requests (benchmarks/results/memory.md).
 
-    def _outputs(self, response: Response) -> Iterator[Any]:
-        fetched = _fetched(response, utc_now())
-        result = extract_fetched(
-            fetched, self.config.targets, self.placement_rules, self.parse_max_bytes,
-            dom=rendered_dom(response.meta), rendered=META_RENDERED_DOM in response.meta,
+        The page is extracted in an extraction process when there is one
+        (``LINKSPIDER_EXTRACT_PROCESSES``), in this process otherwise, and always here
+        when the crawl checks placed links (``-a expect`` needs the parse tree).
+        """
+        job = PageJob(
+            _fetched(response, utc_now()), dom=rendered_dom(response.meta),
+            rendered=META_RENDERED_DOM in response.meta,
             render_reason=str(response.meta.get(META_RENDER_REASON, "")),
         )  # fmt: skip
-        page, facts, dom, depth = result.page, result.facts, result.dom, fetched.depth
-        if page is None:
-            yield result.record
+        pool = self._pool
+        if pool is not None and pool.available and not self._expected:
+            try:
+                crawled = await maybe_deferred_to_future(pool.submit(job))
+            except ExtractionUnavailable:
+                pass  # extracted below, in this process
+            else:
+                return list(self._outputs(response, crawled, job.response.depth))
+        result = extract_fetched(
+            job.response, self.config.targets, self.placement_rules, self.parse_max_bytes,
+            dom=job.dom, rendered=job.rendered, render_reason=job.render_reason,
+        )  # fmt: skip
+        return list(
+            self._outputs(
+                response, crawled_page(result, self.follow_links), job.response.depth,
+                result.page, result.facts,
+            )
+        )  # fmt: skip
+
+    def _outputs(
+        self,
+        response: Response,
+        crawled: CrawledPage,
+        depth: int,
+        page: LinkPage | None = None,
+        facts: PageFacts | None = None,
+    ) -> Iterator[Any]:
+        if not crawled.record.parsed:
+            yield crawled.record
             yield from self._check_placements(response, None, None, "not-html")
             return
-        if page.truncated:
+        if crawled.truncated:
             self._note_truncated(response)
         # The page row last: it says "this page is done" to a resumed crawl (JOBDIR), so its
         # link rows and its new requests (journaled when scheduled) must come before it. A
         # kill between the page row and its requests lost those links on resume.
-        yield from result.rows
+        yield from crawled.rows
         yield from self._check_placements(response, page, facts)
-        if self.follow_links:
+        if crawled.follow:
             site = response.meta.get(META_SITE)
             requested = self._requested
-            for url in same_site_links(page) + (same_site_links(dom) if dom else []):
+            for url in crawled.follow:
                 if not requested.first_time(url, depth + 1):
                     continue  # asked for already: skip the Request the dupefilter would drop
                 yield Request(
                     url, callback=self.parse, errback=self.on_error, meta={META_SITE: site}
                 )
-        yield result.record
+        yield crawled.record
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]

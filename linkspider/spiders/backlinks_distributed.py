@@ -56,6 +56,9 @@ class BacklinksDistributedSpider(BacklinksSpider):
         from linkspider.distributed.worker import WorkerExtension
 
         settings.set("SCHEDULER", "linkspider.distributed.scheduler.SharedScheduler", "spider")
+        # A distributed crawl scales by its workers (one per core): an extraction process
+        # per worker would only make the workers compete for the same cores.
+        settings.set("LINKSPIDER_EXTRACT_PROCESSES", 0, "spider")
         settings.set(
             "LINKSPIDER_BUDGET_COUNTER",
             "linkspider.distributed.budget.RedisBudgetCounter",

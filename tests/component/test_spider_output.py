@@ -6,6 +6,7 @@ parses a real response."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from pathlib import Path
 
@@ -32,7 +33,10 @@ def live_pages() -> list[LinkPage]:
 
 def test_parse_releases_the_page_before_scrapy_takes_its_output(tmp_path: Path) -> None:
     # As Crawler.crawl_async builds it (the engine is not needed to call parse).
-    crawler = Crawler(BacklinksSpider, {"ADDONS": {"linkspider.addon.Addon": 0}})
+    # In this process (the extraction processes need a running reactor; tests/e2e crawls
+    # with them).
+    settings = {"ADDONS": {"linkspider.addon.Addon": 0}, "LINKSPIDER_EXTRACT_PROCESSES": 0}
+    crawler = Crawler(BacklinksSpider, settings)
     spider = crawler._create_spider(
         targets=SAMPLE_TARGETS, seeds=SAMPLE_SEEDS, output_dir=str(tmp_path / "out")
     )
@@ -41,7 +45,7 @@ def test_parse_releases_the_page_before_scrapy_takes_its_output(tmp_path: Path) 
     response = HtmlResponse(URL, body=BODY, request=request, headers={"Content-Type": "text/html"})
     assert not live_pages()
 
-    outputs = iter(spider.parse(response))
+    outputs = iter(asyncio.run(spider.parse(response)))
     first = next(outputs)
     assert not live_pages()  # the tree went with the page, before Scrapy's first item
 
