@@ -257,12 +257,16 @@ def _write_rows(state: _SheetState, writers: list[Writer], batch: pa.RecordBatch
     """Rows of ``batch``, as Python values a few thousand rows at a time (40 columns of
     50,000 rows as Python objects would hold some 200 MB)."""
     columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-    for values in zip(*columns, strict=True):
-        sheet, row = state.next_row()
-        for index, value in enumerate(values):
-            if value is not None and value != "":
-                writers[index](sheet, row, index, value)
-        state.sample(values)
+    # xlsxwriter's notes on Excel's limits are ours (the writers check them): silenced
+    # once a batch, not once a cell (catch_warnings resets the warning registries).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for values in zip(*columns, strict=True):
+            sheet, row = state.next_row()
+            for index, value in enumerate(values):
+                if value is not None and value != "":
+                    writers[index](sheet, row, index, value)
+            state.sample(values)
 
 
 class _SheetState:
@@ -345,9 +349,7 @@ class _SheetState:
         text = _text(value)
         linkable = text.startswith(("http://", "https://")) and len(text) <= MAX_URL
         if linkable and self.links < MAX_LINKS:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                written = sheet.write_url(row, col, text, self.formats.url, text)
+            written = sheet.write_url(row, col, text, self.formats.url, text)
             if written == 0:
                 self.links += 1
                 self.result.links += 1
