@@ -199,11 +199,16 @@ class ExtractionPool:
             self._workers = []
             for _ in range(self.processes):
                 worker = _Worker(self)
-                reactor.spawnProcess(
-                    worker, sys.executable, [sys.executable, "-m", WORKER_MODULE], env=env
-                )
+                try:
+                    reactor.spawnProcess(
+                        worker, sys.executable, [sys.executable, "-m", WORKER_MODULE], env=env
+                    )
+                except OSError as exc:  # no process to be had: the crawl extracts itself
+                    logger.warning(f"no extraction process ({exc}); pages are parsed here")
+                    break
                 self._workers.append(worker)
-            logger.info(f"extraction in {self.processes} process(es) ({SETTING})")
+            if self._workers:
+                logger.info(f"extraction in {len(self._workers)} process(es) ({SETTING})")
         return self._workers
 
     def lost(self, reason: Failure, pending: int) -> None:
