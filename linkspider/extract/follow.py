@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from functools import lru_cache
 from hashlib import blake2b
 
@@ -67,8 +69,11 @@ class RequestedUrls:
     page on the benchmark web, almost all seen before). Building a ``Request`` only to have
     the duplicate filter drop it costs more than parsing the page; this check costs one hash.
     A URL found again at a shallower depth is asked for again, so depth limits decide as
-    they would without this check. Keys are 8-byte BLAKE2 digests held as ints: the memory
-    is of the order of the duplicate filter's own fingerprints. In memory only: after a
+    they would without this check. Keys are the URLs' 64-bit hashes held as ints: the memory
+    is of the order of the duplicate filter's own fingerprints. Python's own string hash
+    (SipHash, salted per process) where it is 64 bits wide: as unlikely to collide as an
+    8-byte BLAKE2 digest (about 3 in a million at 10 million URLs) at an eighth of the cost
+    (0.06 against 0.49 µs a URL); an 8-byte BLAKE2 digest elsewhere. In memory only: after a
     resume (``JOBDIR``) the duplicate filter is the authority again.
     """
 
@@ -82,11 +87,19 @@ class RequestedUrls:
 
     def first_time(self, url: str, depth: int) -> bool:
         """True when ``url`` was not asked for before at ``depth`` or shallower."""
-        key = int.from_bytes(
-            blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"
-        )
+        key = _url_key(url)
         known = self._depths.get(key)
         if known is not None and known <= depth:
             return False
         self._depths[key] = depth
         return True
+
+
+def _blake2_key(url: str) -> int:
+    return int.from_bytes(
+        blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"
+    )
+
+
+#: A URL's 64-bit key (see :class:`RequestedUrls`).
+_url_key: Callable[[str], int] = hash if sys.hash_info.width >= 64 else _blake2_key
