@@ -39,7 +39,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
@@ -57,7 +56,7 @@ from linkspider.extract.client_rendered import RenderSignals
 from linkspider.extract.crawl_page import RenderCheck
 from linkspider.extract.html import is_html
 from linkspider.extract.rendered import same_host
-from linkspider.offload.pool import ExtractionUnavailable, pool_for
+from linkspider.offload.pool import pool_for
 from linkspider.render.browser import CONTEXT_NAME, CONTEXT_OPTIONS, HANDLER, RenderOptions
 from linkspider.render.page import settle_page
 
@@ -146,13 +145,8 @@ class RenderMiddleware:
     async def _check(self, check: RenderCheck) -> RenderSignals:
         """The check, in an extraction process when the crawl has one."""
         pool = pool_for(self.crawler)
-        if pool is not None and pool.available:
-            try:
-                signals: RenderSignals = await maybe_deferred_to_future(pool.submit(check))
-                return signals
-            except ExtractionUnavailable:
-                pass
-        return check.run()
+        signals: RenderSignals | None = await pool.answer(check) if pool is not None else None
+        return signals if signals is not None else check.run()
 
     def _render_request(self, request: Request, response: Response, reason: str) -> Request:
         headers = {

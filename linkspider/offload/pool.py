@@ -180,6 +180,16 @@ class ExtractionPool:
     def available(self) -> bool:
         return not self.closing and (self._workers is None or any(w.ready for w in self._workers))
 
+    async def answer(self, job: PageJob | RenderCheck) -> Any | None:
+        """The answer to ``job`` from an extraction process; None when there is none to be
+        had (no process left, or the job failed there): the caller does the job itself."""
+        if not self.available:
+            return None
+        try:
+            return await maybe_deferred_to_future(self.submit(job))
+        except ExtractionUnavailable:
+            return None
+
     def submit(self, job: PageJob | RenderCheck) -> Deferred[Any]:
         """The answer to ``job``; fails with :class:`ExtractionUnavailable`."""
         workers = [] if self.closing else [w for w in self._start() if w.ready]
@@ -227,14 +237,15 @@ class ExtractionPool:
         workers = self._workers or []
         if not workers:
             return
-        timer = _reactor().callLater(CLOSE_TIMEOUT, self._kill)
+        timer = _reactor().callLater(CLOSE_TIMEOUT, self.kill)
         try:
             await maybe_deferred_to_future(DeferredList([worker.close() for worker in workers]))
         finally:
             if timer.active():
                 timer.cancel()
 
-    def _kill(self) -> None:
+    def kill(self) -> None:
+        """Kill the processes (their jobs are then done by the crawl's process)."""
         for worker in self._workers or []:
             worker.kill()
 

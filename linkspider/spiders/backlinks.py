@@ -18,7 +18,6 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
 
 from linkspider.config.args import CrawlConfig
@@ -45,7 +44,7 @@ from linkspider.extract.indexability import PageFacts
 from linkspider.extract.page import LinkPage
 from linkspider.extract.placement import PlacementRule
 from linkspider.extract.placement_check import PlacementStatus, outcome_rows, page_outcome
-from linkspider.offload.pool import ExtractionPool, ExtractionUnavailable, pool_for
+from linkspider.offload.pool import ExtractionPool, pool_for
 from linkspider.output import utc_now
 from linkspider.spiders.crawl_setup import set_up_crawl
 
@@ -133,13 +132,9 @@ class BacklinksSpider(Spider):
             rendered=META_RENDERED_DOM in response.meta,
             render_reason=str(response.meta.get(META_RENDER_REASON, "")),
         )  # fmt: skip
-        pool = self._pool
-        if pool is not None and pool.available and not self._expected:
-            try:
-                crawled = await maybe_deferred_to_future(pool.submit(job))
-            except ExtractionUnavailable:
-                pass  # extracted below, in this process
-            else:
+        if self._pool is not None and not self._expected:
+            crawled = await self._pool.answer(job)
+            if crawled is not None:
                 return list(self._outputs(response, crawled, job.response.depth))
         result = extract_fetched(
             job.response, self.config.targets, self.placement_rules, self.parse_max_bytes,

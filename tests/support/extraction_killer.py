@@ -33,5 +33,5 @@ class ExtractionKiller:
         sent = stats.get_value("linkspider/offload/page", 0)
         if not self.killed and pool is not None and sent >= KILL_AFTER:
             self.killed = True
-            pool._kill()
+            pool.kill()
             stats.set_value("test/extraction_killed_after", sent)
