@@ -40,6 +40,12 @@ budget_used = object()
 #: robots prefilter keeps it to drop disallowed links before they are scheduled.
 robots_rules = object()
 
+#: The crawl is over and the run report is about to build the exports (the heaviest step
+#: of a run for memory): components that hold processes or caches release them now, not
+#: at ``spider_closed``, which Scrapy sends to the report at the same time. No arguments.
+#: Sent with ``send_catch_log_async``: the report waits for the receivers.
+exports_starting = object()
+
 ROBOTS_DISALLOWED = "robots-disallowed"
 ROBOTS_UNAVAILABLE = "robots-unavailable"
 SSRF_BLOCKED = "ssrf-blocked"

@@ -7,7 +7,7 @@ the ``render=auto`` check of raw pages to ``LINKSPIDER_EXTRACT_PROCESSES`` child
 (``auto``: one when the machine has two cores or more), spoken to over pipes through the
 reactor: no threads, no locks. :func:`pool_for` gives a crawl's pool (None without one) to
 the spider and to the render middleware alike; it starts at the first job and ends when
-the spider closes (Scrapy waits for the processes to end).
+the exports start, or the spider closes (the processes are waited for).
 
 Nothing is lost when a process fails: a job whose process died, or that raised there,
 fails with :class:`ExtractionUnavailable` and the caller does the job itself (so a page
@@ -39,6 +39,7 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
 
 from linkspider.core.setting_values import text_setting
+from linkspider.core.signals import exports_starting
 from linkspider.extract.crawl_page import CrawlExtraction, PageJob, RenderCheck
 from linkspider.offload.worker import SETUP, FrameReader, frame
 
@@ -84,6 +85,8 @@ def pool_for(crawler: Crawler) -> ExtractionPool | None:
         pool = ExtractionPool(processes, crawler) if processes else None
         if pool is not None:
             crawler.signals.connect(pool.close, signal=signals.spider_closed)
+            # Before the exports, when the crawl has a run report (no pages come any more).
+            crawler.signals.connect(pool.close, signal=exports_starting)
         _POOLS[crawler] = pool
     return _POOLS[crawler]
 
@@ -95,7 +98,7 @@ class _Worker(ProcessProtocol):
         self.reader = FrameReader()
         self.alive = True
         self.broken = False  # its answers could not be read: no new jobs
-        self.ended: Deferred[None] = Deferred()
+        self._waiters: list[Deferred[None]] = []  # fired when the process has ended
         self.pipes: Any = None  # the process transport (zope interfaces do not type-check)
         self.has_setup = False
 
@@ -147,14 +150,22 @@ class _Worker(ProcessProtocol):
             self.pool.lost(reason, len(pending))
         for answer in pending.values():
             answer.errback(ExtractionUnavailable("the extraction process ended"))
-        self.ended.callback(None)
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            waiter.callback(None)
 
-    def close(self) -> Deferred[None]:
-        """Close the process's input; fires when the process has ended (and was reaped)."""
+    def close_input(self) -> None:
+        """Close the process's input: it answers the jobs it has, then ends."""
         if self.alive and self.pipes is not None:
             self.pipes.closeStdin()
-            return self.ended
-        return succeed(None)
+
+    def when_ended(self) -> Deferred[None]:
+        """Fires when the process has ended (and was reaped); at once if it has."""
+        if not self.alive or self.pipes is None:
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._waiters.append(waiter)
+        return waiter
 
     def kill(self) -> None:
         if self.alive and self.pipes is not None:
@@ -171,10 +182,16 @@ class ExtractionPool:
         self.closing = False
         self._workers: list[_Worker] | None = None
         self._ids = count(SETUP + 1)
+        self._kill_timer: Any = None  # kills the processes that have not ended in time
 
     def configure(self, setup: CrawlExtraction) -> None:
         """What page jobs are extracted with (sent to each process before its first)."""
         self.setup = setup
+
+    @property
+    def running(self) -> int:
+        """Processes started and not yet ended."""
+        return sum(worker.alive for worker in self._workers or [])
 
     @property
     def available(self) -> bool:
@@ -233,16 +250,17 @@ class ExtractionPool:
         """End the processes; returns when they have ended (killed after
         :data:`CLOSE_TIMEOUT` seconds). Scrapy waits for it before the crawl ends, so no
         process is left behind and their CPU time counts in the crawl's."""
-        self.closing = True
         workers = self._workers or []
-        if not workers:
-            return
-        timer = _reactor().callLater(CLOSE_TIMEOUT, self.kill)
-        try:
-            await maybe_deferred_to_future(DeferredList([worker.close() for worker in workers]))
-        finally:
-            if timer.active():
-                timer.cancel()
+        if not self.closing:  # the first call (exports_starting or spider_closed)
+            self.closing = True
+            for worker in workers:
+                worker.close_input()
+            if workers:
+                self._kill_timer = _reactor().callLater(CLOSE_TIMEOUT, self.kill)
+        # Every caller waits: Scrapy may run the second caller's coroutine first.
+        await maybe_deferred_to_future(DeferredList([worker.when_ended() for worker in workers]))
+        if self._kill_timer is not None and self._kill_timer.active():
+            self._kill_timer.cancel()
 
     def kill(self) -> None:
         """Kill the processes (their jobs are then done by the crawl's process)."""

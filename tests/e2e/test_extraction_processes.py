@@ -19,6 +19,7 @@ from linkspider.testweb import TestWeb
 from tests.conftest import SAMPLE_SEEDS, SAMPLE_TARGETS, CrawlRun, run_crawl
 
 KILLER = json.dumps({"tests.support.extraction_killer.ExtractionKiller": 0})
+PROBE = json.dumps({"tests.support.exports_probe.ExportsProbe": 0})
 #: Columns that differ between two crawls of the same web (when a page was fetched).
 VOLATILE = ("first_seen", "last_seen", "fetched_at")
 
@@ -59,7 +60,7 @@ def in_process(sample_web: TestWeb, tmp_path_factory: pytest.TempPathFactory) ->
 def test_extraction_processes_give_the_same_rows(
     sample_web: TestWeb, in_process: CrawlRun, tmp_path: Path
 ) -> None:
-    offloaded = _crawl(sample_web, tmp_path / "run", "1")
+    offloaded = _crawl(sample_web, tmp_path / "run", "1", "-s", f"EXTENSIONS={PROBE}")
     assert _table(offloaded, "backlinks.csv") == _table(in_process, "backlinks.csv")
     assert _table(offloaded, "pages.csv") == _table(in_process, "pages.csv")
     assert len(offloaded.rows("backlinks.csv")) > 50
@@ -71,6 +72,9 @@ def test_extraction_processes_give_the_same_rows(
     assert "extraction in 1 process(es)" in offloaded.log
     assert "extraction process" not in in_process.log
     assert "ScrapyDeprecationWarning" not in offloaded.log
+    # The process had ended when the exports started (their memory is not stacked).
+    assert _stat(offloaded, "test/exports_probed") == 1
+    assert "'test/processes_at_exports': 0" in offloaded.log
 
 
 def test_a_killed_extraction_process_loses_no_page(
