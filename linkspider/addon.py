@@ -105,6 +105,8 @@ SCRAPY_SETTINGS: Final[dict[str, Any]] = {
     "LOG_LEVEL": "INFO",
     # No "Crawled"/"Scraped from" DEBUG records built only to be dropped (logformatter.py).
     "LOG_FORMATTER": "linkspider.logformatter.QuietLogFormatter",
+    # Scrapy's in-memory stats without a Python __getattribute__ on every access.
+    "STATS_CLASS": "linkspider.statscollector.LeanStatsCollector",
     "FEED_EXPORT_ENCODING": "utf-8",
     # CSV feeds (-O links.csv) quote formula-like text, as the run folder's CSV files do.
     "FEED_EXPORTERS": {"csv": "linkspider.extensions.feeds.SpreadsheetCsvItemExporter"},

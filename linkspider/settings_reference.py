@@ -476,6 +476,8 @@ SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
     "LOG_LEVEL": "the progress and summary lines are INFO",
     "LOG_FORMATTER": "Scrapy's, without the per-response and per-item DEBUG lines when "
     "`LOG_LEVEL` hides DEBUG (they cost ~1% CPU to build and drop)",
+    "STATS_CLASS": "Scrapy's in-memory stats collector without its per-access "
+    "deprecation shim (1.4 -> 0.08 µs a stats update)",
     "FEED_EXPORT_ENCODING": "UTF-8 feeds",
     "FEED_EXPORTERS": "CSV feeds (`-O links.csv`) quote formula-like text as the run "
     "folder's CSV files do",

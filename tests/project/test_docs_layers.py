@@ -32,7 +32,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reports", ("linkspider.reports",)),
     ("components", ("linkspider.render", "linkspider.middlewares", "linkspider.pipelines",
                     "linkspider.extensions", "linkspider.distributed", "linkspider.spiders",
-                    "linkspider.queues", "linkspider.logformatter", "linkspider.offload",
+                    "linkspider.queues", "linkspider.logformatter", "linkspider.statscollector",
+                    "linkspider.offload",
                     "linkspider.scrapyd_jobs", "linkspider.archive", "linkspider.settings",
                     "linkspider.addon")),
     # Commands: what a command line runs (a package's cli.py is matched by CLI_SUFFIX).
