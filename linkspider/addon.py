@@ -72,6 +72,9 @@ SCRAPY_SETTINGS: Final[dict[str, Any]] = {
     # Order: SSRF guard, traps, robots.txt, then the budget, so that refused URLs never use it.
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        # Scrapy's, without decoding every page to look for a meta refresh it has not.
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+        "linkspider.middlewares.meta_refresh.MetaRefreshMiddleware": 580,
         "linkspider.middlewares.render.RenderMiddleware": 40,  # last to see responses
         "linkspider.middlewares.ssrf.SsrfGuardMiddleware": 50,
         "linkspider.middlewares.traps.TrapGuardMiddleware": 80,

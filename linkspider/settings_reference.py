@@ -466,7 +466,9 @@ SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
     "URLLENGTH_LIMIT": "off: long URLs are refused, and listed, by the trap guard instead",
     "DOWNLOADER_MIDDLEWARES": "rendering (last to see responses), then the SSRF guard, traps, "
     "robots.txt (replacing Scrapy's) and the page budget, so that refused URLs never use the "
-    "budget; redirect loops before Scrapy's redirects; bodies cut at the size limit named",
+    "budget; redirect loops before Scrapy's redirects; Scrapy's meta refresh, without "
+    "decoding pages that have no \"refresh\" in their first 16 KB; bodies cut at the size "
+    "limit named",
     "SPIDER_MIDDLEWARES": "target checks (`-a check_targets=true`); links robots.txt "
     "disallows dropped before they are scheduled, once their site's robots.txt is known",
     "ITEM_PIPELINES": "rows streamed to the run folder's JSON Lines files",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+import re
+
 from w3lib.encoding import html_to_unicode
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -53,3 +56,36 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     """
     encoding, text = html_to_unicode(content_type, body)
     return text, encoding
+
+
+#: Scrapy reads a meta refresh in the first 4,096 characters of the decoded page; in the
+#: ASCII-compatible encodings (UTF-8, GB18030: up to 4 bytes a character) they are at
+#: most this many bytes.
+META_REFRESH_HEAD_BYTES = 4096 * 4
+#: "refresh" in any case (w3lib matches the attributes' text as written: a character
+#: reference such as ``&#114;efresh`` is not a refresh to Scrapy either).
+_REFRESH = re.compile(rb"refresh", re.IGNORECASE)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([-\w.:]+)", re.IGNORECASE)
+
+
+def may_have_meta_refresh(body: bytes, content_type: bytes | str | None) -> bool:
+    """False when a page plainly has no ``<meta http-equiv="refresh">`` in the part Scrapy
+    reads (:data:`META_REFRESH_HEAD_BYTES`), so its body need not be decoded to look.
+
+    True (decode and look) when the word is there, and when the
+    bytes may not be ASCII-compatible: NUL bytes (UTF-16/32) or a declared charset that
+    spells "refresh" otherwise (EBCDIC, UTF-16). ``content_type``: the header, as sent.
+    """
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    head = body[:META_REFRESH_HEAD_BYTES]
+    if b"\x00" in head:
+        return True
+    if content_type and (declared := _CHARSET.search(content_type)):
+        try:
+            spelled = "refresh".encode(codecs.lookup(declared.group(1)).name)
+        except (LookupError, UnicodeError):
+            spelled = b"refresh"  # unknown: Scrapy falls back to the body's own
+        if spelled != b"refresh":
+            return True
+    return _REFRESH.search(head) is not None

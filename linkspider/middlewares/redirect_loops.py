@@ -25,6 +25,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh
 from w3lib.url import canonicalize_url, safe_url_string
 
+from linkspider.extract.html import may_have_meta_refresh
+
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -115,6 +117,7 @@ class RedirectLoopMiddleware:
             or request.method == "HEAD"
             or not isinstance(response, HtmlResponse)
             or urlparse_cached(request).scheme not in ("http", "https")
+            or not may_have_meta_refresh(response.body, response.headers.get(b"Content-Type"))
         ):
             return None
         interval, url = get_meta_refresh(response, ignore_tags=self.refresh_ignore_tags)
