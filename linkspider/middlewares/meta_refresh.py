@@ -5,7 +5,7 @@ HTML response, and to get them it decodes the *whole* body (``response.text``, k
 response): 90 µs for a 100 KB page of the benchmark web, and a second copy of the page (up
 to four times its size) held until the response is done. This subclass first looks at the
 bytes (:func:`linkspider.extract.html.may_have_meta_refresh`: the word "refresh" in the
-first 16 KB, or an encoding that spells it otherwise, a few µs) and leaves the response
+first 16 KB, or an encoding that spells it otherwise: 10 µs) and leaves the response
 alone when there is none; otherwise Scrapy's code decides, unchanged. Installed in place
 of Scrapy's at the same position (580).
 
