@@ -467,7 +467,7 @@ SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
     "DOWNLOADER_MIDDLEWARES": "rendering (last to see responses), then the SSRF guard, traps, "
     "robots.txt (replacing Scrapy's) and the page budget, so that refused URLs never use the "
     "budget; redirect loops before Scrapy's redirects; Scrapy's meta refresh, without "
-    "decoding pages that have no \"refresh\" in their first 16 KB; bodies cut at the size "
+    'decoding pages that have no "refresh" in their first 16 KB; bodies cut at the size '
     "limit named",
     "SPIDER_MIDDLEWARES": "target checks (`-a check_targets=true`); links robots.txt "
     "disallows dropped before they are scheduled, once their site's robots.txt is known",
