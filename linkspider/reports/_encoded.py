@@ -72,6 +72,9 @@ def encode(
         kept = source.read(columns=list(keep))
         for name in keep:
             columns[name] = kept.column(name)
+    # The columns' text was freed; Arrow's allocator keeps such memory for reuse unless
+    # told (10M rows: RSS 959 -> 866 MB, the ids and dictionaries being 576 MB).
+    pa.default_memory_pool().release_unused()
     return EncodedTable(pa.table(columns), dictionaries)
 
 
