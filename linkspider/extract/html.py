@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import codecs
-import re
-
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_to_unicode, http_content_type_encoding
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Magic numbers of formats that are never HTML, whatever the server claims.
@@ -62,28 +59,29 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
 #: ASCII-compatible encodings (UTF-8, GB18030: up to 4 bytes a character) they are at
 #: most this many bytes.
 META_REFRESH_HEAD_BYTES = 4096 * 4
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([-\w.:]+)", re.IGNORECASE)
 
 
 def may_have_meta_refresh(body: bytes, content_type: bytes | str | None) -> bool:
     """False when a page plainly has no ``<meta http-equiv="refresh">`` in the part Scrapy
     reads (:data:`META_REFRESH_HEAD_BYTES`), so its body need not be decoded to look.
 
-    True (decode and look) when the word is there, and when the
-    bytes may not be ASCII-compatible: NUL bytes (UTF-16/32) or a declared charset that
-    spells "refresh" otherwise (EBCDIC, UTF-16). ``content_type``: the header, as sent.
+    True (decode and look) when the word is there, and when the bytes may not be
+    ASCII-compatible: NUL bytes (UTF-16/32) or a header charset that spells "refresh"
+    otherwise (EBCDIC, UTF-16), read as Scrapy reads it (w3lib's
+    ``http_content_type_encoding``). ``content_type``: the header, as sent.
     """
     if isinstance(content_type, bytes):
         content_type = content_type.decode("latin-1")
     head = body[:META_REFRESH_HEAD_BYTES]
     if b"\x00" in head:
         return True
-    if content_type and (declared := _CHARSET.search(content_type)):
+    # An unknown charset is None: Scrapy then goes by the body's own declaration.
+    declared = http_content_type_encoding(content_type) if content_type else None
+    if declared is not None:
         try:
-            spelled = "refresh".encode(codecs.lookup(declared.group(1)).name)
-        except (LookupError, UnicodeError):
-            spelled = b"refresh"  # unknown: Scrapy falls back to the body's own
-        if spelled != b"refresh":
+            if "refresh".encode(declared) != b"refresh":
+                return True
+        except LookupError:  # a codec that is not a text encoding (hex, rot13): look
             return True
     # "refresh" in any case; w3lib matches the attributes as written (a character reference
     # such as ``&#114;efresh`` is no refresh to Scrapy either). lower() + find: 10 µs for

@@ -68,6 +68,10 @@ def test_plain_pages_are_not_decoded(body: bytes, content_type: str | None) -> N
     assert not may_have_meta_refresh(body, content_type)
 
 
+def test_a_charset_that_is_no_text_encoding_is_left_to_scrapy() -> None:
+    assert may_have_meta_refresh(_page("").encode(), "text/html; charset=hex")
+
+
 def _real_pages() -> Iterator[tuple[str, bytes]]:
     for path in sorted(WEBS.rglob("*.html")):
         yield str(path), path.read_bytes()
