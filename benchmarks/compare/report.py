@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from pathlib import Path
 
 from benchmarks.compare.contenders import CONTENDERS
 from benchmarks.compare.results import Comparison, Result
 
-#: Hand-written reading of a run (dated inside), appended to the generated report.
-ANALYSIS = Path(__file__).with_name("analysis.md")
 NUMBER = {"null": 1, "follow": 2, "advertools": 3, "linkspider": 4, "distributed": 5}
 #: (numerator, denominator, goal or None): ratios of median pages/s (the Speed issue's goals).
 RATIOS = (
@@ -118,8 +115,6 @@ def render(c: Comparison) -> str:
     lines += _rss(c)
     if c.profile or c.profile_note:
         lines += ["## Where linkspider's time goes", "", c.profile_note, "", *c.profile, ""]
-    if ANALYSIS.exists():
-        lines += [ANALYSIS.read_text("utf-8").strip(), ""]
     failed = [r for r in c.results if r.error]
     if failed:
         lines += ["## Failed runs (not counted)", ""]
