@@ -101,9 +101,7 @@ def wants_common_crawl(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "crawl", None) or getattr(args, "domains", None))
 
 
-def common_crawl_inputs(
-    args: argparse.Namespace, targets: Sequence[str], out: Path | None
-) -> CCInputs:
+def common_crawl_inputs(args: argparse.Namespace, targets: Sequence[str]) -> CCInputs:
     """Select the records (see module doc); :class:`CCInputError` with one line if not."""
     if not args.crawl or not args.domains:
         raise CCInputError("--crawl and --domains go together")
@@ -118,8 +116,6 @@ def common_crawl_inputs(
         WarcInput(join_location(args.cc_base_url, r.warc_filename), r.offset, r.length)
         for r in selection.records
     ]
-    if out is not None:
-        write_records(out / RECORDS_FILE, selection)
     return CCInputs(inputs, selection, selection_info(selection))
 
 

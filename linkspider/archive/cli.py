@@ -170,22 +170,15 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"the run folder cannot be written: {exc}") from None
     except SparkUnavailable as exc:
         raise UsageError(str(exc)) from None
-    out = prepare_output_dir(out_arg, str(settings.get("LINKSPIDER_OUTPUT_ROOT")), "archive")
-    info: dict[str, Any] = {
-        "command": ["linkspider", "archive", *_arguments(sys.argv[1:])],
-        "targets": targets.describe(),
-        "started_at": utc_now(),
-        "output_dir": str(out),
-        "warc": list(args.warc),
-    }
+    started_at = utc_now()
+    selected = None
     if wants_cc:
         try:
-            selected = cc.common_crawl_inputs(args, [t.domain for t in targets.targets], out)
+            selected = cc.common_crawl_inputs(args, [t.domain for t in targets.targets])
         except cc.CCInputError as exc:
             raise UsageError(str(exc)) from None
         print(cc.summary_line(selected))
         inputs += selected.inputs
-        info["common_crawl"] = selected.info
     if not inputs:
         raise UsageError("no WARC record to read")
     try:
@@ -193,6 +186,18 @@ def _run(args: argparse.Namespace) -> int:
     except SparkUnavailable as exc:
         raise UsageError(str(exc)) from None
     spark.sparkContext.setLogLevel("ERROR")
+    # Made only now: a refused command leaves no empty run folder (nor output/latest at one).
+    out = prepare_output_dir(out_arg, str(settings.get("LINKSPIDER_OUTPUT_ROOT")), "archive")
+    info: dict[str, Any] = {
+        "command": ["linkspider", "archive", *_arguments(sys.argv[1:])],
+        "targets": targets.describe(),
+        "started_at": started_at,
+        "output_dir": str(out),
+        "warc": list(args.warc),
+    }
+    if selected is not None:
+        cc.write_records(out / cc.RECORDS_FILE, selected.selection)
+        info["common_crawl"] = selected.info
     info["spark"] = {"master": spark.sparkContext.master, "version": spark.version}
     rows_path = args.rows or str((out / "rows").absolute())
     options = ExtractOptions(

@@ -453,6 +453,11 @@ def test_archive_command_refuses_bad_common_crawl_input_in_one_line(
         assert run.returncode == 2, (flags, run.stderr)
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], (flags, run.stderr)
+    assert not (tmp_path / "x").exists()  # a refused command makes no run folder
+    # nor a dated one under the output root, nor moves output/latest to an empty folder
+    run = archive(*cases[0][0], "--cc-base-url", cc_web.base, cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert not [p.name for p in tmp_path.rglob("*archive*")]
 
 
 def test_archive_json_names_at_most_a_thousand_domains() -> None:
