@@ -128,7 +128,7 @@ def export(args: argparse.Namespace) -> int:
     """Build the exports and update ``run.json``; exit code as a crawl's (see output.py)."""
     from linkspider.extensions.blocked_pages import write_blocked_csv
     from linkspider.extensions.run_report import folder_counts, remove_tmp_files, write_run_json
-    from linkspider.output import EXIT_INCOMPLETE, EXIT_USAGE, exit_code, utc_now
+    from linkspider.output import EXIT_INCOMPLETE, EXIT_USAGE, RUNNING, exit_code, utc_now
     from linkspider.reports.exports import build_exports
 
     folder = Path(args.folder)
@@ -142,6 +142,8 @@ def export(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         info, note = run_before_export(folder)
+        if info.get("status") != RUNNING:  # a killed export's leftovers; not a live crawl's
+            remove_tmp_files(folder)
         if info:  # first: report.html shows the status
             write_run_json(folder, info)
         write_blocked_csv(folder)  # before the report, whose Crawl section reads it

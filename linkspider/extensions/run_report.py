@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import socket
 import sys
 import time
@@ -158,6 +159,7 @@ class RunReportExtension:
         else:
             # Written first: report.html, built last of the exports, shows the status.
             info["status"] = run_status(reason)
+            remove_tmp_files(self.output_dir)  # an earlier session's killed export left them
             self._write(info)
             try:
                 summary = build_exports(self.output_dir, self.options)
@@ -291,8 +293,12 @@ def write_run_json(folder: Path, info: dict[str, Any]) -> None:
 
 
 def remove_tmp_files(folder: Path) -> None:
-    """Remove the ``*.tmp`` files a failed export left in the run folder."""
+    """Remove what a failed or killed export left in the run folder: ``*.tmp`` files, and
+    ``.*.tmp`` folders (DuckDB's spill files, xlsxwriter's rows)."""
     for tmp in folder.glob("*.tmp"):
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+            continue
         with contextlib.suppress(OSError):
             tmp.unlink()
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import tempfile
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -97,11 +99,14 @@ def write_xlsx(folder: Path, style: HeaderStyle = "linkspider") -> XlsxSummary:
     path = folder / XLSX_NAME
     tmp = folder / (XLSX_NAME + ".tmp")
     summary = XlsxSummary(path)
+    # xlsxwriter's row files, in a folder of their own: removed at the end, and by the next
+    # export (``remove_tmp_files``) if this process is killed first
+    scratch = Path(tempfile.mkdtemp(prefix=".xlsx-", suffix=".tmp", dir=folder))
     workbook = xlsxwriter.Workbook(
         str(tmp),
         {
             "constant_memory": True,
-            "tmpdir": str(folder),
+            "tmpdir": str(scratch),
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
@@ -120,9 +125,12 @@ def write_xlsx(folder: Path, style: HeaderStyle = "linkspider") -> XlsxSummary:
                 source = _CsvSource(csv_path, file)
                 summary.sheets.append(_write_sheets(workbook, formats, sheet, file, source, style))
     finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # xlsxwriter's notes on Excel's limits are ours
-            workbook.close()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # xlsxwriter's notes on Excel's limits are ours
+                workbook.close()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     tmp.replace(path)
     return summary
 

@@ -63,6 +63,8 @@ def test_workbook_sheets_header_filter_and_types(tmp_path: Path) -> None:
     first_seen = list(rows[0]).index("first_seen") + 1
     assert links.cell(2, first_seen).number_format == "yyyy-mm-dd hh:mm:ss"
     assert links.column_dimensions["A"].width > 20  # a URL column is wide enough to read
+    # xlsxwriter's row files lived in a scratch folder of their own, gone with it
+    assert not [p.name for p in folder.iterdir() if p.name.startswith((".xlsx-", "tmp"))]
 
 
 def test_text_stays_text_and_urls_are_links(tmp_path: Path) -> None:

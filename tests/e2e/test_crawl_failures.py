@@ -78,9 +78,17 @@ def test_killed_crawl_keeps_rows_and_export_rebuilds(sample_web: TestWeb, tmp_pa
     assert not (out / "backlinks.csv").exists()
     with jsonl.open("a", encoding="utf-8") as handle:
         handle.write('{"source_url": "half a line')  # what a kill mid-write leaves
+    # and what a kill during an earlier export leaves: DuckDB's spill folder, xlsxwriter's
+    # row files, a half-written table
+    for leftover in (".duckdb-spill-k1.tmp/tables.duckdb", ".xlsx-k2.tmp/tmpab12cd"):
+        (out / leftover).parent.mkdir()
+        (out / leftover).write_bytes(b"x" * 1000)
+    (out / "backlinks.csv.tmp").write_text("source_url\n", "utf-8")
     result = subprocess.run([sys.executable, "-m", "linkspider.cli", "export", str(out)],
                             capture_output=True, text=True, env=crawl_env())  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert not list(out.glob("*.tmp"))
+    assert not [p for p in out.iterdir() if p.name.startswith((".", "tmp"))]
     assert "1 backlinks" in result.stdout and "1 unreadable line(s) skipped" in result.stdout
     csv_lines = (out / "backlinks.csv").read_text("utf-8").splitlines()
     assert len(csv_lines) == 2
