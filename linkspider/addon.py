@@ -104,6 +104,7 @@ SCRAPY_SETTINGS: Final[dict[str, Any]] = {
         "linkspider.extensions.crawl_journal.CrawlJournalExtension": 450,  # with JOBDIR only
         "linkspider.extensions.run_report.RunReportExtension": 500,
         "linkspider.extensions.warc_recorder.WarcRecorderExtension": 300,  # LINKSPIDER_WARC_DIR
+        "linkspider.extensions.gc_freeze.GcFreezeExtension": 900,  # LINKSPIDER_GC_FREEZE
     },
     "LOG_LEVEL": "INFO",
     # No "Crawled"/"Scraped from" DEBUG records built only to be dropped (logformatter.py).

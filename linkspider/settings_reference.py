@@ -97,6 +97,15 @@ SETTINGS: Final[tuple[SettingDoc, ...]] = (
         page="how-it-works.md",
     ),
     SettingDoc(
+        "LINKSPIDER_GC_FREEZE", "Crawl", True,
+        "Move the objects alive when the crawl starts (modules, settings, components) out of "
+        "Python's garbage collector's reach (`gc.freeze`), in the crawl's process and in "
+        "the extraction processes: full collections then walk only what the crawl made "
+        "since (12% of the crawl's CPU on the benchmark web before). `False`: Python's "
+        "collector as it comes.",
+        page="how-it-works.md",
+    ),
+    SettingDoc(
         "LINKSPIDER_PROGRESS", "Crawl", "auto",
         "The progress display: `auto` (a live line on a terminal, log lines otherwise), "
         "`live`, `log` or `off`.",

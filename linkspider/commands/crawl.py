@@ -22,6 +22,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
+from linkspider.core.setting_values import bool_setting
 from linkspider.extensions.crawl_journal import resumed_output_dir
 from linkspider.extensions.progress import ProgressOptions
 from linkspider.extensions.warc_recorder import WarcOptions
@@ -68,6 +69,7 @@ class Command(ScrapyCrawlCommand):
                     options.from_settings(self.settings)  # what the components read at start
                 ProgressOptions.from_settings(self.settings, isatty=False)
                 extract_processes(self.settings)  # LINKSPIDER_EXTRACT_PROCESSES
+                bool_setting(self.settings, "LINKSPIDER_GC_FREEZE")
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
             folder = self._output_folder(opts.spargs)

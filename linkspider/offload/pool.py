@@ -38,7 +38,8 @@ from twisted.internet.error import ProcessDone
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
 
-from linkspider.core.setting_values import text_setting
+from linkspider.core.gcfreeze import ENV as GC_FREEZE_ENV
+from linkspider.core.setting_values import bool_setting, text_setting
 from linkspider.core.signals import exports_starting
 from linkspider.extract.crawl_page import CrawlExtraction, PageJob, RenderCheck
 from linkspider.offload.worker import SETUP, FrameReader, frame
@@ -183,6 +184,10 @@ class ExtractionPool:
         self._workers: list[_Worker] | None = None
         self._ids = count(SETUP + 1)
         self._kill_timer: Any = None  # kills the processes that have not ended in time
+        #: LINKSPIDER_GC_FREEZE, for the processes (they read no settings)
+        self.gc_freeze = (
+            bool_setting(crawler.settings, "LINKSPIDER_GC_FREEZE") if crawler is not None else True
+        )
 
     def configure(self, setup: CrawlExtraction) -> None:
         """What page jobs are extracted with (sent to each process before its first)."""
@@ -223,6 +228,7 @@ class ExtractionPool:
             reactor = _reactor()
             # The child imports what this process imports (a Scrapyd egg included).
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+            env[GC_FREEZE_ENV] = "1" if self.gc_freeze else "0"
             self._workers = []
             for _ in range(self.processes):
                 worker = _Worker(self)

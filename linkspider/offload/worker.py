@@ -19,6 +19,8 @@ import struct
 import sys
 from typing import IO, Any
 
+from linkspider.core.gcfreeze import ENV as GC_FREEZE_ENV
+from linkspider.core.gcfreeze import freeze_startup_objects
 from linkspider.extract.crawl_page import CrawlExtraction, PageJob, RenderCheck, crawl_page
 
 _LENGTH = struct.Struct(">I")
@@ -90,6 +92,8 @@ def serve(source: IO[bytes], sink: IO[bytes]) -> int:
         job_id, job = message
         if job_id == SETUP and isinstance(job, CrawlExtraction):
             jobs.setup = job
+            if os.environ.get(GC_FREEZE_ENV, "1") != "0":
+                freeze_startup_objects()  # the modules and the crawl's targets and rules
             continue
         try:
             answer: tuple[int, Any, str] = (job_id, jobs.answer(job), "")

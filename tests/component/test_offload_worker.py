@@ -12,6 +12,7 @@ import pytest
 from scrapy.settings import Settings
 
 from linkspider.config.targets import load_targets
+from linkspider.core.gcfreeze import ENV as GC_FREEZE_ENV
 from linkspider.extract.client_rendered import client_rendered
 from linkspider.extract.crawl_page import CrawlExtraction, PageJob, RenderCheck, crawl_page
 from linkspider.extract.fetched_page import FetchedResponse
@@ -25,6 +26,13 @@ BODY = b"""<!doctype html><html><head><title>Reviews</title></head><body>
 <p>More: <a href="/reviews/tents.html">tents</a> <a href="/x.pdf">PDF</a>.</p></main></body></html>"""
 APP = b'<html><body><div id="root"></div><script src="/static/js/main.1a2b.js"></script></body></html>'
 SETUP_VALUE = CrawlExtraction(load_targets("acme-boots.com"))
+
+
+@pytest.fixture(autouse=True)
+def _no_gc_freeze(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` runs in pytest's process here: its objects stay collectable
+    (tests/component/test_gc_freeze.py checks the freeze)."""
+    monkeypatch.setenv(GC_FREEZE_ENV, "0")
 
 
 def _job(body: bytes = BODY) -> PageJob:

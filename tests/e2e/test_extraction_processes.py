@@ -72,6 +72,8 @@ def test_extraction_processes_give_the_same_rows(
     assert "extraction in 1 process(es)" in offloaded.log
     assert "extraction process" not in in_process.log
     assert "ScrapyDeprecationWarning" not in offloaded.log
+    # The start-up objects left the collector's generations (LINKSPIDER_GC_FREEZE)
+    assert _stat(offloaded, "linkspider/gc/frozen_objects") > 10_000
     # The process had ended when the exports started (their memory is not stacked).
     assert _stat(offloaded, "test/exports_probed") == 1
     assert "'test/processes_at_exports': 0" in offloaded.log
@@ -90,8 +92,17 @@ def test_a_killed_extraction_process_loses_no_page(
     assert _stat(killed, "linkspider/offload/page") < parsed
 
 
-def test_a_bad_setting_is_one_line_before_the_crawl(sample_web: TestWeb, tmp_path: Path) -> None:
-    run = run_crawl(sample_web, tmp_path, *_defaults(), "-s", "LINKSPIDER_EXTRACT_PROCESSES=two")
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("LINKSPIDER_EXTRACT_PROCESSES=two", "expected auto or a whole number"),
+        ("LINKSPIDER_GC_FREEZE=maybe", "expected true or false"),
+    ],
+)
+def test_a_bad_setting_is_one_line_before_the_crawl(
+    sample_web: TestWeb, tmp_path: Path, setting: str, message: str
+) -> None:
+    run = run_crawl(sample_web, tmp_path, *_defaults(), "-s", setting)
     assert run.process.returncode != 0
-    assert "error: LINKSPIDER_EXTRACT_PROCESSES: expected auto or a whole number" in run.log
+    assert f"error: {setting.split('=')[0]}: {message}" in run.log
     assert "Traceback" not in run.log and not run.output_dir.exists()
