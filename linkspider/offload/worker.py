@@ -7,7 +7,9 @@ linkspider.offload.worker``. Frames are a 4-byte big-endian length and a pickle.
 answer or None, error text)``. The process ends at the end of its input (the crawl closed
 it, or the crawl process is gone) and ignores Ctrl-C: the crawl decides when extraction
 stops. No Scrapy, no Twisted: it starts in a fraction of a second and holds only the
-extraction code.
+extraction code. Once it has the crawl's setup it moves its start-up objects out of the
+garbage collector's reach (:mod:`linkspider.core.gcfreeze`; ``LINKSPIDER_GC_FREEZE=0`` in
+its environment, set by the pool from the setting, leaves the collector alone).
 """
 
 from __future__ import annotations
