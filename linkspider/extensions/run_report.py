@@ -149,10 +149,12 @@ class RunReportExtension:
         await self.crawler.signals.send_catch_log_async(signal=exports_starting)
         info = self._base(spider)
         info.update(self._timing(reason))
+        write_error = self.stats.get_value(WRITE_FAILED_STAT)  # set by the stream pipeline
+        if not (write_error or reason == WRITE_FAILED):  # a large run's take a while
+            logger.info(f"building the exports in {self.output_dir}")
         from linkspider.reports.exports import ExportSummary, build_exports
 
         summary = ExportSummary()
-        write_error = self.stats.get_value(WRITE_FAILED_STAT)  # set by the stream pipeline
         if write_error or reason == WRITE_FAILED:
             info.update(status=FAILED, error=f"writing {write_error}", exports_built=False)
             remove_tmp_files(self.output_dir)
