@@ -5,12 +5,17 @@ settings, components) live as long as the process, and full garbage collections 
 walk them again (:mod:`linkspider.core.gcfreeze`; measured in
 ``benchmarks/results/gc.md``). Extraction processes do the same after their start-up.
 
+When the engine has stopped (the exports are built by then) the objects go back to the
+collector (:func:`gc.unfreeze`): a process that runs one crawl after another (tests, a
+script with ``CrawlerProcess``) does not keep the earlier crawls' objects out of its reach.
+
 Setting: ``LINKSPIDER_GC_FREEZE`` (default true; false leaves the collector as Python sets
 it).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from scrapy import signals
@@ -35,6 +40,7 @@ class GcFreezeExtension:
             raise NotConfigured("LINKSPIDER_GC_FREEZE is off")
         ext = cls(crawler)
         crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
     def engine_started(self) -> None:
@@ -42,3 +48,8 @@ class GcFreezeExtension:
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("linkspider/gc/frozen_objects", frozen)
         logger.debug(f"gc: {frozen} start-up objects moved to the permanent generation")
+
+    def engine_stopped(self) -> None:
+        """The crawl is over (its exports built): the frozen objects go back to the
+        collector, so a process that runs another crawl can free the ones that die."""
+        gc.unfreeze()

@@ -53,6 +53,8 @@ def test_engine_start_freezes_what_is_alive_and_counts_it() -> None:
     assert frozen == gc.get_freeze_count() > 1000
     after = [object()]  # made by the crawl: collected as usual
     assert tracked(after)
+    extension.engine_stopped()  # the crawl is over: back within the collector's reach
+    assert tracked(before) and gc.get_freeze_count() == 0
 
 
 class Node:
