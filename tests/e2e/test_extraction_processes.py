@@ -76,6 +76,7 @@ def test_extraction_processes_give_the_same_rows(
     assert _stat(offloaded, "linkspider/gc/frozen_objects") > 10_000
     # The process had ended when the exports started (their memory is not stacked).
     assert _stat(offloaded, "test/exports_probed") == 1
+    assert "INFO: building the exports in " in offloaded.log  # the memory benchmark's marker
     assert "'test/processes_at_exports': 0" in offloaded.log
 
 
