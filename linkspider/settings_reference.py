@@ -482,8 +482,9 @@ SCRAPY_SETTINGS_WHY: Final[dict[str, str]] = {
     "disallows dropped before they are scheduled, once their site's robots.txt is known",
     "ITEM_PIPELINES": "rows streamed to the run folder's JSON Lines files",
     "EXTENSIONS": "feeds hold backlink rows; progress, blocked pages, WARC recording "
-    "(`LINKSPIDER_WARC_DIR`), placement checks, the crawl journal and the run report; the "
-    "telnet console and remote control off",
+    "(`LINKSPIDER_WARC_DIR`), placement checks, the crawl journal, the run report and the "
+    "garbage collector's freeze (`LINKSPIDER_GC_FREEZE`); the telnet console and remote "
+    "control off",
     "LOG_LEVEL": "the progress and summary lines are INFO",
     "LOG_FORMATTER": "Scrapy's, without the per-response and per-item DEBUG lines when "
     "`LOG_LEVEL` hides DEBUG (they cost ~1% CPU to build and drop)",
