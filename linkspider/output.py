@@ -67,6 +67,12 @@ INTERRUPTED = "interrupted"
 EXPORT_FAILED = "export-failed"
 FAILED = "failed"
 
+#: Scratch folders the exports make in the run folder (``<prefix>XXXX.tmp``): DuckDB's spill
+#: files, xlsxwriter's rows. Removed when done; a killed export's are removed by the next.
+DUCKDB_SCRATCH = ".duckdb-spill-"
+XLSX_SCRATCH = ".xlsx-"
+SCRATCH_PREFIXES = (DUCKDB_SCRATCH, XLSX_SCRATCH)
+
 #: The crawl's close reason when writing its rows failed (it stops at once).
 WRITE_FAILED = "write-failed"
 

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from linkspider.core.jsonl import MAX_LINE_BYTES
+from linkspider.output import DUCKDB_SCRATCH
 
 #: DuckDB's own memory ceiling (its hash tables and buffers; it spills beyond it). Python,
 #: Arrow and pandas hold only the grouped results on top of it.
@@ -47,7 +48,7 @@ def connect(
     database itself in that folder: its tables (whole JSON Lines files) are then paged out
     to disk like spilled intermediates, instead of held in memory. DuckDB's write failures
     (a full disk) are raised as :class:`OSError`, as Python's own are."""
-    spill = Path(tempfile.mkdtemp(prefix=".duckdb-spill-", suffix=".tmp", dir=work_dir))
+    spill = Path(tempfile.mkdtemp(prefix=DUCKDB_SCRATCH, suffix=".tmp", dir=work_dir))
     try:
         connection = duckdb.connect(
             str(spill / "tables.duckdb") if on_disk else ":memory:",

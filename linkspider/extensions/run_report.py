@@ -53,6 +53,7 @@ from linkspider.output import (
     EXPORT_FAILED,
     FAILED,
     RUNNING,
+    SCRATCH_PREFIXES,
     STATUS_STAT,
     WRITE_FAILED,
     exit_code,
@@ -295,14 +296,19 @@ def write_run_json(folder: Path, info: dict[str, Any]) -> None:
 
 
 def remove_tmp_files(folder: Path) -> None:
-    """Remove what a failed or killed export left in the run folder: ``*.tmp`` files, and
-    ``.*.tmp`` folders (DuckDB's spill files, xlsxwriter's rows)."""
+    """Remove what a failed or killed export left in the run folder, and nothing else: the
+    files written as ``NAME.EXT.tmp`` then renamed, and the exports' scratch folders
+    (:data:`~linkspider.output.SCRATCH_PREFIXES`). A user's own ``notes.tmp`` or
+    ``backup.tmp/`` in a folder given as ``output_dir`` is left alone."""
     for tmp in folder.glob("*.tmp"):
-        if tmp.is_dir() and not tmp.is_symlink():
-            shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.is_symlink():
             continue
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp.is_dir():
+            if tmp.name.startswith(SCRATCH_PREFIXES):
+                shutil.rmtree(tmp, ignore_errors=True)
+        elif "." in tmp.name.removesuffix(".tmp").lstrip("."):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def last_write(folder: Path) -> float:

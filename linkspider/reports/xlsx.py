@@ -35,6 +35,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from linkspider.engines.headers import HeaderStyle, column_names, headers
 from linkspider.engines.spreadsheet import raw_array
+from linkspider.output import XLSX_SCRATCH
 
 XLSX_NAME = "backlinks.xlsx"
 #: Data rows under the header of one sheet (Excel: 1,048,576 rows).
@@ -101,7 +102,7 @@ def write_xlsx(folder: Path, style: HeaderStyle = "linkspider") -> XlsxSummary:
     summary = XlsxSummary(path)
     # xlsxwriter's row files, in a folder of their own: removed at the end, and by the next
     # export (``remove_tmp_files``) if this process is killed first
-    scratch = Path(tempfile.mkdtemp(prefix=".xlsx-", suffix=".tmp", dir=folder))
+    scratch = Path(tempfile.mkdtemp(prefix=XLSX_SCRATCH, suffix=".tmp", dir=folder))
     workbook = xlsxwriter.Workbook(
         str(tmp),
         {
