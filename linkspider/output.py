@@ -67,8 +67,9 @@ INTERRUPTED = "interrupted"
 EXPORT_FAILED = "export-failed"
 FAILED = "failed"
 
-#: Scratch folders the exports make in the run folder (``<prefix>XXXX.tmp``): DuckDB's spill
-#: files, xlsxwriter's rows. Removed when done; a killed export's are removed by the next.
+#: Scratch folders the exports make in the run folder (``tempfile.mkdtemp`` with one of
+#: these prefixes and the suffix ``.tmp``): DuckDB's spill files, xlsxwriter's rows.
+#: Removed when done; a killed export's are removed by the next.
 DUCKDB_SCRATCH = ".duckdb-spill-"
 XLSX_SCRATCH = ".xlsx-"
 SCRATCH_PREFIXES = (DUCKDB_SCRATCH, XLSX_SCRATCH)
