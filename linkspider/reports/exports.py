@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkspider.core.items import BacklinkItem, ErrorItem, PageItem
+from linkspider.engines._duckdb import give_back_freed_memory
 from linkspider.engines.headers import SpreadsheetOptions
 from linkspider.engines.spreadsheet import finish_spreadsheet_csvs
 from linkspider.engines.tables import TableResult, arrow_schema, export_jsonl
@@ -50,6 +51,7 @@ class ExportSummary:
 def build_exports(output_dir: Path, options: ExportOptions | None = None) -> ExportSummary:
     """Write CSV/Parquet tables and aggregate reports into ``output_dir``."""
     options = options or ExportOptions()
+    give_back_freed_memory()
     summary = ExportSummary()
     results: dict[str, TableResult] = {}
     # A resumed crawl fetches again the pages it was fetching when it stopped: the last
