@@ -126,10 +126,10 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
 
 def export(args: argparse.Namespace) -> int:
     """Build the exports and update ``run.json``; exit code as a crawl's (see output.py)."""
-    from linkspider.extensions.blocked_pages import write_blocked_csv
-    from linkspider.extensions.run_report import folder_counts, remove_tmp_files, write_run_json
     from linkspider.output import EXIT_INCOMPLETE, EXIT_USAGE, RUNNING, exit_code, utc_now
+    from linkspider.reports.blocked import write_blocked_csv
     from linkspider.reports.exports import build_exports
+    from linkspider.reports.run_folder import folder_counts, remove_tmp_files, write_run_json
 
     folder = Path(args.folder)
     if not (folder / "backlinks.jsonl").exists():
@@ -189,8 +189,8 @@ def run_before_export(folder: Path) -> tuple[dict[str, Any], str]:
     last session is taken to have ended at its last write. One whose exports had failed
     gets the status the crawl itself had. ``({}, "")`` when there is no ``run.json``.
     """
-    from linkspider.extensions.run_report import earlier_sessions
     from linkspider.output import FAILED, INTERRUPTED, RUNNING, status_after_export
+    from linkspider.reports.run_folder import earlier_sessions
 
     info = earlier_sessions(folder)  # fills in the killed session's end
     if not info:

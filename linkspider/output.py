@@ -89,6 +89,11 @@ EXIT_CRAWL_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 
+#: The attribute linkspider's ``scrapy crawl`` command sets on its crawler: a list in
+#: which the run report leaves the run's end (a ``reports.handoff.RunEnd``) instead of
+#: building the exports; the command builds them in a new process once Scrapy has stopped.
+HANDOFF_ATTR = "linkspider_exports_handoff"
+
 #: Stats keys where the run report leaves the status and exit code (for ``crawl``).
 STATUS_STAT = "linkspider/run/status"
 EXIT_CODE_STAT = "linkspider/run/exit_code"

@@ -236,6 +236,15 @@ SETTINGS: Final[tuple[SettingDoc, ...]] = (
     ),
     # --- Exports and spreadsheets ----------------------------------------------------------
     SettingDoc(
+        "LINKSPIDER_EXPORTS_NEW_PROCESS", "Exports and spreadsheets", True,
+        "Build the exports in a new process that replaces the crawl's once Scrapy has stopped "
+        "(same pid, log and exit code; `run.json` `exports_process`: `new`), so the crawl's "
+        "memory is given back first: a 50,000-page run peaks at the larger of the two, not "
+        "their sum. `False`: in the crawl's process (`crawl`), as on Windows and when the "
+        "crawl runs inside your own program (`CrawlerProcess`).",
+        page="how-it-works.md",
+    ),
+    SettingDoc(
         "LINKSPIDER_XLSX", "Exports and spreadsheets", True,
         "Write `backlinks.xlsx`: backlinks, referring domains, anchors, target pages, new and "
         "lost links in one workbook (typed cells, frozen header, filters, hyperlinks); "

@@ -22,7 +22,7 @@ from benchmarks.compare.web import ensure_web
 _LOGSTATS = re.compile(r"^(\S+ \S+) \[scrapy\.extensions\.logstats\] INFO: Crawled (\d+) pages")
 _CLOSING = re.compile(r"^(\S+ \S+) \[scrapy\.core\.engine\] INFO: Closing spider")
 _EXPORTS = re.compile(
-    r"^(\S+ \S+) \[linkspider\.extensions\.run_report\] INFO: building the exports in "
+    r"^(\S+ \S+) \[linkspider\.reports\.finish\] INFO: building the exports in "
 )
 
 

@@ -217,7 +217,7 @@ def _run(args: argparse.Namespace) -> int:
             raise
         # a cluster's failure (executors lost, a path Spark cannot write): one line, and a
         # run.json that says the run failed, never a folder that looks complete
-        from linkspider.extensions.run_report import write_run_json
+        from linkspider.reports.run_folder import write_run_json
 
         reason = " ".join(str(exc).split())[:300]
         write_run_json(out, {**info, "spider": "archive", "status": "failed", "error": reason})

@@ -34,11 +34,11 @@ from linkspider.archive.redirects import Hop, RedirectIndex
 from linkspider.core.items import redirected_page
 from linkspider.core.jsonl import JsonlWriter, write_jsonl
 from linkspider.engines.cells import safe_cell
-from linkspider.extensions.run_report import write_run_json
 from linkspider.extract.indexability import format_redirects
 from linkspider.output import FINISHED, utc_now
 from linkspider.reports.exports import BACKLINK_KEY, PAGE_KEY, ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions
+from linkspider.reports.run_folder import write_run_json
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

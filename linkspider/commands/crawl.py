@@ -10,11 +10,19 @@ one that cannot be written (read-only, no permission) is a one-line error (exit 
 
 The exit code then says whether the exports are complete (see :mod:`linkspider.output`):
 the run report leaves it in the crawl's stats (3: missing or incomplete).
+
+Once Scrapy has stopped, the command replaces its process with the exports' own
+(:mod:`linkspider.reports.handoff`; ``LINKSPIDER_EXPORTS_NEW_PROCESS``): the crawl's
+memory is given back before the exports take theirs. Where a process cannot be replaced
+(Windows) the run report builds them in the crawl's process, as for a crawl run from a
+program of yours.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from pathlib import Path
 
 from scrapy import Spider
@@ -31,14 +39,20 @@ from linkspider.middlewares.site_budget import BudgetOptions
 from linkspider.middlewares.ssrf import SsrfOptions, allow_setting
 from linkspider.middlewares.traps import TrapOptions
 from linkspider.offload.pool import extract_processes
-from linkspider.output import EXIT_CODE_STAT, check_writable
+from linkspider.output import EXIT_CODE_STAT, HANDOFF_ATTR, check_writable, exit_code
 from linkspider.render.browser import RenderOptions
+from linkspider.reports.handoff import Handoff, RunEnd, exec_exports, log_targets
 from linkspider.reports.options import ExportOptions
 from linkspider.scrapyd_jobs import check_job_at_start
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
     crawler: Crawler | None = None
+    #: Where the run report leaves the run's end when the exports are to be built in the
+    #: process that replaces this one (:data:`linkspider.output.HANDOFF_ATTR`).
+    ends: list[RunEnd]
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) == 1 and self.crawler_process is not None:
@@ -70,6 +84,7 @@ class Command(ScrapyCrawlCommand):
                 ProgressOptions.from_settings(self.settings, isatty=False)
                 extract_processes(self.settings)  # LINKSPIDER_EXTRACT_PROCESSES
                 bool_setting(self.settings, "LINKSPIDER_GC_FREEZE")
+                bool_setting(self.settings, "LINKSPIDER_EXPORTS_NEW_PROCESS")
             except ValueError as exc:
                 raise UsageError(str(exc), print_help=False) from None
             folder = self._output_folder(opts.spargs)
@@ -81,13 +96,32 @@ class Command(ScrapyCrawlCommand):
                     raise UsageError(
                         f"output folder {folder} cannot be written: {reason}", print_help=False
                     ) from None
+        self.ends = []
         super().run(args, opts)
+        if self.ends:
+            self._build_exports(self.ends.pop())
         if self.exitcode == 0 and self.crawler is not None and self.crawler.stats is not None:
             self.exitcode = int(self.crawler.stats.get_value(EXIT_CODE_STAT, 0) or 0)
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         self.crawler = super()._create_crawler(spidercls)
+        if sys.platform != "win32":  # os.exec* there starts another process and exits
+            setattr(self.crawler, HANDOFF_ATTR, self.ends)
         return self.crawler
+
+    def _build_exports(self, end: RunEnd) -> None:
+        """In a new process that replaces this one; here if that cannot start."""
+        root = logging.getLogger()
+        try:
+            exec_exports(Handoff(end, log_targets(), root.level))
+        except OSError as exc:
+            logger.warning(f"linkspider: the exports are built in the crawl's process ({exc})")
+        from linkspider.reports.finish import finish_run
+
+        end.info["exports_process"] = "crawl"
+        status = finish_run(end)
+        if self.exitcode == 0:
+            self.exitcode = exit_code(status)
 
     def _output_folder(self, spargs: dict[str, str]) -> Path | None:
         """Where the run folder will be, as far as it is known before the crawl starts."""

@@ -20,9 +20,9 @@ from typing import Any
 
 from linkspider.config.sources import ConfigError
 from linkspider.core.jsonl import concatenate
-from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
-from linkspider.extensions.blocked_pages import blocked_summary, write_blocked_csv
 from linkspider.output import utc_now
+from linkspider.reports.blocked import JSONL_NAME as BLOCKED_JSONL
+from linkspider.reports.blocked import blocked_summary, write_blocked_csv
 from linkspider.reports.exports import ExportSummary, build_exports
 from linkspider.reports.options import ExportOptions
 

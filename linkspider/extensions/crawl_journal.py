@@ -59,7 +59,7 @@ from linkspider.core.meta import (
     META_SITE,
 )
 from linkspider.core.signals import budget_used
-from linkspider.extensions.blocked_pages import JSONL_NAME as BLOCKED_JSONL
+from linkspider.reports.blocked import JSONL_NAME as BLOCKED_JSONL
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linkspider.extensions.run_report import remove_tmp_files
 from linkspider.output import SCRATCH_PREFIXES
+from linkspider.reports.run_folder import remove_tmp_files
 
 
 def test_the_exports_leftovers_go_and_the_users_files_stay(tmp_path: Path) -> None:

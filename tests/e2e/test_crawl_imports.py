@@ -26,9 +26,11 @@ def test_crawl_imports_table_libraries_only_for_its_exports(
     )  # fmt: skip
     assert run.process.returncode == 0, run.log[-3000:]
     record = json.loads(probe.read_text("utf-8"))
-    assert record == {"first_response": [], "closing": []}, record
-    # ... and the exports that need them were built afterwards, in the same process.
+    assert record == {"first_response": [], "closing": [], "stopped": []}, record
+    # ... and the exports that need them were built afterwards, in the process that
+    # replaced the crawl's (tests/e2e/test_exports_process.py).
     info = run.run_info()
     assert info["status"] == "finished" and info["exports_built"] is True
+    assert info["exports_process"] == "new"
     assert (run.output_dir / "report.html").is_file()
     assert (run.output_dir / "backlinks.parquet").is_file()

@@ -2,9 +2,10 @@
 
 ``-s MODULE_PROBE_FILE=path`` (and the extension in ``EXTENSIONS`` before linkspider's
 blocked-pages extension, 400, whose ``spider_closed`` starts the exports) writes
-``{"first_response": [...], "closing": [...]}`` to ``path``: the libraries of
-:data:`HEAVY` loaded when the first response arrived and when the spider closed, before
-any export was built.
+``{"first_response": [...], "closing": [...], "stopped": [...]}`` to ``path``: the
+libraries of :data:`HEAVY` loaded when the first response arrived, when the spider closed
+and when the engine stopped (just before ``scrapy crawl`` hands the exports over to the
+process that replaces the crawl's).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class ModuleProbe:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.first_response: list[str] | None = None
+        self.closing: list[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ModuleProbe:
@@ -38,6 +40,7 @@ class ModuleProbe:
         probe = cls(Path(path))
         crawler.signals.connect(probe.response_received, signal=signals.response_received)
         crawler.signals.connect(probe.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(probe.engine_stopped, signal=signals.engine_stopped)
         return probe
 
     def response_received(self) -> None:
@@ -45,5 +48,9 @@ class ModuleProbe:
             self.first_response = loaded()
 
     def spider_closed(self) -> None:
-        record = {"first_response": self.first_response, "closing": loaded()}
+        self.closing = loaded()
+
+    def engine_stopped(self) -> None:
+        record = {"first_response": self.first_response, "closing": self.closing,
+                  "stopped": loaded()}  # fmt: skip
         self.path.write_text(json.dumps(record), "utf-8")
