@@ -15,13 +15,16 @@ import io
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkspider.engines.cells import FORMULA_STARTS, QUOTE, safe_cell
 from linkspider.engines.headers import SPREADSHEET_FILES, SpreadsheetOptions, column_names, headers
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FIRST_BYTES = pa.array([start.encode() for start in FORMULA_STARTS], pa.binary())
 
@@ -57,6 +60,8 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells are made safe for a CSV file."""
+    import pandas as pd  # the tables stage of the exports writes no frame: no pandas there
+
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name].dtype):

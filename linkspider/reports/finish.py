@@ -14,33 +14,58 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from linkspider.output import EXPORT_FAILED, FAILED, exit_code
 from linkspider.reports.blocked import ssrf_note, write_blocked_csv
-from linkspider.reports.exports import ExportSummary, build_exports
+from linkspider.reports.exports import STAGES, ExportSummary, run_stage
 from linkspider.reports.handoff import RunEnd
 from linkspider.reports.run_folder import folder_counts, remove_tmp_files, write_run_json
 
 logger = logging.getLogger(__name__)
 
+#: JSON Lines files at least this large (all of a run folder's together) get their last
+#: export stage (``backlinks.xlsx``, ``report.html``) in a fresh process, when there is a
+#: process to replace: it then starts from the libraries alone, not from what the
+#: allocators kept of the tables and the history. A 50,000-page crawl writes about 44 MB.
+FRESH_STAGE_BYTES = 16 << 20
 
-def finish_run(end: RunEnd) -> str:
+
+def finish_run(end: RunEnd, next_stage: Callable[[RunEnd], None] | None = None) -> str:
     """Build the exports of ``end.folder`` (unless the run ``failed``) and write its final
-    ``run.json``; return the run's final status."""
+    ``run.json``; return the run's final status.
+
+    ``next_stage`` replaces this process with one that goes on from a later stage (it
+    returns only if it could not); without it, every stage runs here.
+    """
     folder, info = end.folder, dict(end.info)
-    summary = ExportSummary()
-    remove_tmp_files(folder)  # what a killed export of an earlier session left
+    summary = end.summary or ExportSummary()
     if info.get("status") == FAILED:
+        remove_tmp_files(folder)
         info["exports_built"] = False
     else:
-        logger.info(f"building the exports in {folder}")  # a large run's take a while
-        info["exports_built"] = False
-        _write(folder, info)  # first: report.html, built last, shows the status
+        if end.stage == 0:
+            remove_tmp_files(folder)  # what a killed export of an earlier session left
+            logger.info(f"building the exports in {folder}")  # a large run's take a while
+            info["exports_built"] = False
+            _write(folder, info)  # first: report.html, built last, shows the status
+        fresh = end.fresh_stage
+        if fresh is None:
+            fresh = _jsonl_bytes(folder) >= FRESH_STAGE_BYTES
         try:
-            write_blocked_csv(folder)  # before the report, whose Crawl section reads it
-            summary = build_exports(folder, end.options)
+            if end.stage == 0:
+                write_blocked_csv(folder)  # before the report, whose Crawl section reads it
+            for index in range(end.stage, len(STAGES)):
+                if index == len(STAGES) - 1 and index > end.stage and fresh and next_stage:
+                    logger.debug(f"the exports' {STAGES[index]} stage: in a fresh process")
+                    try:
+                        next_stage(replace(end, info=info, summary=summary, stage=index))
+                    except OSError as exc:  # it goes on here
+                        logger.warning(f"linkspider: no fresh process for the exports ({exc})")
+                run_stage(STAGES[index], folder, end.options, summary)
             info["exports_built"] = True
         except (Exception, KeyboardInterrupt) as exc:  # keep the JSONL files, say what failed
             _export_failed(folder, info, exc)
@@ -72,6 +97,10 @@ def finish_run(end: RunEnd) -> str:
             f"(exit code {exit_code(status)}); see {folder / 'run.json'}"
         )
     return status
+
+
+def _jsonl_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.glob("*.jsonl") if path.is_file())
 
 
 def _export_failed(folder: Path, info: dict[str, Any], exc: BaseException) -> None:

@@ -12,9 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linkspider.reports.placements import write_placements_status
-from linkspider.reports.targets import apply_target_status
-
 
 @dataclass
 class VerificationSummary:
@@ -23,6 +20,11 @@ class VerificationSummary:
 
 
 def build_verification(output_dir: Path) -> VerificationSummary:
+    # Imported here: the summary class is light (the exports' stages hand it on), the
+    # steps are not (pyarrow).
+    from linkspider.reports.placements import write_placements_status
+    from linkspider.reports.targets import apply_target_status
+
     return VerificationSummary(
         placements=write_placements_status(output_dir) or Counter(),
         broken_backlinks=apply_target_status(output_dir),

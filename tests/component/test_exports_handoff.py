@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from linkspider.engines.headers import SpreadsheetOptions
 from linkspider.output import EXIT_INCOMPLETE, EXIT_OK
 from linkspider.reports.handoff import (
     MODULE,
@@ -82,6 +83,52 @@ def test_the_exports_process_builds_finishes_run_json_and_loads_no_scrapy(
                               f"target(s) from 0 referring domain(s), 0 error(s), 0 blocked by "
                               f"robots.txt -> {folder}")  # fmt: skip
     assert err == ""  # the log went to the file only, as the crawl's did
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_a_large_runs_last_stage_gets_a_fresh_process(tmp_path: Path, fresh: bool) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "backlinks.jsonl").write_text("", "utf-8")
+    end = run_end(folder)
+    end.options = ExportOptions(spreadsheet=SpreadsheetOptions(xlsx=True))
+    end.fresh_stage = fresh  # decided by the size of the JSON Lines files otherwise
+    target = LogTarget(logging.DEBUG, FORMAT, None)
+    process = start(Handoff(end, [target], logging.NOTSET))
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == EXIT_OK, err
+    handed = "the exports' documents stage: in a fresh process"
+    assert err.count(handed) == (1 if fresh else 0), err
+    assert "WARNING" not in err and "Traceback" not in err
+    assert err.count("building the exports in") == 1  # said once, by the first process
+    info = json.loads((folder / "run.json").read_text("utf-8"))
+    assert info["exports_built"] is True and info["status"] == "finished"
+    assert "backlinks.xlsx" in info["files"] and "report.html" in info["files"]
+    assert "backlinks.csv" in info["files"]  # the earlier stages' files, listed at the end
+
+
+def test_without_a_fresh_process_the_last_stage_runs_here(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from linkspider.reports.finish import finish_run
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "backlinks.jsonl").write_text("", "utf-8")
+    end = run_end(folder)
+    end.fresh_stage = True
+    stages: list[int] = []
+
+    def cannot_start(later: RunEnd) -> None:
+        stages.append(later.stage)
+        raise OSError("exec: no such file")
+
+    with caplog.at_level(logging.INFO):
+        assert finish_run(end, cannot_start) == "finished"
+    assert stages == [2]  # the documents stage was handed over, with what the others found
+    assert "no fresh process for the exports (exec: no such file)" in caplog.text
+    info = json.loads((folder / "run.json").read_text("utf-8"))
+    assert info["exports_built"] is True and (folder / "report.html").is_file()
 
 
 def test_an_interrupted_export_says_so_keeps_the_rows_and_exits_3(tmp_path: Path) -> None:
