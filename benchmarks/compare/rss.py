@@ -1,10 +1,12 @@
 """Memory flatness: linkspider's RSS through one long crawl (50,000 pages by default).
 
-The crawl's process RSS is sampled every 0.1 s; Scrapy's LogStats lines (every 5 s) say
-how many pages were crawled when, and the run report's "building the exports" line when
-the exports started. The report gives the RSS when 10%, 25%, 50%, 75% and
-100% of the pages were crawled, the peak while crawling and the peak while building the
-exports after the crawl (rows stream to disk while crawling; the exports read them back).
+The RSS of the crawl's process tree (its extraction process included) is sampled every
+0.1 s; Scrapy's LogStats lines (every 5 s) say how many pages were crawled when, and the
+"building the exports" line (``linkspider.reports.finish``) when the exports started:
+by default in a process that replaced the crawl's (same pid), whose memory the samples
+follow. The report gives the RSS when 10%, 25%, 50%, 75% and 100% of the pages were
+crawled, the peak while crawling and the peak while building the exports after the crawl
+(rows stream to disk while crawling; the exports read them back).
 """
 
 from __future__ import annotations
@@ -21,9 +23,7 @@ from benchmarks.compare.web import ensure_web
 
 _LOGSTATS = re.compile(r"^(\S+ \S+) \[scrapy\.extensions\.logstats\] INFO: Crawled (\d+) pages")
 _CLOSING = re.compile(r"^(\S+ \S+) \[scrapy\.core\.engine\] INFO: Closing spider")
-_EXPORTS = re.compile(
-    r"^(\S+ \S+) \[linkspider\.reports\.finish\] INFO: building the exports in "
-)
+_EXPORTS = re.compile(r"^(\S+ \S+) \[linkspider\.reports\.finish\] INFO: building the exports in ")
 
 
 def _when(stamp: str) -> float:
