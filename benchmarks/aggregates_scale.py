@@ -27,6 +27,7 @@ repeated lines, a few failed URLs), each in its own process; RSS is also sampled
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import resource
 import shutil
@@ -233,7 +234,7 @@ def run_exports(folder: Path) -> dict[str, float]:
     """``build_exports`` with the history on; peak RSS overall and per step (sampled)."""
     import threading
 
-    from linkspider.reports import aggregates, exports
+    from linkspider.reports import exports
     from linkspider.reports.options import ExportOptions
 
     phase = ["import"]
@@ -258,11 +259,22 @@ def run_exports(folder: Path) -> dict[str, float]:
 
         return step
 
-    for name in ("export_jsonl", "update_monitoring", "history_first_seen", "apply_sitewide",
-                 "build_verification", "write_candidates_status", "write_spreadsheets",
-                 "write_reports", "finish_spreadsheet_csvs"):  # fmt: skip
-        setattr(exports, name, named(name, getattr(exports, name)))
-    aggregates.write_aggregates = named("write_aggregates", aggregates.write_aggregates)
+    # The stages import these from their modules when they run: patched there.
+    steps = {
+        "linkspider.engines.tables": ("export_jsonl",),
+        "linkspider.monitor": ("update_monitoring", "history_first_seen"),
+        "linkspider.reports.sitewide": ("apply_sitewide",),
+        "linkspider.reports.aggregates": ("write_aggregates",),
+        "linkspider.reports.verification": ("build_verification",),
+        "linkspider.reports.candidates": ("write_candidates_status",),
+        "linkspider.reports.exports": ("write_spreadsheets",),
+        "linkspider.reports.html_report": ("write_reports",),
+        "linkspider.engines.spreadsheet": ("finish_spreadsheet_csvs",),
+    }
+    for module_name, names in steps.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            setattr(module, name, named(name, getattr(module, name)))
     sampler = threading.Thread(target=sample, daemon=True)
     start_rss = rss_mb()
     sampler.start()
@@ -284,10 +296,12 @@ def run_exports(folder: Path) -> dict[str, float]:
 def run_step(step: str, folder: Path) -> dict[str, float]:
     """Run one step in this process; returns timings and this process's peak RSS."""
     from linkspider.core.items import BacklinkItem
+    from linkspider.engines._duckdb import give_back_freed_memory
     from linkspider.engines.tables import arrow_schema, export_jsonl
     from linkspider.reports import aggregates
     from linkspider.reports.sitewide import SitewideRule, apply_sitewide
 
+    give_back_freed_memory()  # as every stage of build_exports starts
     wall, cpu = time.perf_counter(), time.process_time()
     extra: dict[str, float] = {}
     if step == "sitewide+aggregates":  # as build_exports runs them: one process
