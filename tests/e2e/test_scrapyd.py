@@ -240,6 +240,11 @@ def test_jobs_crawl_like_the_command_line_each_into_its_own_folder(
         info = json.loads((folder / "run.json").read_text("utf-8"))
         assert info["status"] == "finished", scrapyd.log(job)
         assert info["output_dir"] == str(folder)
+        # Built in the process that replaced the job's (the egg on its import path), and
+        # logged in the job's log file, after the crawl's lines.
+        assert info["exports_process"] == "new" and info["exports_built"] is True
+        log = scrapyd.log(job)
+        assert log.index("Spider closed (finished)") < log.index(" pages crawled, ")
         assert _rows(folder) == expected, job
         assert "runs from" not in scrapyd.log(job)  # the deployed egg's code ran
         pages = (folder / "pages.jsonl").read_text("utf-8").splitlines()
