@@ -6,8 +6,10 @@ extraction code and what the allocator kept of the pages in flight (about 275 MB
 Arrow, pandas: 470 MB in all). So ``scrapy crawl`` (linkspider's command) hands the end
 of the run over: the run report leaves a :class:`RunEnd` instead of building the exports,
 and once Scrapy has stopped the command replaces its process with this module
-(``os.execv``: the same pid, stdout, stderr, log file and log format; whoever waits for
-the crawl gets the exports' exit code). It loads no Scrapy and no Twisted.
+(``os.execve``: the same pid, stdout, stderr, log file and log format; whoever waits for
+the crawl gets the exports' exit code). It loads no Scrapy and no Twisted. A large run's
+last export stage is handed on the same way, to a fresh process of its own
+(:func:`linkspider.reports.finish.finish_run`).
 
 ``python -m linkspider.reports.handoff FILE``: ``FILE`` is the pickled :class:`Handoff`
 the command wrote (in the system's temporary folder, removed once read). Only the
