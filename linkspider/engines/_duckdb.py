@@ -9,7 +9,6 @@ exact distinct counts over tens of millions of link rows fit in a bounded amount
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -85,9 +84,7 @@ def give_back_freed_memory() -> None:
     """Have Arrow's jemalloc return freed pages to the system at once (its default waits
     about a second, and the next export step's peak lands on top of them). The exports of
     a 50,000-page crawl folder: 326 -> 304 MB peak (benchmarks/results/memory.md)."""
-    if pa.default_memory_pool().backend_name != "jemalloc":
-        return
-    with contextlib.suppress(NotImplementedError):
+    if pa.default_memory_pool().backend_name == "jemalloc":  # then pyarrow has it built in
         pa.jemalloc_set_decay_ms(0)
 
 

@@ -65,7 +65,7 @@ from linkspider.output import (
 from linkspider.pipelines.jsonl_stream import WRITE_FAILED_STAT
 from linkspider.reports.handoff import RunEnd
 from linkspider.reports.options import ExportOptions
-from linkspider.reports.run_folder import earlier_sessions, write_run_json
+from linkspider.reports.run_folder import earlier_sessions, save_run_json
 
 # The exports' modules (pyarrow, DuckDB, pandas, Jinja2: ~110 MB) are imported where the
 # exports are built, at the end of the crawl, not while it runs (scrapy_machinery.md).
@@ -148,7 +148,7 @@ class RunReportExtension:
                 f"linkspider: discover {discovered.release}: {discovered.total} candidate(s) "
                 f"link to the targets, {len(discovered.rows)} seeded"
             )
-        self._write(self._base(spider) | {"status": RUNNING})
+        save_run_json(self.output_dir, self._base(spider) | {"status": RUNNING})
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         # The extraction processes end before the exports start: the run's memory peak
@@ -180,7 +180,8 @@ class RunReportExtension:
         end = RunEnd(self.output_dir, info, self.options, tail)
         if handoff:  # built once Scrapy has stopped, in the process that replaces this one
             assert isinstance(outbox, list)
-            self._write(info | {"exports_built": False})
+            # The final status now, should the exports' process never start.
+            save_run_json(self.output_dir, info | {"exports_built": False})
             outbox.append(end)
             return
         from linkspider.reports.finish import finish_run
@@ -227,15 +228,6 @@ class RunReportExtension:
             "host": socket.gethostname(),
             **_discover_info(_discovered(spider)),
         }
-
-    def _write(self, info: dict[str, Any], quiet: bool = False) -> bool:
-        try:
-            write_run_json(self.output_dir, info)
-        except OSError as exc:
-            if not quiet:
-                logger.error(f"linkspider: run.json not written in {self.output_dir}: {exc}")
-            return False
-        return True
 
 
 def _discovered(spider: Spider) -> Discovered | None:

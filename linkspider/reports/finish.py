@@ -23,7 +23,7 @@ from linkspider.output import EXPORT_FAILED, FAILED, exit_code
 from linkspider.reports.blocked import ssrf_note, write_blocked_csv
 from linkspider.reports.exports import STAGES, ExportSummary, run_stage
 from linkspider.reports.handoff import RunEnd
-from linkspider.reports.run_folder import folder_counts, remove_tmp_files, write_run_json
+from linkspider.reports.run_folder import folder_counts, remove_tmp_files, save_run_json
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def finish_run(end: RunEnd, next_stage: Callable[[RunEnd], None] | None = None) 
             remove_tmp_files(folder)  # what a killed export of an earlier session left
             logger.info(f"building the exports in {folder}")  # a large run's take a while
             info["exports_built"] = False
-            _write(folder, info)  # first: report.html, built last, shows the status
+            save_run_json(folder, info)  # first: report.html, built last, shows the status
         fresh = end.fresh_stage
         if fresh is None:
             fresh = _jsonl_bytes(folder) >= FRESH_STAGE_BYTES
@@ -79,7 +79,7 @@ def finish_run(end: RunEnd, next_stage: Callable[[RunEnd], None] | None = None) 
         **end.tail,
     )
     status = str(info["status"])
-    if not _write(folder, info, quiet=not built) and not built:
+    if not save_run_json(folder, info, quiet=not built) and not built:
         _write_small(folder, info)
     if counts:
         sessions = len(info.get("sessions") or [])
@@ -120,16 +120,6 @@ def _export_failed(folder: Path, info: dict[str, Any], exc: BaseException) -> No
         )
     else:
         logger.error("building exports failed; run `linkspider export %s`", folder, exc_info=exc)
-
-
-def _write(folder: Path, info: dict[str, Any], quiet: bool = False) -> bool:
-    try:
-        write_run_json(folder, info)
-    except OSError as exc:
-        if not quiet:
-            logger.error(f"linkspider: run.json not written in {folder}: {exc}")
-        return False
-    return True
 
 
 def _write_small(folder: Path, info: dict[str, Any]) -> None:

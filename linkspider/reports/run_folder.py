@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +19,8 @@ from linkspider.reports.blocked import blocked_summary
 
 if TYPE_CHECKING:
     from linkspider.reports.exports import ExportSummary
+
+logger = logging.getLogger(__name__)
 
 
 def write_run_json(folder: Path, info: dict[str, Any]) -> None:
@@ -30,6 +33,18 @@ def write_run_json(folder: Path, info: dict[str, Any]) -> None:
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def save_run_json(folder: Path, info: dict[str, Any], quiet: bool = False) -> bool:
+    """:func:`write_run_json`, a failure logged in one line (unless ``quiet``) and returned
+    as False: the exit code still says how the run ended."""
+    try:
+        write_run_json(folder, info)
+    except OSError as exc:
+        if not quiet:
+            logger.error(f"linkspider: run.json not written in {folder}: {exc}")
+        return False
+    return True
 
 
 def remove_tmp_files(folder: Path) -> None:
